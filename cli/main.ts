@@ -1,0 +1,57 @@
+/**
+ * The dqp command line. Every file in cli/commands/ exports `command` (a yargs CommandModule);
+ * they are registered in alphabetical order. Commands that report results accept --json and
+ * then print one machine-readable JSON object as the LAST line of stdout.
+ */
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import yargs, { type CommandModule } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { DqpError } from '../optimizer/errors.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const commandDir = join(here, 'commands');
+
+async function loadCommands(): Promise<CommandModule[]> {
+  const files = readdirSync(commandDir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .sort();
+  const modules: CommandModule[] = [];
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(join(commandDir, f)).href)) as { command?: CommandModule };
+    if (mod.command) modules.push(mod.command);
+  }
+  return modules;
+}
+
+async function main(): Promise<void> {
+  let cli = yargs(hideBin(process.argv))
+    .scriptName('dqp')
+    .usage('$0 <command> [options]\n\nDifferentiable quadratic programming over black-box QP solvers.')
+    .strict()
+    .demandCommand(1, 'Name a command (see the list above).')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      console.error(`${msg}\n\nRun with --help for usage.`);
+      process.exit(1);
+    });
+  for (const c of await loadCommands()) cli = cli.command(c);
+  await cli.parseAsync();
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof DqpError) {
+    console.error(`dqp: ${err.name}: ${err.message}`);
+  } else if (err instanceof Error) {
+    console.error(`dqp: ${err.stack ?? err.message}`);
+  } else {
+    console.error(`dqp: ${String(err)}`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+/**
+ * Typed errors of dqp. Bad input is an error (thrown); a solver outcome such as
+ * infeasibility or an iteration limit is a status in the solution, never an error.
+ *
+ *   DqpError                 base class of everything dqp throws on purpose
+ *   ├─ InputError            an argument has the wrong shape, type or value
+ *   │   └─ DimensionError    a size does not match (says which argument, expected, found)
+ *   ├─ FileFormatError       a file cannot be read as the format it claims (names the file)
+ *   ├─ SolverNotFoundError   an unknown solver name (lists the registered ones)
+ *   └─ LinearAlgebraError    a matrix cannot be factored
+ *       ├─ StructurallySingularError   the pattern itself is singular (an empty row/column)
+ *       └─ ZeroPivotError              a pivot is (numerically) zero and regularization cannot fix it
+ */
+export class DqpError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** An argument has the wrong type or value. `argument` names it as the caller wrote it. */
+export class InputError extends DqpError {
+  constructor(
+    readonly argument: string,
+    readonly expected: string,
+    readonly found: string,
+  ) {
+    super(`${argument}: expected ${expected}, found ${found}`);
+  }
+}
+
+/** A dimension mismatch, e.g. `new DimensionError('q', 'length 5 (= columns of P)', 'length 4')`. */
+export class DimensionError extends InputError {}
+
+/** A file that cannot be parsed as its format. */
+export class FileFormatError extends DqpError {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+  }
+}
+
+/** An unknown solver name; the message lists what is available. */
+export class SolverNotFoundError extends DqpError {
+  constructor(
+    readonly solver: string,
+    readonly available: readonly string[],
+  ) {
+    super(`unknown solver "${solver}"; available solvers: ${available.join(', ')}`);
+  }
+}
+
+/** A factorization failure. */
+export class LinearAlgebraError extends DqpError {}
+
+/** The sparsity pattern is singular whatever the values (e.g. an empty row or column). */
+export class StructurallySingularError extends LinearAlgebraError {
+  constructor(
+    readonly index: number,
+    detail: string,
+  ) {
+    super(`structurally singular matrix: ${detail}`);
+  }
+}
+
+/** A zero (or wrong-signed) pivot that the configured regularization cannot repair. */
+export class ZeroPivotError extends LinearAlgebraError {
+  constructor(
+    readonly column: number,
+    readonly pivot: number,
+  ) {
+    super(`zero pivot ${pivot} at column ${column} (original numbering); the matrix is singular to working precision`);
+  }
+}
