@@ -1,0 +1,266 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { crc32, deflateRawSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { FileFormatError } from '../optimizer/errors.ts';
+import { npyToDense, npyToVector, readNpy, readNpz } from '../optimizer/io/npz.ts';
+import { listZip, readZip } from '../optimizer/io/zip.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const MPC_DIR = resolve(repoRoot, '../shared/data/mpc_qpbenchmark');
+const haveMpc = existsSync(MPC_DIR);
+
+// ---------------------------------------------------------------------------------------------
+// Writers for synthetic inputs, built from the format specs (NEP 1 and PKWARE APPNOTE)
+// ---------------------------------------------------------------------------------------------
+
+const enc = (s: string): Uint8Array => new Uint8Array([...s].map((c) => c.charCodeAt(0)));
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** .npy bytes: header dict text as given, padded so data starts at a multiple of 64. */
+function npy(header: string, data: Uint8Array, major = 1): Uint8Array {
+  const pre = major === 1 ? 10 : 12;
+  let h = header;
+  while ((pre + h.length + 1) % 64 !== 0) h += ' ';
+  h += '\n';
+  const head = new Uint8Array(pre);
+  head.set([0x93, ...enc('NUMPY'), major, 0]);
+  const v = new DataView(head.buffer);
+  if (major === 1) v.setUint16(8, h.length, true);
+  else v.setUint32(8, h.length, true);
+  return concat([head, enc(h), data]);
+}
+
+function bytesOf(kind: 'f8' | 'f4' | 'i8' | 'i4' | 'u1' | 'b1' | 'f2', values: number[], little = true): Uint8Array {
+  const size = { f8: 8, f4: 4, i8: 8, i4: 4, u1: 1, b1: 1, f2: 2 }[kind];
+  const b = new Uint8Array(values.length * size);
+  const v = new DataView(b.buffer);
+  values.forEach((x, k) => {
+    const p = k * size;
+    if (kind === 'f8') v.setFloat64(p, x, little);
+    else if (kind === 'f4') v.setFloat32(p, x, little);
+    else if (kind === 'i8') v.setBigInt64(p, BigInt(x), little);
+    else if (kind === 'i4') v.setInt32(p, x, little);
+    else if (kind === 'f2') v.setUint16(p, x, little); // raw half bits
+    else v.setUint8(p, x);
+  });
+  return b;
+}
+
+/** A ZIP archive of the members; `deflate` compresses them, `zip64` writes ZIP64 end records. */
+function zip(members: [string, Uint8Array][], opts: { deflate?: boolean; zip64?: boolean } = {}): Uint8Array {
+  const locals: Uint8Array[] = [];
+  const centrals: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, data] of members) {
+    const comp = opts.deflate ? deflateRawSync(data) : data;
+    const crc = crc32(data) >>> 0;
+    const nm = enc(name);
+    const lh = new Uint8Array(30);
+    const lv = new DataView(lh.buffer);
+    lv.setUint32(0, 0x04034b50, true);
+    lv.setUint16(4, 20, true);
+    lv.setUint16(8, opts.deflate ? 8 : 0, true);
+    lv.setUint32(14, crc, true);
+    lv.setUint32(18, comp.length, true);
+    lv.setUint32(22, data.length, true);
+    lv.setUint16(26, nm.length, true);
+    locals.push(lh, nm, comp);
+    const ch = new Uint8Array(46);
+    const cv = new DataView(ch.buffer);
+    cv.setUint32(0, 0x02014b50, true);
+    cv.setUint16(4, 20, true);
+    cv.setUint16(6, 20, true);
+    cv.setUint16(10, opts.deflate ? 8 : 0, true);
+    cv.setUint32(16, crc, true);
+    cv.setUint32(20, comp.length, true);
+    cv.setUint32(24, data.length, true);
+    cv.setUint16(28, nm.length, true);
+    cv.setUint32(42, offset, true);
+    centrals.push(ch, nm);
+    offset += 30 + nm.length + comp.length;
+  }
+  const cd = concat(centrals);
+  const tail: Uint8Array[] = [];
+  if (opts.zip64) {
+    const z = new Uint8Array(56);
+    const zv = new DataView(z.buffer);
+    zv.setUint32(0, 0x06064b50, true);
+    zv.setBigUint64(4, 44n, true);
+    zv.setBigUint64(24, BigInt(members.length), true);
+    zv.setBigUint64(32, BigInt(members.length), true);
+    zv.setBigUint64(40, BigInt(cd.length), true);
+    zv.setBigUint64(48, BigInt(offset), true);
+    const loc = new Uint8Array(20);
+    const lv = new DataView(loc.buffer);
+    lv.setUint32(0, 0x07064b50, true);
+    lv.setBigUint64(8, BigInt(offset + cd.length), true);
+    lv.setUint32(16, 1, true);
+    tail.push(z, loc);
+  }
+  const e = new Uint8Array(22);
+  const ev = new DataView(e.buffer);
+  ev.setUint32(0, 0x06054b50, true);
+  ev.setUint16(8, opts.zip64 ? 0xffff : members.length, true);
+  ev.setUint16(10, opts.zip64 ? 0xffff : members.length, true);
+  ev.setUint32(12, opts.zip64 ? 0xffffffff : cd.length, true);
+  ev.setUint32(16, opts.zip64 ? 0xffffffff : offset, true);
+  return concat([...locals, cd, ...tail, e]);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('readNpy', () => {
+  it('reads C- and Fortran-ordered float64 arrays into C order', () => {
+    const c = readNpy(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", bytesOf('f8', [1, 2, 3, 4, 5, 6])), 'c.npy')!;
+    expect(c.shape).toEqual([2, 3]);
+    expect(Array.from(c.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    // the same matrix [[1, 2, 3], [4, 5, 6]] stored column-major
+    const f = readNpy(npy("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", bytesOf('f8', [1, 4, 2, 5, 3, 6])), 'f.npy')!;
+    expect(Array.from(f.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    // 3-D Fortran: element (i, j, k) at i + 2j + 4k in the file, at 4i + 2j + k in C order
+    const vals = Array.from({ length: 8 }, (_, p) => p);
+    const f3 = readNpy(npy("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 2, 2), }", bytesOf('f8', vals)), 'f3.npy')!;
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) for (let k = 0; k < 2; k++) expect(f3.data[4 * i + 2 * j + k]).toBe(i + 2 * j + 4 * k);
+  });
+
+  it('converts every supported dtype to float64, both byte orders, header versions 1-3', () => {
+    const cases: [string, Uint8Array, number[]][] = [
+      ['>f8', bytesOf('f8', [1.5, -2e300], false), [1.5, -2e300]],
+      ['<f4', bytesOf('f4', [0.25, -3]), [0.25, -3]],
+      ['<i8', bytesOf('i8', [-(2 ** 40), 7]), [-(2 ** 40), 7]],
+      ['>i4', bytesOf('i4', [-5, 123456], false), [-5, 123456]],
+      ['|u1', bytesOf('u1', [0, 255]), [0, 255]],
+      ['|b1', bytesOf('b1', [1, 0]), [1, 0]],
+      ['<f2', bytesOf('f2', [0x3c00, 0xc000]), [1, -2]],
+    ];
+    for (const [dtype, data, expected] of cases)
+      for (const major of [1, 2, 3]) {
+        const a = readNpy(npy(`{'descr': '${dtype}', 'fortran_order': False, 'shape': (2,), }`, data, major), 'x.npy')!;
+        expect(a.dtype).toBe(dtype);
+        expect(Array.from(a.data), dtype).toEqual(expected);
+      }
+    const scalar = readNpy(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", bytesOf('f8', [42])), 's.npy')!;
+    expect(scalar.shape).toEqual([]);
+    expect(Array.from(npyToVector(scalar, 's', 's.npy'))).toEqual([42]);
+    const empty = readNpy(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3), }", new Uint8Array(0)), 'e.npy')!;
+    expect(npyToDense(empty, 'e', 'e.npy').nrows).toBe(0);
+  });
+
+  it("returns null for object arrays ('|O') without unpickling", () => {
+    // the bytes after the header are a pickle of None; a reader that tried to use them would fail
+    const pickle = new Uint8Array([0x80, 0x02, 0x4e, 0x2e]);
+    expect(readNpy(npy("{'descr': '|O', 'fortran_order': False, 'shape': (), }", pickle), 'o.npy')).toBeNull();
+  });
+
+  it('rejects malformed or unsupported arrays with FileFormatError', () => {
+    const bad: [Uint8Array, RegExp][] = [
+      [enc('NOTNUMPY..'), /bad magic/],
+      [npy("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(16)), /dtype '<c16' is not supported/],
+      [npy("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }", new Uint8Array(8)), /structured/],
+      [npy("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", bytesOf('f8', [1, 2])), /16 data bytes for shape \(3\)/],
+      [npy("{'descr': '<f8', 'fortran_order': False, 'shape': (-1,), }", new Uint8Array(0)), /bad header: shape/],
+      [npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,) ", bytesOf('f8', [1])), /bad header/],
+      [npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", bytesOf('f8', [1]), 9), /unsupported .npy format version 9/],
+    ];
+    for (const [bytes, re] of bad) {
+      expect(() => readNpy(bytes, 'bad.npy')).toThrow(FileFormatError);
+      expect(() => readNpy(bytes, 'bad.npy')).toThrow(re);
+    }
+  });
+});
+
+describe('readNpz / readZip', () => {
+  const P = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", bytesOf('f8', [2, 1, 1, 3]));
+  const q = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", bytesOf('f8', [-1, 0.5]));
+  const none = npy("{'descr': '|O', 'fortran_order': False, 'shape': (), }", new Uint8Array([0x80, 0x02, 0x4e, 0x2e]));
+  for (const opts of [{}, { deflate: true }, { zip64: true }, { deflate: true, zip64: true }])
+    it(`reads stored/deflated members, with and without ZIP64 records (${JSON.stringify(opts)})`, () => {
+      const arch = zip(
+        [
+          ['P.npy', P],
+          ['q.npy', q],
+          ['A.npy', none],
+          ['README.txt', enc('not an array')],
+        ],
+        opts,
+      );
+      const vars = readNpz(arch, 'x.npz');
+      expect([...vars.keys()].sort()).toEqual(['A', 'P', 'q']);
+      expect(vars.get('A')).toBeNull();
+      const Pm = npyToDense(vars.get('P')!, 'P', 'x.npz');
+      expect([Pm.nrows, Pm.ncols, ...Pm.data]).toEqual([2, 2, 2, 1, 1, 3]);
+      expect(Array.from(npyToVector(vars.get('q')!, 'q', 'x.npz'))).toEqual([-1, 0.5]);
+      expect(listZip(arch, 'x.npz').map((e) => e.method)).toEqual(new Array(4).fill(opts.deflate ? 8 : 0));
+      expect(new TextDecoder().decode(readZip(arch, 'x.npz').get('README.txt'))).toBe('not an array');
+    });
+
+  it('rejects broken archives with FileFormatError naming the file', () => {
+    const good = zip([['q.npy', q]]);
+    const crcBroken = good.slice();
+    crcBroken[30 + 5 + q.length - 1] ^= 0xff; // last data byte of the stored member
+    const method = good.slice();
+    const cdStart = 30 + 5 + q.length;
+    new DataView(method.buffer).setUint16(cdStart + 10, 12, true); // bzip2
+    const cases: [Uint8Array, RegExp][] = [
+      [enc('definitely not a zip file at all'), /no end-of-central-directory/],
+      [good.subarray(0, good.length - 5), /no end-of-central-directory/],
+      [good.subarray(0, 10), /too short/],
+      [crcBroken, /CRC-32 mismatch/],
+      [method, /compression method 12 is not supported/],
+    ];
+    for (const [bytes, re] of cases) {
+      expect(() => readNpz(bytes, 'bad.npz')).toThrow(FileFormatError);
+      expect(() => readNpz(bytes, 'bad.npz')).toThrow(re);
+      expect(() => readNpz(bytes, 'bad.npz')).toThrow(/^bad\.npz: /);
+    }
+    const badMember = zip([['q.npy', enc('garbage')]]);
+    expect(() => readNpz(badMember, 'm.npz')).toThrow(/^m\.npz: member "q\.npy": not a \.npy array/);
+  });
+});
+
+describe('readNpz on the MPC collection', () => {
+  it.skipIf(!haveMpc)(`reads every problem with consistent P, q, G, h, A, b, lb, ub${haveMpc ? '' : ` (SKIPPED: ${MPC_DIR} not found)`}`, () => {
+    const files = readdirSync(MPC_DIR).filter((f) => f.endsWith('.npz'));
+    expect(files.length).toBeGreaterThanOrEqual(62);
+    let withEqualities = 0;
+    for (const f of files) {
+      const v = readNpz(readFileSync(resolve(MPC_DIR, f)), f);
+      expect([...v.keys()].sort(), f).toEqual(['A', 'G', 'P', 'b', 'h', 'lb', 'q', 'ub']);
+      const P = npyToDense(v.get('P')!, 'P', f);
+      const n = P.nrows;
+      expect(P.ncols, f).toBe(n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) if (P.data[i * n + j] !== P.data[j * n + i]) expect.fail(`${f}: P not symmetric at (${i}, ${j})`);
+      expect(npyToVector(v.get('q')!, 'q', f).length, f).toBe(n);
+      const G = npyToDense(v.get('G')!, 'G', f);
+      expect(G.ncols, f).toBe(n);
+      expect(npyToVector(v.get('h')!, 'h', f).length, f).toBe(G.nrows);
+      const A = v.get('A')!;
+      const b = v.get('b')!;
+      expect(A === null, f).toBe(b === null);
+      if (A && b) {
+        withEqualities++;
+        const Am = npyToDense(A, 'A', f);
+        expect(Am.ncols, f).toBe(n);
+        expect(npyToVector(b, 'b', f).length, f).toBe(Am.nrows);
+      }
+      for (const key of ['lb', 'ub']) {
+        const bound = v.get(key)!;
+        if (bound) expect(npyToVector(bound, key, f).length, f).toBe(n);
+      }
+      for (const key of ['P', 'q', 'G', 'h'])
+        for (const x of v.get(key)!.data) if (Number.isNaN(x)) expect.fail(`${f}: NaN in ${key}`);
+    }
+    expect(withEqualities).toBeGreaterThan(0);
+  });
+});
