@@ -1,0 +1,857 @@
+/**
+ * Sparse LDLᵀ factorization of a symmetric (possibly indefinite, quasi-definite) matrix K,
+ *     P K Pᵀ + R = L D Lᵀ,
+ * with P a fill-reducing permutation (AMD by default, then postordered along the elimination
+ * tree), L unit lower triangular, D diagonal and R a diagonal regularization (zero unless
+ * requested). No numerical pivoting: this is meant for quasi-definite matrices (e.g. KKT systems
+ * [P+ρI  Aᵀ; A  −δI]) and for KKT matrices made quasi-definite by regularization, where the
+ * expected sign of every pivot is known.
+ *
+ * K is given in CSC as the full symmetric matrix or its upper triangle (entries below the diagonal
+ * are ignored); a matrix with entries below but none above the diagonal is read as a lower
+ * triangle.
+ *
+ * Phases (the symbolic work is done once per sparsity pattern):
+ *   analyze(K)   ordering; permuted lower triangle C = tril(P K Pᵀ) with a value map (so a refactor
+ *                is a scatter); elimination tree, postorder, column counts of L (Gilbert–Ng–Peyton),
+ *                supernodes (relaxed) and their row structures; all storage allocated once.
+ *   factor(v)    numeric MULTIFRONTAL supernodal LDLᵀ: for each supernode in postorder, a dense
+ *                frontal matrix is assembled from C and the children's update matrices
+ *                (extend-add), its k pivot columns are factored densely (pivot by pivot, with the
+ *                regularization rules below) and the Schur complement is passed to the parent.
+ *                Repeatable with new values on the same pattern without symbolic work.
+ *   solve(b)     x = K⁻¹ b: permute, L solve, D solve, Lᵀ solve, unpermute; when the factorization
+ *                was regularized, iterative refinement against the UNREGULARIZED K.
+ *
+ * Regularization (signs[i] ∈ {+1, −1} = expected sign of the pivot of ORIGINAL row i):
+ *   static   d_i ← d_i + signs[i]·δ before elimination (δ = staticReg);
+ *   dynamic  a computed pivot d with signs[i]·d < eps is replaced by signs[i]·delta
+ *            (without signs: a pivot with |d| < eps is replaced by sign(d)·delta, + for d = 0).
+ * Without dynamic regularization an exactly zero (or non-finite) pivot throws ZeroPivotError.
+ * The inertia of the factored (regularized) matrix is returned as positivePivots / negativePivots;
+ * for a quasi-definite KKT with n primal and m dual rows it is (n, m).
+ */
+import { DimensionError, InputError, StructurallySingularError, ZeroPivotError } from '../errors.ts';
+import { amdOrder } from './amd.ts';
+import { invertPermutation } from './csc.ts';
+import { columnCounts, eliminationTree, postorder, supernodes } from './ldl-symbolic.ts';
+import type { Supernodes } from './ldl-symbolic.ts';
+import type { CscMatrix } from './types.ts';
+
+export interface LdlOptions {
+  /** fill-reducing ordering: 'amd' (default), 'natural' or an explicit permutation perm[k] = original index k-th */
+  ordering?: 'amd' | 'natural' | Int32Array;
+  /** expected pivot sign (+1 / −1) per row, ORIGINAL numbering, length n */
+  signs?: Int8Array | null;
+  /** δ ≥ 0 added as signs[i]·δ to each diagonal entry (needs signs); default 0 */
+  staticReg?: number;
+  /** pivot d with signs[i]·d < eps → signs[i]·delta; default off */
+  dynamicReg?: { eps: number; delta: number } | null;
+  /** max iterative-refinement steps against the unregularized K; default 3 when regularized, else 0 */
+  refineSteps?: number;
+  /**
+   * relaxed supernode amalgamation (default true): merge small supernodes with their parent when
+   * few explicit zeros are added; faster dense kernels, same solution. false = exact structure.
+   */
+  relaxedSupernodes?: boolean;
+}
+
+/** Timings (ms) of the phases of analyze / the last factor, for benchmarks. */
+export interface LdlTimings {
+  orderMs: number;
+  symbolicMs: number;
+  factorMs: number;
+}
+
+const now = (): number => performance.now();
+
+export class SparseLdl {
+  /** order of K */
+  readonly n: number;
+  /** nonzeros strictly below the diagonal of L (exact structural count, without amalgamation zeros) */
+  readonly nnzL: number;
+  /** entries stored for the strictly lower part of L (nnzL + zeros added by supernode amalgamation) */
+  readonly storedL: number;
+  /** number of supernodes */
+  readonly supernodeCount: number;
+  /** perm[k] = original row/column eliminated k-th (the AMD order, postordered) */
+  readonly perm: Int32Array;
+  /** pinv[i] = position of original row i in the elimination order */
+  readonly pinv: Int32Array;
+  /** pivots of D (after regularization) that are > 0, of the last factor() */
+  get positivePivots(): number {
+    return this.nPos;
+  }
+  /** pivots of D (after regularization) that are < 0, of the last factor() */
+  get negativePivots(): number {
+    return this.nNeg;
+  }
+  /** pivots replaced by dynamic regularization in the last factor() */
+  get regularizedPivots(): number {
+    return this.nReg;
+  }
+  private nPos = 0;
+  private nNeg = 0;
+  private nReg = 0;
+  /** phase timings in ms (order/symbolic from analyze, factor from the last factor) */
+  readonly timings: LdlTimings = { orderMs: 0, symbolicMs: 0, factorMs: 0 };
+
+  // ---- pattern of K and of C = tril(P K Pᵀ) ----
+  private readonly nnzK: number;
+  private readonly kColPtr: Int32Array;
+  private readonly kRowIdx: Int32Array;
+  private initialValues: Float64Array | null = null;
+  /** destination of K's entry p: ≥ 0 → Cx[dst]; ≤ −2 → Cd[−dst−2]; −1 → ignored (triangle not read) */
+  private readonly dst: Int32Array;
+  /** strictly lower part of C: column j holds rows i > j (unsorted) */
+  private readonly Cp: Int32Array;
+  private readonly Ci: Int32Array;
+  private readonly Cx: Float64Array;
+  /** diagonal of C (user values, unregularized) */
+  private readonly Cd: Float64Array;
+  /** static regularization per permuted row: signs[perm[k]]·δ (null when none) */
+  private readonly staticShift: Float64Array | null;
+  /** signs in permuted order (null when none) */
+  private readonly psigns: Int8Array | null;
+  private readonly dynEps: number;
+  private readonly dynDelta: number;
+  private readonly dynamic: boolean;
+  private readonly refineOption: number | undefined;
+
+  // ---- supernodal structure ----
+  private readonly snFirst: Int32Array;
+  private readonly snRowPtr: Int32Array;
+  private readonly snRows: Int32Array;
+  /** offset of supernode s's m × k column-major block in Lx */
+  private readonly snLPtr: Float64Array;
+  /** first child and next sibling in the supernodal tree (children in increasing order) */
+  private readonly snChild: Int32Array;
+  private readonly snSibling: Int32Array;
+
+  // ---- factor ----
+  private readonly Lx: Float64Array;
+  private readonly D: Float64Array;
+  private readonly Dinv: Float64Array;
+  private factored = false;
+  private regularized = false;
+  /** ‖K‖∞ (max absolute row sum of the unregularized K), for the refinement stopping test */
+  private normK = 0;
+
+  // ---- work ----
+  private readonly front: Float64Array;
+  private readonly stack: Float64Array;
+  private readonly stackOff: Float64Array;
+  private readonly relpos: Int32Array;
+  private readonly rel: Int32Array;
+  private readonly w1: Float64Array;
+  private readonly w2: Float64Array;
+  private readonly w3: Float64Array;
+  private readonly w4: Float64Array;
+
+  private constructor(K: CscMatrix, options: LdlOptions) {
+    const n = K.ncols;
+    if (K.nrows !== n) throw new DimensionError('K', 'a square matrix', `${K.nrows}×${K.ncols}`);
+    this.n = n;
+    const colPtr = K.colPtr;
+    const rowIdx = K.rowIdx;
+    if (colPtr.length !== n + 1) throw new DimensionError('K.colPtr', `length ${n + 1}`, `length ${colPtr.length}`);
+    const nnzK = colPtr[n]!;
+    if (rowIdx.length < nnzK) throw new DimensionError('K.rowIdx', `length ≥ ${nnzK}`, `length ${rowIdx.length}`);
+    this.nnzK = nnzK;
+    this.kColPtr = colPtr;
+    this.kRowIdx = rowIdx;
+
+    // ---- options ----
+    const signs = options.signs ?? null;
+    if (signs !== null) {
+      if (signs.length !== n) throw new DimensionError('signs', `length ${n} (order of K)`, `length ${signs.length}`);
+      for (let i = 0; i < n; i++) {
+        if (signs[i] !== 1 && signs[i] !== -1) throw new InputError(`signs[${i}]`, '+1 or −1', String(signs[i]));
+      }
+    }
+    const staticReg = options.staticReg ?? 0;
+    if (!(staticReg >= 0 && Number.isFinite(staticReg))) throw new InputError('staticReg', 'a finite number ≥ 0', String(staticReg));
+    if (staticReg > 0 && signs === null) throw new InputError('staticReg', 'signs to be given with a static regularization', 'signs = null');
+    const dyn = options.dynamicReg ?? null;
+    if (dyn !== null) {
+      if (!(dyn.eps >= 0 && Number.isFinite(dyn.eps))) throw new InputError('dynamicReg.eps', 'a finite number ≥ 0', String(dyn.eps));
+      if (!(dyn.delta > 0 && Number.isFinite(dyn.delta))) throw new InputError('dynamicReg.delta', 'a finite number > 0', String(dyn.delta));
+    }
+    this.dynamic = dyn !== null;
+    this.dynEps = dyn?.eps ?? 0;
+    this.dynDelta = dyn?.delta ?? 0;
+    if (options.refineSteps !== undefined && !(Number.isInteger(options.refineSteps) && options.refineSteps >= 0)) {
+      throw new InputError('refineSteps', 'an integer ≥ 0', String(options.refineSteps));
+    }
+    this.refineOption = options.refineSteps;
+
+    // ---- structural check: every row/column must have an entry unless regularized ----
+    const tStart = now();
+    const lowerInput = checkStructure(n, colPtr, rowIdx, this.dynamic || staticReg > 0);
+
+    // ---- fill-reducing ordering ----
+    const t0 = now();
+    let perm0: Int32Array;
+    const ord = options.ordering ?? 'amd';
+    if (ord === 'amd') perm0 = amdOrder(K);
+    else if (ord === 'natural') {
+      perm0 = new Int32Array(n);
+      for (let i = 0; i < n; i++) perm0[i] = i;
+    } else if (ord instanceof Int32Array) perm0 = ord;
+    else throw new InputError('ordering', "'amd', 'natural' or an Int32Array permutation", String(ord));
+    const pinv0 = invertPermutation(perm0, n, 'ordering');
+    this.timings.orderMs = now() - t0;
+
+    // ---- elimination tree of P0 K P0ᵀ, postorder, final permutation ----
+    const { perm, pinv, parent } = postorderedOrdering(n, colPtr, rowIdx, lowerInput, perm0, pinv0);
+    this.perm = perm;
+    this.pinv = pinv;
+
+    // ---- C = tril(P K Pᵀ) (strictly lower lists + diagonal) with the value map ----
+    const { Cp, Ci, dst } = permutedLower(n, colPtr, rowIdx, lowerInput, pinv);
+    this.Cp = Cp;
+    this.Ci = Ci;
+    this.dst = dst;
+    this.Cx = new Float64Array(Ci.length);
+    this.Cd = new Float64Array(n);
+    if (signs !== null) {
+      const ps = new Int8Array(n);
+      for (let k = 0; k < n; k++) ps[k] = signs[perm[k]!]!;
+      this.psigns = ps;
+      if (staticReg > 0) {
+        const sh = new Float64Array(n);
+        for (let k = 0; k < n; k++) sh[k] = ps[k]! * staticReg;
+        this.staticShift = sh;
+      } else this.staticShift = null;
+    } else {
+      this.psigns = null;
+      this.staticShift = null;
+    }
+
+    // ---- column counts, supernodes ----
+    const cc = columnCounts(n, Cp, Ci, parent);
+    let nnzL = 0;
+    for (let j = 0; j < n; j++) nnzL += cc[j]! - 1;
+    this.nnzL = nnzL;
+    const relax = options.relaxedSupernodes ?? true;
+    const sn = supernodes(n, Cp, Ci, parent, cc, relax ? { maxCols: 32, maxZeros: 24 } : null);
+    const ns = sn.count;
+    this.supernodeCount = ns;
+    this.storedL = nnzL + sn.extraZeros;
+    this.snFirst = sn.first;
+    this.snRowPtr = sn.rowPtr;
+    this.snRows = sn.rows;
+    const { snLPtr, snChild, snSibling, stackOff, maxFront, maxM, maxStack } = frontLayout(sn);
+    this.snLPtr = snLPtr;
+    this.snChild = snChild;
+    this.snSibling = snSibling;
+    this.stackOff = stackOff;
+    this.Lx = new Float64Array(snLPtr[ns]!);
+    this.D = new Float64Array(n);
+    this.Dinv = new Float64Array(n);
+    this.front = new Float64Array(maxFront);
+    this.stack = new Float64Array(maxStack);
+    this.relpos = new Int32Array(n);
+    this.rel = new Int32Array(maxM);
+    this.w1 = new Float64Array(n);
+    this.w2 = new Float64Array(n);
+    this.w3 = new Float64Array(n);
+    this.w4 = new Float64Array(n);
+    this.timings.symbolicMs = now() - tStart - this.timings.orderMs;
+  }
+
+  /**
+   * Symbolic analysis of symmetric K (n × n): full matrix or upper triangle (entries below the
+   * diagonal are ignored); a matrix with entries below but none above the diagonal is read as a
+   * lower triangle. K is not modified; its pattern arrays are referenced (not copied), so
+   * they must not change while this object is used. Throws DimensionError (non-square),
+   * StructurallySingularError (a row/column without entries and no regularization configured),
+   * InputError (bad options or row indices).
+   */
+  static analyze(K: CscMatrix, options: LdlOptions = {}): SparseLdl {
+    const ldl = new SparseLdl(K, options);
+    ldl.initialValues = K.values;
+    return ldl;
+  }
+
+  /**
+   * Numeric factorization with `values` on the pattern of the K given to analyze (same length and
+   * order as K.values; default: K.values). `values` is not modified (it is scattered into an
+   * internal copy, which the refinement uses as the unregularized K).
+   * Throws InputError (NaN/Inf), DimensionError (length), ZeroPivotError (an exactly zero or
+   * non-finite pivot without dynamic regularization; names the ORIGINAL column).
+   */
+  factor(values?: Float64Array): this {
+    const t0 = now();
+    this.factored = false;
+    const v = values ?? this.initialValues;
+    if (v === null) throw new InputError('values', 'a Float64Array', 'nothing');
+    const nnzK = this.nnzK;
+    if (v.length !== nnzK) throw new DimensionError('values', `length ${nnzK} (= nnz of K)`, `length ${v.length}`);
+    const { dst, Cx, Cd } = this;
+    Cx.fill(0);
+    Cd.fill(0);
+    for (let p = 0; p < nnzK; p++) {
+      const x = v[p]!;
+      const t = dst[p]!;
+      if (x - x !== 0) {
+        if (t === -1) continue; // ignored entry (triangle not read)
+        throw new InputError('values', 'finite numbers', `${x} at entry ${p} (row ${this.kRowIdx[p]}, column ${columnOf(this.kColPtr, p)})`);
+      }
+      if (t >= 0) Cx[t] += x;
+      else if (t <= -2) Cd[-t - 2] += x;
+    }
+    this.normK = symmetricNormInf(this.n, this.Cp, this.Ci, Cx, Cd, this.w1);
+    this.numeric();
+    this.timings.factorMs = now() - t0;
+    return this;
+  }
+
+  /** pivot rule: returns the pivot to use (regularized) or throws */
+  private pivot(k: number, d: number): number {
+    if (this.dynamic) {
+      const ps = this.psigns;
+      const s = ps !== null ? ps[k]! : d >= 0 ? 1 : -1;
+      if (!(s * d >= this.dynEps)) {
+        this.nReg++;
+        return s * this.dynDelta;
+      }
+      return d;
+    }
+    if (d === 0 || !Number.isFinite(d)) throw new ZeroPivotError(this.perm[k]!, d);
+    return d;
+  }
+
+  /**
+   * Pivot q of the front F (column q fully updated): apply the pivot rule, record D, count the
+   * sign, scale the column below the diagonal by 1/d (column q then holds L(:, q)).
+   */
+  private finishPivot(F: Float64Array, m: number, q: number, f: number): void {
+    const cq = q * m;
+    const d = this.pivot(f + q, F[cq + q]!);
+    if (d > 0) this.nPos++;
+    else this.nNeg++;
+    this.D[f + q] = d;
+    const inv = 1 / d;
+    this.Dinv[f + q] = inv;
+    F[cq + q] = d;
+    for (let i = q + 1; i < m; i++) F[cq + i] *= inv;
+  }
+
+  /**
+   * Numeric multifrontal LDLᵀ of C + diag(staticShift). For each supernode s (postorder): the
+   * front F (m × m, column-major, lower triangle; rows/columns = the row structure of s) is
+   * assembled from C and the children's update matrices (extend-add), its k pivot columns are
+   * factored densely (left-looking inside the front), the trailing (m−k)² block gets the Schur
+   * update, the k columns go to Lx and the trailing block onto the update stack. (Factoring in a
+   * small reused front buffer measured faster than factoring in place in Lx: cache locality.)
+   */
+  private numeric(): void {
+    const { Cp, Ci, Cx, Cd, staticShift, snFirst, snRowPtr, snRows, snLPtr, snChild, snSibling, stackOff, Lx, D, front: F, stack: S, relpos, rel } =
+      this;
+    const ns = this.supernodeCount;
+    this.nReg = 0;
+    this.nPos = 0;
+    this.nNeg = 0;
+    for (let s = 0; s < ns; s++) {
+      const f = snFirst[s]!;
+      const k = snFirst[s + 1]! - f;
+      const r0 = snRowPtr[s]!;
+      const m = snRowPtr[s + 1]! - r0;
+      // relative positions of the rows of s, zero the lower triangle of the front
+      for (let i = 0; i < m; i++) relpos[snRows[r0 + i]!] = i;
+      for (let j = 0; j < m; j++) F.fill(0, j * m + j, j * m + m);
+      // assemble the original entries of columns f .. f+k-1
+      for (let q = 0; q < k; q++) {
+        const j = f + q;
+        const cq = q * m;
+        F[cq + q] = Cd[j]! + (staticShift !== null ? staticShift[j]! : 0);
+        for (let p = Cp[j]!, end = Cp[j + 1]!; p < end; p++) F[cq + relpos[Ci[p]!]!] += Cx[p]!;
+      }
+      // extend-add the update matrices of the children (they are on top of the stack); the
+      // update of child c is stored with leading dimension mc: entry (ii, jj) of it (rows and
+      // columns counted from kc) is at stackOff[c] + jj·mc + kc + ii
+      for (let c = snChild[s]!; c !== -1; c = snSibling[c]!) {
+        const kc = snFirst[c + 1]! - snFirst[c]!;
+        const pc = snRowPtr[c]! + kc;
+        const mc = snRowPtr[c + 1]! - snRowPtr[c]!;
+        const u = mc - kc;
+        for (let t = 0; t < u; t++) rel[t] = relpos[snRows[pc + t]!]!;
+        const off = stackOff[c]! + kc;
+        for (let jj = 0; jj < u; jj++) {
+          const colF = rel[jj]! * m;
+          const src = off + jj * mc;
+          for (let ii = jj; ii < u; ii++) F[colF + rel[ii]!] += S[src + ii]!;
+        }
+      }
+      // dense partial LDLᵀ of the k pivot columns (left-looking inside the front, two at a time)
+      let q = 0;
+      for (; q + 1 < k; q += 2) {
+        leftUpdate2(F, m, q, D, f);
+        this.finishPivot(F, m, q, f);
+        const cq = q * m;
+        const cq1 = cq + m;
+        const t = F[cq + q + 1]! * D[f + q]!;
+        if (t !== 0) for (let i = q + 1; i < m; i++) F[cq1 + i] -= t * F[cq + i]!;
+        this.finishPivot(F, m, q + 1, f);
+      }
+      if (q < k) {
+        leftUpdate1(F, m, q, D, f);
+        this.finishPivot(F, m, q, f);
+      }
+      if (m > k) schurF(F, m, k, D, f);
+      // store the k columns of L
+      const base = snLPtr[s]!;
+      Lx.set(F.subarray(0, k * m), base);
+      // pop the children, push this update matrix: the trailing u columns of F as they are
+      // (leading dimension m; rows k..m-1 hold the update) in one native copy
+      if (m > k) S.set(F.subarray(k * m, m * m), stackOff[s]!);
+    }
+    this.regularized = this.nReg > 0 || staticShift !== null;
+    this.factored = true;
+  }
+
+  /** x ← (L D Lᵀ)⁻¹ x in permuted numbering (x modified) */
+  private solvePermuted(x: Float64Array): void {
+    const { snFirst, snRowPtr, snRows, snLPtr, Lx, Dinv } = this;
+    const ns = this.supernodeCount;
+    const n = this.n;
+    for (let s = 0; s < ns; s++) {
+      const f = snFirst[s]!;
+      const k = snFirst[s + 1]! - f;
+      const r0 = snRowPtr[s]!;
+      const m = snRowPtr[s + 1]! - r0;
+      const base = snLPtr[s]!;
+      for (let q = 0; q < k; q++) {
+        const xq = x[f + q]!;
+        if (xq === 0) continue;
+        const col = base + q * m;
+        for (let i = q + 1; i < m; i++) x[snRows[r0 + i]!] -= Lx[col + i]! * xq;
+      }
+    }
+    for (let j = 0; j < n; j++) x[j] *= Dinv[j]!;
+    for (let s = ns - 1; s >= 0; s--) {
+      const f = snFirst[s]!;
+      const k = snFirst[s + 1]! - f;
+      const r0 = snRowPtr[s]!;
+      const m = snRowPtr[s + 1]! - r0;
+      const base = snLPtr[s]!;
+      for (let q = k - 1; q >= 0; q--) {
+        const col = base + q * m;
+        let sum = x[f + q]!;
+        for (let i = q + 1; i < m; i++) sum -= Lx[col + i]! * x[snRows[r0 + i]!]!;
+        x[f + q] = sum;
+      }
+    }
+  }
+
+  /** r ← b − C_sym x (unregularized, permuted numbering); returns ‖r‖∞ */
+  private residualPermuted(b: Float64Array, x: Float64Array, r: Float64Array): number {
+    const n = this.n;
+    const { Cp, Ci, Cx, Cd } = this;
+    for (let k = 0; k < n; k++) r[k] = b[k]! - Cd[k]! * x[k]!;
+    for (let j = 0; j < n; j++) {
+      const xj = x[j]!;
+      let s = 0;
+      for (let p = Cp[j]!, end = Cp[j + 1]!; p < end; p++) {
+        const i = Ci[p]!;
+        const c = Cx[p]!;
+        r[i] -= c * xj;
+        s += c * x[i]!;
+      }
+      r[j] -= s;
+    }
+    let mx = 0;
+    for (let k = 0; k < n; k++) {
+      const a = Math.abs(r[k]!);
+      if (!(a <= mx)) mx = a; // NaN propagates
+    }
+    return mx;
+  }
+
+  /**
+   * x = K⁻¹ rhs. rhs: length n, not modified. out: length n, overwritten and returned (allocated
+   * if omitted; may alias rhs). When the factorization was regularized (or refineSteps > 0 was
+   * given), iterative refinement against the unregularized K: r = rhs − K x, x += K̃⁻¹ r, at most
+   * refineSteps times (default 3 when regularized, else 0), stopping early when ‖r‖∞ stops
+   * decreasing or reaches the rounding level ‖r‖∞ ≤ ε (‖K‖∞ ‖x‖∞ + ‖rhs‖∞).
+   */
+  solve(rhs: Float64Array, out?: Float64Array): Float64Array {
+    const n = this.n;
+    if (!this.factored) throw new InputError('SparseLdl', 'a successful factor() before solve()', 'no factorization');
+    if (rhs.length !== n) throw new DimensionError('rhs', `length ${n}`, `length ${rhs.length}`);
+    if (out === undefined) out = new Float64Array(n);
+    else if (out.length !== n) throw new DimensionError('out', `length ${n}`, `length ${out.length}`);
+    const { perm, w1: b, w2: x } = this;
+    for (let k = 0; k < n; k++) b[k] = rhs[perm[k]!]!;
+    x.set(b);
+    this.solvePermuted(x);
+    const steps = this.refineOption ?? (this.regularized ? 3 : 0);
+    if (steps > 0) {
+      const r = this.w3;
+      const xn = this.w4;
+      let bnorm = 0;
+      for (let k = 0; k < n; k++) bnorm = Math.max(bnorm, Math.abs(b[k]!));
+      let rnorm = this.residualPermuted(b, x, r);
+      for (let s = 0; s < steps; s++) {
+        // stop at the rounding level: backward error ‖r‖ / (‖K‖‖x‖ + ‖b‖) ≤ ε
+        let xnorm = 0;
+        for (let k = 0; k < n; k++) xnorm = Math.max(xnorm, Math.abs(x[k]!));
+        if (!(rnorm > Number.EPSILON * (this.normK * xnorm + bnorm))) break;
+        this.solvePermuted(r);
+        for (let k = 0; k < n; k++) xn[k] = x[k]! + r[k]!;
+        const rn = this.residualPermuted(b, xn, r);
+        if (!(rn < rnorm)) break;
+        x.set(xn);
+        rnorm = rn;
+      }
+    }
+    for (let k = 0; k < n; k++) out[perm[k]!] = x[k]!;
+    return out;
+  }
+
+  /** the diagonal D of the factorization, in elimination order (a copy) */
+  diagonal(): Float64Array {
+    return this.D.slice();
+  }
+}
+
+/**
+ * Which triangle of K is read, and the structural check. K is read by its upper triangle
+ * (entries below the diagonal ignored) unless it has no entry above the diagonal but some below:
+ * then it is a lower triangle and read as such (returns true). Every row/column must hold an
+ * entry in the part read unless regularization is configured (StructurallySingularError).
+ */
+function checkStructure(n: number, colPtr: Int32Array, rowIdx: Int32Array, canRegularize: boolean): boolean {
+  let nUpper = 0;
+  let nLower = 0;
+  for (let j = 0; j < n; j++) {
+    for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
+      const i = rowIdx[p]!;
+      if (!(i >= 0 && i < n)) throw new InputError(`K.rowIdx[${p}]`, `a row index in [0, ${n})`, String(i));
+      if (i < j) nUpper++;
+      else if (i > j) nLower++;
+    }
+  }
+  const lowerInput = nUpper === 0 && nLower > 0;
+  if (!canRegularize) {
+    const has = new Uint8Array(n);
+    for (let j = 0; j < n; j++) {
+      for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
+        const i = rowIdx[p]!;
+        if (lowerInput ? i >= j : i <= j) {
+          has[i] = 1;
+          has[j] = 1;
+        }
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      if (has[i] === 0) throw new StructurallySingularError(i, `row/column ${i} has no entries (and no regularization is configured)`);
+    }
+  }
+  return lowerInput;
+}
+
+/**
+ * The fill-reducing order perm0 followed by a postorder of the elimination tree of P0 K P0ᵀ
+ * (same fill, subtrees contiguous). Returns perm, pinv and the elimination tree in the final
+ * numbering (parent[k] > k, −1 for roots).
+ */
+function postorderedOrdering(
+  n: number,
+  colPtr: Int32Array,
+  rowIdx: Int32Array,
+  lowerInput: boolean,
+  perm0: Int32Array,
+  pinv0: Int32Array,
+): { perm: Int32Array; pinv: Int32Array; parent: Int32Array } {
+  // strictly upper lists of P0 K P0ᵀ (pattern only)
+  const up = new Int32Array(n + 1);
+  for (let j = 0; j < n; j++) {
+    const pj = pinv0[j]!;
+    for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
+      const i = rowIdx[p]!;
+      if (lowerInput ? i <= j : i >= j) continue;
+      const pi = pinv0[i]!;
+      up[(pi > pj ? pi : pj) + 1]!++;
+    }
+  }
+  for (let k = 0; k < n; k++) up[k + 1]! += up[k]!;
+  const ui = new Int32Array(up[n]!);
+  const nx = up.slice(0, n);
+  for (let j = 0; j < n; j++) {
+    const pj = pinv0[j]!;
+    for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
+      const i = rowIdx[p]!;
+      if (lowerInput ? i <= j : i >= j) continue;
+      const pi = pinv0[i]!;
+      if (pi > pj) ui[nx[pi]!++] = pj;
+      else ui[nx[pj]!++] = pi;
+    }
+  }
+  const parent0 = eliminationTree(n, up, ui);
+  const post = postorder(n, parent0);
+  const postInv = new Int32Array(n);
+  for (let k = 0; k < n; k++) postInv[post[k]!] = k;
+  const perm = new Int32Array(n);
+  const pinv = new Int32Array(n);
+  const parent = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const old = post[k]!;
+    const i = perm0[old]!;
+    perm[k] = i;
+    pinv[i] = k;
+    const pa = parent0[old]!;
+    parent[k] = pa === -1 ? -1 : postInv[pa]!;
+  }
+  return { perm, pinv, parent };
+}
+
+/**
+ * Strictly lower lists of C = P K Pᵀ (column j: rows i > j, unsorted) and the value map
+ * dst (length nnz(K)): K's entry p goes to Ci/Cx position dst[p] ≥ 0, to the diagonal −dst[p]−2
+ * when dst[p] ≤ −2, or is ignored (−1: in the triangle of K that is not read).
+ */
+function permutedLower(n: number, colPtr: Int32Array, rowIdx: Int32Array, lowerInput: boolean, pinv: Int32Array): { Cp: Int32Array; Ci: Int32Array; dst: Int32Array } {
+  const Cp = new Int32Array(n + 1);
+  for (let j = 0; j < n; j++) {
+    const pj = pinv[j]!;
+    for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
+      const i = rowIdx[p]!;
+      if (lowerInput ? i <= j : i >= j) continue;
+      const pi = pinv[i]!;
+      Cp[(pi < pj ? pi : pj) + 1]!++;
+    }
+  }
+  for (let k = 0; k < n; k++) Cp[k + 1]! += Cp[k]!;
+  const Ci = new Int32Array(Cp[n]!);
+  const dst = new Int32Array(colPtr[n]!);
+  const next = Cp.slice(0, n);
+  for (let j = 0; j < n; j++) {
+    const pj = pinv[j]!;
+    for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
+      const i = rowIdx[p]!;
+      if (lowerInput ? i < j : i > j) {
+        dst[p] = -1;
+        continue;
+      }
+      if (i === j) {
+        dst[p] = -pj - 2;
+        continue;
+      }
+      const pi = pinv[i]!;
+      const q = next[pi < pj ? pi : pj]!++;
+      Ci[q] = pi < pj ? pj : pi;
+      dst[p] = q;
+    }
+  }
+  return { Cp, Ci, dst };
+}
+
+/**
+ * Storage layout of the multifrontal factorization: offsets of each supernode's m × k block of L,
+ * children lists (first child, next sibling; increasing order), the stack offset of each update
+ * matrix (stored as the trailing u = m − k columns of its front, m × u) (children's updates are consecutive on top of the stack when their parent is
+ * processed, in postorder), the largest front (m²) and the stack peak.
+ */
+function frontLayout(sn: Supernodes): {
+  snLPtr: Float64Array;
+  snChild: Int32Array;
+  snSibling: Int32Array;
+  stackOff: Float64Array;
+  maxFront: number;
+  maxM: number;
+  maxStack: number;
+} {
+  const ns = sn.count;
+  const snLPtr = new Float64Array(ns + 1);
+  const snChild = new Int32Array(ns).fill(-1);
+  const snSibling = new Int32Array(ns).fill(-1);
+  for (let s = ns - 1; s >= 0; s--) {
+    const p = sn.parent[s]!;
+    if (p !== -1) {
+      snSibling[s] = snChild[p]!;
+      snChild[p] = s;
+    }
+  }
+  let maxFront = 0;
+  let maxM = 0;
+  let top = 0;
+  let maxStack = 0;
+  const stackOff = new Float64Array(ns);
+  for (let s = 0; s < ns; s++) {
+    const k = sn.first[s + 1]! - sn.first[s]!;
+    const m = sn.rowPtr[s + 1]! - sn.rowPtr[s]!;
+    snLPtr[s + 1] = snLPtr[s]! + m * k;
+    if (m * m > maxFront) maxFront = m * m;
+    if (m > maxM) maxM = m;
+    const c = snChild[s]!;
+    if (c !== -1) top = stackOff[c]!;
+    const u = m - k;
+    if (sn.parent[s] !== -1) {
+      stackOff[s] = top;
+      top += u * m;
+      if (top > maxStack) maxStack = top;
+    }
+  }
+  return { snLPtr, snChild, snSibling, stackOff, maxFront, maxM, maxStack };
+}
+
+/** ‖C‖∞ of the symmetric matrix with strictly lower lists (Cp, Ci, Cx) and diagonal Cd; w: work (length n) */
+function symmetricNormInf(n: number, Cp: Int32Array, Ci: Int32Array, Cx: Float64Array, Cd: Float64Array, w: Float64Array): number {
+  for (let k = 0; k < n; k++) w[k] = Math.abs(Cd[k]!);
+  for (let j = 0; j < n; j++) {
+    for (let p = Cp[j]!, end = Cp[j + 1]!; p < end; p++) {
+      const a = Math.abs(Cx[p]!);
+      w[j] += a;
+      w[Ci[p]!] += a;
+    }
+  }
+  let m = 0;
+  for (let k = 0; k < n; k++) if (w[k]! > m) m = w[k]!;
+  return m;
+}
+
+function columnOf(colPtr: Int32Array, p: number): number {
+  let lo = 0;
+  let hi = colPtr.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (colPtr[mid]! <= p) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Left-looking update of pivot columns q and q+1 of the front F by the finished columns p < q:
+ * F(i, c) −= Σ_p L(i, p) d_p L(c, p) for c ∈ {q, q+1}, rows i ≥ c. F modified.
+ */
+function leftUpdate2(F: Float64Array, m: number, q: number, D: Float64Array, f: number): void {
+  const c0 = q * m;
+  const c1 = c0 + m;
+  let p = 0;
+  for (; p + 3 < q; p += 4) {
+    const a0 = p * m;
+    const a1 = a0 + m;
+    const a2 = a1 + m;
+    const a3 = a2 + m;
+    const d0 = D[f + p]!;
+    const d1 = D[f + p + 1]!;
+    const d2 = D[f + p + 2]!;
+    const d3 = D[f + p + 3]!;
+    const x0 = F[a0 + q]! * d0;
+    const x1 = F[a1 + q]! * d1;
+    const x2 = F[a2 + q]! * d2;
+    const x3 = F[a3 + q]! * d3;
+    const y0 = F[a0 + q + 1]! * d0;
+    const y1 = F[a1 + q + 1]! * d1;
+    const y2 = F[a2 + q + 1]! * d2;
+    const y3 = F[a3 + q + 1]! * d3;
+    F[c0 + q] -= x0 * F[a0 + q]! + x1 * F[a1 + q]! + x2 * F[a2 + q]! + x3 * F[a3 + q]!;
+    for (let i = q + 1; i < m; i++) {
+      const l0 = F[a0 + i]!;
+      const l1 = F[a1 + i]!;
+      const l2 = F[a2 + i]!;
+      const l3 = F[a3 + i]!;
+      F[c0 + i] -= x0 * l0 + x1 * l1 + x2 * l2 + x3 * l3;
+      F[c1 + i] -= y0 * l0 + y1 * l1 + y2 * l2 + y3 * l3;
+    }
+  }
+  for (; p < q; p++) {
+    const a0 = p * m;
+    const d0 = D[f + p]!;
+    const x0 = F[a0 + q]! * d0;
+    const y0 = F[a0 + q + 1]! * d0;
+    F[c0 + q] -= x0 * F[a0 + q]!;
+    for (let i = q + 1; i < m; i++) {
+      const l0 = F[a0 + i]!;
+      F[c0 + i] -= x0 * l0;
+      F[c1 + i] -= y0 * l0;
+    }
+  }
+}
+
+/** Left-looking update of pivot column q of F by the columns p < q (rows i ≥ q). F modified. */
+function leftUpdate1(F: Float64Array, m: number, q: number, D: Float64Array, f: number): void {
+  const c0 = q * m;
+  let p = 0;
+  for (; p + 3 < q; p += 4) {
+    const a0 = p * m;
+    const a1 = a0 + m;
+    const a2 = a1 + m;
+    const a3 = a2 + m;
+    const t0 = F[a0 + q]! * D[f + p]!;
+    const t1 = F[a1 + q]! * D[f + p + 1]!;
+    const t2 = F[a2 + q]! * D[f + p + 2]!;
+    const t3 = F[a3 + q]! * D[f + p + 3]!;
+    for (let i = q; i < m; i++) F[c0 + i] -= t0 * F[a0 + i]! + t1 * F[a1 + i]! + t2 * F[a2 + i]! + t3 * F[a3 + i]!;
+  }
+  for (; p < q; p++) {
+    const a0 = p * m;
+    const t0 = F[a0 + q]! * D[f + p]!;
+    if (t0 !== 0) for (let i = q; i < m; i++) F[c0 + i] -= t0 * F[a0 + i]!;
+  }
+}
+
+/**
+ * Schur update of a front: F[k.., k..] −= L21 D L21ᵀ (lower triangle), with L21 = rows k..m-1 of
+ * the first k columns of F (column-major, leading dimension m) and D = D[f .. f+k). F modified.
+ * Register-blocked: two columns of the trailing block × four columns of L per pass.
+ */
+function schurF(F: Float64Array, m: number, k: number, D: Float64Array, f: number): void {
+  let j = k;
+  for (; j + 1 < m; j += 2) {
+    const c0 = j * m;
+    const c1 = c0 + m;
+    let p = 0;
+    for (; p + 3 < k; p += 4) {
+      const a0 = p * m;
+      const a1 = a0 + m;
+      const a2 = a1 + m;
+      const a3 = a2 + m;
+      const d0 = D[f + p]!;
+      const d1 = D[f + p + 1]!;
+      const d2 = D[f + p + 2]!;
+      const d3 = D[f + p + 3]!;
+      const x0 = F[a0 + j]! * d0;
+      const x1 = F[a1 + j]! * d1;
+      const x2 = F[a2 + j]! * d2;
+      const x3 = F[a3 + j]! * d3;
+      const y0 = F[a0 + j + 1]! * d0;
+      const y1 = F[a1 + j + 1]! * d1;
+      const y2 = F[a2 + j + 1]! * d2;
+      const y3 = F[a3 + j + 1]! * d3;
+      F[c0 + j] -= x0 * F[a0 + j]! + x1 * F[a1 + j]! + x2 * F[a2 + j]! + x3 * F[a3 + j]!;
+      for (let i = j + 1; i < m; i++) {
+        const l0 = F[a0 + i]!;
+        const l1 = F[a1 + i]!;
+        const l2 = F[a2 + i]!;
+        const l3 = F[a3 + i]!;
+        F[c0 + i] -= x0 * l0 + x1 * l1 + x2 * l2 + x3 * l3;
+        F[c1 + i] -= y0 * l0 + y1 * l1 + y2 * l2 + y3 * l3;
+      }
+    }
+    for (; p < k; p++) {
+      const a0 = p * m;
+      const d0 = D[f + p]!;
+      const x0 = F[a0 + j]! * d0;
+      const y0 = F[a0 + j + 1]! * d0;
+      F[c0 + j] -= x0 * F[a0 + j]!;
+      for (let i = j + 1; i < m; i++) {
+        const l0 = F[a0 + i]!;
+        F[c0 + i] -= x0 * l0;
+        F[c1 + i] -= y0 * l0;
+      }
+    }
+  }
+  if (j < m) {
+    const c0 = j * m;
+    let s = F[c0 + j]!;
+    for (let p = 0; p < k; p++) {
+      const l = F[p * m + j]!;
+      s -= l * D[f + p]! * l;
+    }
+    F[c0 + j] = s;
+  }
+}
