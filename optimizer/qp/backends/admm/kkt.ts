@@ -1,0 +1,108 @@
+/**
+ * The quasi-definite ADMM linear system and its factorization.
+ *
+ *   K(ρ) = [ P̂ + σI      Âᵀ        ]      N = n + mT rows,
+ *          [ Â        −diag(1/ρ)   ]      inertia (n positive, mT negative)
+ *
+ * K is stored as its upper triangle in CSC: column j < n holds the upper part of column j of
+ * P̂ (with σ added on the diagonal, inserted when P̂_jj is structurally absent); column n+i holds
+ * row i of Â (ascending columns) followed by the diagonal −1/ρ_i. The sparsity pattern does not
+ * depend on ρ: `SparseLdl.analyze` runs once, a ρ update only rewrites the mT diagonal values
+ * and refactors numerically (`factor(values)`).
+ */
+import { SparseLdl } from '../../../linalg/ldl.ts';
+import type { CscMatrix } from '../../../linalg/types.ts';
+import type { Csc, RowIndex } from './data.ts';
+
+export class AdmmKkt {
+  readonly n: number;
+  readonly mT: number;
+  /** symbolic analyses performed (1 after construction) */
+  analyses = 0;
+  /** numeric factorizations performed (1 after construction, +1 per ρ update) */
+  factorizations = 0;
+  private readonly K: CscMatrix;
+  private readonly values: Float64Array;
+  /** length mT: position in `values` of the diagonal entry (n+i, n+i) */
+  private readonly rhoDiagPos: Int32Array;
+  private readonly ldl: SparseLdl;
+
+  /**
+   * @param P      n×n scaled P̂ (both triangles; only the upper one is used), not modified
+   * @param At     mT×n scaled Â, not modified
+   * @param rows   row index of Â (buildRowIndex(At))
+   * @param sigma  σ > 0
+   * @param rho    length mT, ρ_i > 0, not modified
+   */
+  constructor(P: Csc, At: Csc, rows: RowIndex, sigma: number, rho: Float64Array) {
+    const n = P.ncols;
+    const mT = At.nrows;
+    this.n = n;
+    this.mT = mT;
+    const N = n + mT;
+    // count
+    let nz = 0;
+    for (let j = 0; j < n; j++) {
+      for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) if (P.rowIdx[k]! < j) nz++;
+      nz++; // the diagonal: σ, plus P̂_jj when present
+    }
+    nz += rows.rowPtr[mT]! + mT;
+    const colPtr = new Int32Array(N + 1);
+    const rowIdx = new Int32Array(nz);
+    const values = new Float64Array(nz);
+    const rhoDiagPos = new Int32Array(mT);
+    let pos = 0;
+    for (let j = 0; j < n; j++) {
+      let diag = sigma;
+      for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) {
+        const r = P.rowIdx[k]!;
+        if (r < j) {
+          rowIdx[pos] = r;
+          values[pos++] = P.values[k]!;
+        } else if (r === j) {
+          diag += P.values[k]!;
+        }
+      }
+      rowIdx[pos] = j;
+      values[pos++] = diag;
+      colPtr[j + 1] = pos;
+    }
+    for (let i = 0; i < mT; i++) {
+      for (let k = rows.rowPtr[i]!; k < rows.rowPtr[i + 1]!; k++) {
+        rowIdx[pos] = rows.colIdx[k]!;
+        values[pos++] = At.values[rows.srcPos[k]!]!;
+      }
+      rowIdx[pos] = n + i;
+      rhoDiagPos[i] = pos;
+      values[pos++] = -1 / rho[i]!;
+      colPtr[n + i + 1] = pos;
+    }
+    this.K = { format: 'csc', nrows: N, ncols: N, colPtr, rowIdx, values };
+    this.values = values;
+    this.rhoDiagPos = rhoDiagPos;
+    const signs = new Int8Array(N);
+    signs.fill(1, 0, n);
+    signs.fill(-1, n, N);
+    this.ldl = SparseLdl.analyze(this.K, { ordering: 'amd', signs });
+    this.analyses++;
+    this.ldl.factor(values);
+    this.factorizations++;
+  }
+
+  /** positive pivots of the current factorization (n for a convex problem) */
+  get positivePivots(): number {
+    return this.ldl.positivePivots;
+  }
+
+  /** New ρ (length mT): rewrite the diagonal −1/ρ and refactor numerically (no new analysis). */
+  updateRho(rho: Float64Array): void {
+    for (let i = 0; i < this.mT; i++) this.values[this.rhoDiagPos[i]!] = -1 / rho[i]!;
+    this.ldl.factor(this.values);
+    this.factorizations++;
+  }
+
+  /** out = K⁻¹ rhs (both length n + mT; rhs not modified) */
+  solve(rhs: Float64Array, out: Float64Array): Float64Array {
+    return this.ldl.solve(rhs, out);
+  }
+}

@@ -1,0 +1,603 @@
+/**
+ * Problem data of the `ipm` backend in its internal, SCALED space, with the Ruiz equilibration
+ * that produces it and the maps back to the user's space.
+ *
+ * User problem (types.ts):  min ½xᵀPx + qᵀx  s.t.  Ax = b,  Cx ≤ d,  lb ≤ x ≤ ub.
+ * Internal problem (here G = the rows of C with finite d, h = those d; "c" is the cost vector):
+ *
+ *   x = D x̃,   P̃ = γ D P D,   c̃ = γ D q,
+ *   Ã = E_A A D,  b̃ = E_A b,   G̃ = E_G G D,  h̃ = E_G h,
+ *   box:  lb/D ≤ x̃ ≤ ub/D   (finite entries only, listed in lbIdx/ubIdx)
+ *
+ * D (n), E_A (p), E_G (m) are positive diagonal scalings from Ruiz equilibration of the KKT
+ * matrix [P Aᵀ Gᵀ; A 0 0; G 0 0] (each sweep divides every row/column by the square root of its
+ * ∞-norm); γ > 0 is the optional cost scaling. Internal duals map back as
+ *   y = E_A ỹ / γ,   z = E_G z̃ / γ,   z_lb = z̃_lb / (γ D),   z_ub = z̃_ub / (γ D),
+ * so that P x + q + Aᵀy + Gᵀz − z_lb + z_ub = (γ D)⁻¹ (P̃x̃ + c̃ + Ãᵀỹ + G̃ᵀz̃ − z̃_lb + z̃_ub).
+ *
+ * Two storages with the same interface: SparseQpData (CSC; P by its upper triangle) and
+ * DenseQpData (row-major; P stored full and symmetric). Values ≥ 1e30 in magnitude in d, lb, ub
+ * count as infinite (as in PIQP).
+ */
+import type { CscMatrix, Matrix } from '../../../linalg/types.ts';
+import { toCsc, toDense } from '../../../linalg/matrix.ts';
+import type { QPProblem } from '../../types.ts';
+
+/** |value| at or above this counts as infinite in d, lb, ub */
+export const INFINITE_BOUND = 1e30;
+
+/** Scaling factors below MIN_SCALE (e.g. an empty column) are replaced by 1, above MAX_SCALE clipped. */
+const MIN_SCALE = 1e-4;
+const MAX_SCALE = 1e4;
+
+export interface QpData {
+  readonly kind: 'sparse' | 'dense';
+  /** variables, equality rows, kept inequality rows, finite lower bounds, finite upper bounds */
+  readonly n: number;
+  readonly p: number;
+  readonly m: number;
+  readonly nl: number;
+  readonly nu: number;
+  /** length m: row of C for each kept inequality row (rows with d = +∞ are dropped) */
+  readonly ineqRows: Int32Array;
+  /** number of rows of C in the user problem */
+  readonly mOriginal: number;
+  /** length nl / nu: variable index and SCALED bound value of each finite bound */
+  readonly lbIdx: Int32Array;
+  readonly lbVal: Float64Array;
+  readonly ubIdx: Int32Array;
+  readonly ubVal: Float64Array;
+  /** scaled c̃ (n), b̃ (p), h̃ (m) */
+  readonly c: Float64Array;
+  readonly b: Float64Array;
+  readonly h: Float64Array;
+  /** scalings: D (n), E_A (p), E_G (m), γ */
+  readonly D: Float64Array;
+  readonly EA: Float64Array;
+  readonly EG: Float64Array;
+  readonly costScale: number;
+  /** out = P̃ x (length n) */
+  mulP(x: Float64Array, out: Float64Array): void;
+  /** out = Ã x (length p) */
+  mulA(x: Float64Array, out: Float64Array): void;
+  /** out (+)= Ãᵀ y (length n) */
+  mulAT(y: Float64Array, out: Float64Array, accumulate: boolean): void;
+  /** out = G̃ x (length m) */
+  mulG(x: Float64Array, out: Float64Array): void;
+  /** out (+)= G̃ᵀ z (length n) */
+  mulGT(z: Float64Array, out: Float64Array, accumulate: boolean): void;
+}
+
+/** Index bookkeeping shared by both storages: kept inequality rows and finite bounds. */
+interface Layout {
+  n: number;
+  p: number;
+  mOriginal: number;
+  ineqRows: Int32Array;
+  lbIdx: Int32Array;
+  lbRaw: Float64Array;
+  ubIdx: Int32Array;
+  ubRaw: Float64Array;
+}
+
+function layout(problem: QPProblem): Layout {
+  const n = problem.q.length;
+  const p = problem.A ? problem.A.nrows : 0;
+  const mOriginal = problem.C ? problem.C.nrows : 0;
+  const d = problem.d;
+  const rows: number[] = [];
+  for (let i = 0; i < mOriginal; i++) if (d![i]! < INFINITE_BOUND) rows.push(i);
+  const lbI: number[] = [];
+  const ubI: number[] = [];
+  if (problem.lb) for (let j = 0; j < n; j++) if (problem.lb[j]! > -INFINITE_BOUND) lbI.push(j);
+  if (problem.ub) for (let j = 0; j < n; j++) if (problem.ub[j]! < INFINITE_BOUND) ubI.push(j);
+  const lbIdx = Int32Array.from(lbI);
+  const ubIdx = Int32Array.from(ubI);
+  return {
+    n,
+    p,
+    mOriginal,
+    ineqRows: Int32Array.from(rows),
+    lbIdx,
+    lbRaw: Float64Array.from(lbIdx, (j) => problem.lb![j]!),
+    ubIdx,
+    ubRaw: Float64Array.from(ubIdx, (j) => problem.ub![j]!),
+  };
+}
+
+/** Ruiz scale factor for a row/column of ∞-norm `norm`. */
+function ruizFactor(norm: number): number {
+  if (!(norm >= MIN_SCALE)) return 1;
+  return 1 / Math.sqrt(Math.min(norm, MAX_SCALE));
+}
+
+/** The storage-specific half of equilibration. */
+interface Equilibrable {
+  /** ∞-norms of the columns of [P; A; G] (n), rows of A (p), rows of G (m); outputs overwritten */
+  norms(col: Float64Array, rowA: Float64Array, rowG: Float64Array): void;
+  /** P ← diag(sx) P diag(sx), A ← diag(sA) A diag(sx), G ← diag(sG) G diag(sx) */
+  scale(sx: Float64Array, sA: Float64Array, sG: Float64Array): void;
+  /** mean over columns of the ∞-norm of the columns of P */
+  meanColNormP(): number;
+  /** P ← γ P */
+  scaleP(gamma: number): void;
+}
+
+interface Scaling {
+  D: Float64Array;
+  EA: Float64Array;
+  EG: Float64Array;
+  costScale: number;
+}
+
+/**
+ * Ruiz equilibration (in place on `target`, c, b, h). Returns the accumulated scalings.
+ * c (n), b (p), h (m) are modified.
+ */
+function equilibrate(
+  target: Equilibrable,
+  n: number,
+  p: number,
+  m: number,
+  c: Float64Array,
+  b: Float64Array,
+  h: Float64Array,
+  iterations: number,
+  scaleCost: boolean,
+): Scaling {
+  const D = new Float64Array(n).fill(1);
+  const EA = new Float64Array(p).fill(1);
+  const EG = new Float64Array(m).fill(1);
+  const col = new Float64Array(n);
+  const rowA = new Float64Array(p);
+  const rowG = new Float64Array(m);
+  for (let it = 0; it < iterations; it++) {
+    target.norms(col, rowA, rowG);
+    let maxDev = 0;
+    for (let j = 0; j < n; j++) {
+      col[j] = ruizFactor(col[j]!);
+      maxDev = Math.max(maxDev, Math.abs(1 - col[j]!));
+      D[j] *= col[j]!;
+      c[j] *= col[j]!;
+    }
+    for (let i = 0; i < p; i++) {
+      rowA[i] = ruizFactor(rowA[i]!);
+      maxDev = Math.max(maxDev, Math.abs(1 - rowA[i]!));
+      EA[i] *= rowA[i]!;
+      b[i] *= rowA[i]!;
+    }
+    for (let i = 0; i < m; i++) {
+      rowG[i] = ruizFactor(rowG[i]!);
+      maxDev = Math.max(maxDev, Math.abs(1 - rowG[i]!));
+      EG[i] *= rowG[i]!;
+      h[i] *= rowG[i]!;
+    }
+    target.scale(col, rowA, rowG);
+    if (maxDev < 1e-3) break; // already equilibrated
+  }
+  let costScale = 1;
+  if (scaleCost) {
+    let cNorm = 0;
+    for (let j = 0; j < n; j++) cNorm = Math.max(cNorm, Math.abs(c[j]!));
+    const ref = Math.max(target.meanColNormP(), cNorm);
+    costScale = ref >= MIN_SCALE ? 1 / Math.min(ref, MAX_SCALE) : 1;
+    if (costScale !== 1) {
+      target.scaleP(costScale);
+      for (let j = 0; j < n; j++) c[j] *= costScale;
+    }
+  }
+  return { D, EA, EG, costScale };
+}
+
+function scaledBounds(idx: Int32Array, raw: Float64Array, D: Float64Array): Float64Array {
+  const out = new Float64Array(idx.length);
+  for (let k = 0; k < idx.length; k++) out[k] = raw[k]! / D[idx[k]!]!;
+  return out;
+}
+
+function copyOrEmpty(v: Float64Array | null | undefined, len: number): Float64Array {
+  return v ? Float64Array.from(v) : new Float64Array(len);
+}
+
+// =============================================================================================
+// Sparse storage
+// =============================================================================================
+
+/** Rows `rows` of M (CSC) as a new CSC matrix, values copied. */
+function selectRowsCsc(M: CscMatrix, rows: Int32Array): CscMatrix {
+  const map = new Int32Array(M.nrows).fill(-1);
+  for (let k = 0; k < rows.length; k++) map[rows[k]!] = k;
+  const colPtr = new Int32Array(M.ncols + 1);
+  let nz = 0;
+  for (let j = 0; j < M.ncols; j++) {
+    for (let q = M.colPtr[j]!; q < M.colPtr[j + 1]!; q++) if (map[M.rowIdx[q]!]! >= 0) nz++;
+    colPtr[j + 1] = nz;
+  }
+  const rowIdx = new Int32Array(nz);
+  const values = new Float64Array(nz);
+  let t = 0;
+  for (let j = 0; j < M.ncols; j++) {
+    for (let q = M.colPtr[j]!; q < M.colPtr[j + 1]!; q++) {
+      const r = map[M.rowIdx[q]!]!;
+      if (r >= 0) {
+        rowIdx[t] = r;
+        values[t++] = M.values[q]!;
+      }
+    }
+  }
+  // selected rows are increasing, so rows stay sorted within each column
+  return { format: 'csc', nrows: rows.length, ncols: M.ncols, colPtr, rowIdx, values };
+}
+
+function copyCsc(M: CscMatrix): CscMatrix {
+  return { format: 'csc', nrows: M.nrows, ncols: M.ncols, colPtr: M.colPtr, rowIdx: M.rowIdx, values: Float64Array.from(M.values) };
+}
+
+/** Upper triangle (row ≤ column) of a CSC matrix, values copied. */
+function upperCsc(M: CscMatrix): CscMatrix {
+  const n = M.ncols;
+  const colPtr = new Int32Array(n + 1);
+  let nz = 0;
+  for (let j = 0; j < n; j++) {
+    for (let q = M.colPtr[j]!; q < M.colPtr[j + 1]!; q++) if (M.rowIdx[q]! <= j) nz++;
+    colPtr[j + 1] = nz;
+  }
+  const rowIdx = new Int32Array(nz);
+  const values = new Float64Array(nz);
+  let t = 0;
+  for (let j = 0; j < n; j++) {
+    for (let q = M.colPtr[j]!; q < M.colPtr[j + 1]!; q++) {
+      if (M.rowIdx[q]! <= j) {
+        rowIdx[t] = M.rowIdx[q]!;
+        values[t++] = M.values[q]!;
+      }
+    }
+  }
+  return { format: 'csc', nrows: n, ncols: n, colPtr, rowIdx, values };
+}
+
+function emptyCsc(nrows: number, ncols: number): CscMatrix {
+  return { format: 'csc', nrows, ncols, colPtr: new Int32Array(ncols + 1), rowIdx: new Int32Array(0), values: new Float64Array(0) };
+}
+
+export class SparseQpData implements QpData {
+  readonly kind = 'sparse' as const;
+  readonly n: number;
+  readonly p: number;
+  readonly m: number;
+  readonly nl: number;
+  readonly nu: number;
+  readonly ineqRows: Int32Array;
+  readonly mOriginal: number;
+  readonly lbIdx: Int32Array;
+  readonly lbVal: Float64Array;
+  readonly ubIdx: Int32Array;
+  readonly ubVal: Float64Array;
+  readonly c: Float64Array;
+  readonly b: Float64Array;
+  readonly h: Float64Array;
+  readonly D: Float64Array;
+  readonly EA: Float64Array;
+  readonly EG: Float64Array;
+  readonly costScale: number;
+  /** scaled P̃, upper triangle incl. diagonal (n × n) */
+  readonly Pu: CscMatrix;
+  /** scaled Ã (p × n) */
+  readonly A: CscMatrix;
+  /** scaled G̃ (m × n) */
+  readonly G: CscMatrix;
+
+  constructor(problem: QPProblem, ruizIterations: number, scaleCost: boolean) {
+    const L = layout(problem);
+    this.n = L.n;
+    this.p = L.p;
+    this.m = L.ineqRows.length;
+    this.mOriginal = L.mOriginal;
+    this.ineqRows = L.ineqRows;
+    this.nl = L.lbIdx.length;
+    this.nu = L.ubIdx.length;
+    this.lbIdx = L.lbIdx;
+    this.ubIdx = L.ubIdx;
+    this.Pu = upperCsc(toCsc(problem.P));
+    this.A = problem.A && this.p > 0 ? copyCsc(toCsc(problem.A)) : emptyCsc(0, this.n);
+    this.G = problem.C && this.m > 0 ? selectRowsCsc(toCsc(problem.C), L.ineqRows) : emptyCsc(0, this.n);
+    this.c = Float64Array.from(problem.q);
+    this.b = copyOrEmpty(problem.b, this.p);
+    this.h = Float64Array.from(L.ineqRows, (i) => problem.d![i]!);
+    const s = equilibrate(this, this.n, this.p, this.m, this.c, this.b, this.h, ruizIterations, scaleCost);
+    this.D = s.D;
+    this.EA = s.EA;
+    this.EG = s.EG;
+    this.costScale = s.costScale;
+    this.lbVal = scaledBounds(L.lbIdx, L.lbRaw, s.D);
+    this.ubVal = scaledBounds(L.ubIdx, L.ubRaw, s.D);
+  }
+
+  norms(col: Float64Array, rowA: Float64Array, rowG: Float64Array): void {
+    col.fill(0);
+    rowA.fill(0);
+    rowG.fill(0);
+    const P = this.Pu;
+    for (let j = 0; j < this.n; j++) {
+      for (let q = P.colPtr[j]!; q < P.colPtr[j + 1]!; q++) {
+        const v = Math.abs(P.values[q]!);
+        const i = P.rowIdx[q]!;
+        if (v > col[j]!) col[j] = v;
+        if (v > col[i]!) col[i] = v;
+      }
+    }
+    for (const [M, row] of [
+      [this.A, rowA],
+      [this.G, rowG],
+    ] as const) {
+      for (let j = 0; j < this.n; j++) {
+        for (let q = M.colPtr[j]!; q < M.colPtr[j + 1]!; q++) {
+          const v = Math.abs(M.values[q]!);
+          const i = M.rowIdx[q]!;
+          if (v > col[j]!) col[j] = v;
+          if (v > row[i]!) row[i] = v;
+        }
+      }
+    }
+  }
+
+  scale(sx: Float64Array, sA: Float64Array, sG: Float64Array): void {
+    const P = this.Pu;
+    for (let j = 0; j < this.n; j++) {
+      for (let q = P.colPtr[j]!; q < P.colPtr[j + 1]!; q++) P.values[q] *= sx[P.rowIdx[q]!]! * sx[j]!;
+    }
+    for (const [M, row] of [
+      [this.A, sA],
+      [this.G, sG],
+    ] as const) {
+      for (let j = 0; j < this.n; j++) {
+        for (let q = M.colPtr[j]!; q < M.colPtr[j + 1]!; q++) M.values[q] *= row[M.rowIdx[q]!]! * sx[j]!;
+      }
+    }
+  }
+
+  meanColNormP(): number {
+    if (this.n === 0) return 0;
+    const col = new Float64Array(this.n);
+    const P = this.Pu;
+    for (let j = 0; j < this.n; j++) {
+      for (let q = P.colPtr[j]!; q < P.colPtr[j + 1]!; q++) {
+        const v = Math.abs(P.values[q]!);
+        const i = P.rowIdx[q]!;
+        if (v > col[j]!) col[j] = v;
+        if (v > col[i]!) col[i] = v;
+      }
+    }
+    let s = 0;
+    for (let j = 0; j < this.n; j++) s += col[j]!;
+    return s / this.n;
+  }
+
+  scaleP(gamma: number): void {
+    const v = this.Pu.values;
+    for (let q = 0; q < v.length; q++) v[q] *= gamma;
+  }
+
+  mulP(x: Float64Array, out: Float64Array): void {
+    const { colPtr, rowIdx, values } = this.Pu;
+    out.fill(0);
+    for (let j = 0; j < this.n; j++) {
+      const xj = x[j]!;
+      let s = 0;
+      for (let q = colPtr[j]!, end = colPtr[j + 1]!; q < end; q++) {
+        const i = rowIdx[q]!;
+        const v = values[q]!;
+        if (i < j) {
+          out[i] += v * xj;
+          s += v * x[i]!;
+        } else s += v * xj;
+      }
+      out[j] += s;
+    }
+  }
+
+  private static mul(M: CscMatrix, x: Float64Array, out: Float64Array): void {
+    out.fill(0);
+    const { colPtr, rowIdx, values } = M;
+    for (let j = 0; j < M.ncols; j++) {
+      const xj = x[j]!;
+      if (xj === 0) continue;
+      for (let q = colPtr[j]!, end = colPtr[j + 1]!; q < end; q++) out[rowIdx[q]!] += values[q]! * xj;
+    }
+  }
+
+  private static mulT(M: CscMatrix, y: Float64Array, out: Float64Array, accumulate: boolean): void {
+    const { colPtr, rowIdx, values } = M;
+    for (let j = 0; j < M.ncols; j++) {
+      let s = 0;
+      for (let q = colPtr[j]!, end = colPtr[j + 1]!; q < end; q++) s += values[q]! * y[rowIdx[q]!]!;
+      out[j] = accumulate ? out[j]! + s : s;
+    }
+  }
+
+  mulA(x: Float64Array, out: Float64Array): void {
+    SparseQpData.mul(this.A, x, out);
+  }
+  mulAT(y: Float64Array, out: Float64Array, accumulate: boolean): void {
+    SparseQpData.mulT(this.A, y, out, accumulate);
+  }
+  mulG(x: Float64Array, out: Float64Array): void {
+    SparseQpData.mul(this.G, x, out);
+  }
+  mulGT(z: Float64Array, out: Float64Array, accumulate: boolean): void {
+    SparseQpData.mulT(this.G, z, out, accumulate);
+  }
+}
+
+// =============================================================================================
+// Dense storage
+// =============================================================================================
+
+/** Row-major copy of selected rows of M (all rows when `rows` is null). */
+function denseRows(M: Matrix, rows: Int32Array | null): Float64Array {
+  const D = toDense(M);
+  const nr = rows ? rows.length : D.nrows;
+  const out = new Float64Array(nr * D.ncols);
+  for (let k = 0; k < nr; k++) {
+    const r = rows ? rows[k]! : k;
+    out.set(D.data.subarray(r * D.ncols, (r + 1) * D.ncols), k * D.ncols);
+  }
+  return out;
+}
+
+export class DenseQpData implements QpData {
+  readonly kind = 'dense' as const;
+  readonly n: number;
+  readonly p: number;
+  readonly m: number;
+  readonly nl: number;
+  readonly nu: number;
+  readonly ineqRows: Int32Array;
+  readonly mOriginal: number;
+  readonly lbIdx: Int32Array;
+  readonly lbVal: Float64Array;
+  readonly ubIdx: Int32Array;
+  readonly ubVal: Float64Array;
+  readonly c: Float64Array;
+  readonly b: Float64Array;
+  readonly h: Float64Array;
+  readonly D: Float64Array;
+  readonly EA: Float64Array;
+  readonly EG: Float64Array;
+  readonly costScale: number;
+  /** scaled P̃, n × n row-major, symmetric (built from the upper triangle of the input) */
+  readonly P: Float64Array;
+  /** scaled Ã, p × n row-major */
+  readonly A: Float64Array;
+  /** scaled G̃, m × n row-major */
+  readonly G: Float64Array;
+
+  constructor(problem: QPProblem, ruizIterations: number, scaleCost: boolean) {
+    const L = layout(problem);
+    const n = L.n;
+    this.n = n;
+    this.p = L.p;
+    this.m = L.ineqRows.length;
+    this.mOriginal = L.mOriginal;
+    this.ineqRows = L.ineqRows;
+    this.nl = L.lbIdx.length;
+    this.nu = L.ubIdx.length;
+    this.lbIdx = L.lbIdx;
+    this.ubIdx = L.ubIdx;
+    const P0 = toDense(problem.P).data;
+    const P = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = i; j < n; j++) {
+        const v = P0[i * n + j]!;
+        P[i * n + j] = v;
+        P[j * n + i] = v;
+      }
+    }
+    this.P = P;
+    this.A = problem.A && this.p > 0 ? denseRows(problem.A, null) : new Float64Array(0);
+    this.G = problem.C && this.m > 0 ? denseRows(problem.C, L.ineqRows) : new Float64Array(0);
+    this.c = Float64Array.from(problem.q);
+    this.b = copyOrEmpty(problem.b, this.p);
+    this.h = Float64Array.from(L.ineqRows, (i) => problem.d![i]!);
+    const s = equilibrate(this, n, this.p, this.m, this.c, this.b, this.h, ruizIterations, scaleCost);
+    this.D = s.D;
+    this.EA = s.EA;
+    this.EG = s.EG;
+    this.costScale = s.costScale;
+    this.lbVal = scaledBounds(L.lbIdx, L.lbRaw, s.D);
+    this.ubVal = scaledBounds(L.ubIdx, L.ubRaw, s.D);
+  }
+
+  norms(col: Float64Array, rowA: Float64Array, rowG: Float64Array): void {
+    const n = this.n;
+    col.fill(0);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const v = Math.abs(this.P[i * n + j]!);
+        if (v > col[j]!) col[j] = v;
+      }
+    }
+    for (const [M, rows, row] of [
+      [this.A, this.p, rowA],
+      [this.G, this.m, rowG],
+    ] as const) {
+      for (let i = 0; i < rows; i++) {
+        let r = 0;
+        for (let j = 0; j < n; j++) {
+          const v = Math.abs(M[i * n + j]!);
+          if (v > r) r = v;
+          if (v > col[j]!) col[j] = v;
+        }
+        row[i] = r;
+      }
+    }
+  }
+
+  scale(sx: Float64Array, sA: Float64Array, sG: Float64Array): void {
+    const n = this.n;
+    for (let i = 0; i < n; i++) {
+      const si = sx[i]!;
+      for (let j = 0; j < n; j++) this.P[i * n + j] *= si * sx[j]!;
+    }
+    for (const [M, rows, row] of [
+      [this.A, this.p, sA],
+      [this.G, this.m, sG],
+    ] as const) {
+      for (let i = 0; i < rows; i++) {
+        const ri = row[i]!;
+        for (let j = 0; j < n; j++) M[i * n + j] *= ri * sx[j]!;
+      }
+    }
+  }
+
+  meanColNormP(): number {
+    const n = this.n;
+    if (n === 0) return 0;
+    let s = 0;
+    for (let j = 0; j < n; j++) {
+      let cmax = 0;
+      for (let i = 0; i < n; i++) cmax = Math.max(cmax, Math.abs(this.P[i * n + j]!));
+      s += cmax;
+    }
+    return s / n;
+  }
+
+  scaleP(gamma: number): void {
+    for (let q = 0; q < this.P.length; q++) this.P[q] *= gamma;
+  }
+
+  private static mul(M: Float64Array, rows: number, n: number, x: Float64Array, out: Float64Array): void {
+    for (let i = 0; i < rows; i++) {
+      let s = 0;
+      const off = i * n;
+      for (let j = 0; j < n; j++) s += M[off + j]! * x[j]!;
+      out[i] = s;
+    }
+  }
+
+  private static mulT(M: Float64Array, rows: number, n: number, y: Float64Array, out: Float64Array, accumulate: boolean): void {
+    if (!accumulate) out.fill(0);
+    for (let i = 0; i < rows; i++) {
+      const yi = y[i]!;
+      if (yi === 0) continue;
+      const off = i * n;
+      for (let j = 0; j < n; j++) out[j] += M[off + j]! * yi;
+    }
+  }
+
+  mulP(x: Float64Array, out: Float64Array): void {
+    DenseQpData.mul(this.P, this.n, this.n, x, out);
+  }
+  mulA(x: Float64Array, out: Float64Array): void {
+    DenseQpData.mul(this.A, this.p, this.n, x, out);
+  }
+  mulAT(y: Float64Array, out: Float64Array, accumulate: boolean): void {
+    DenseQpData.mulT(this.A, this.p, this.n, y, out, accumulate);
+  }
+  mulG(x: Float64Array, out: Float64Array): void {
+    DenseQpData.mul(this.G, this.m, this.n, x, out);
+  }
+  mulGT(z: Float64Array, out: Float64Array, accumulate: boolean): void {
+    DenseQpData.mulT(this.G, this.m, this.n, z, out, accumulate);
+  }
+}
