@@ -1,0 +1,173 @@
+/**
+ * The inner QP of the bi-level embedding and its chain rule θ → (P values, C values).
+ *
+ *   qp   = EmbeddingQP.fromMesh(F, nv, targets)       checks + patterns, once per mesh
+ *        = EmbeddingQP.build(embeddingDomain(F, nv, targets))
+ *   inst = qp.instance(θ)                              QPProblem for this θ (values only)
+ *   gθ   = qp.pullback(θ, gP, gC)                      dQP gradients on P, C → gradient on θ
+ *   { value, gradTheta } = qp.regularizer(θ, hat0, λ)  λ‖L̂ − L̂₀‖∞ and its subgradient
+ *
+ * The QP (x = [v_x; v_y], n = 2#V):
+ *   minimize    ½ xᵀ P x,               P = blockdiag(L, L)   (q = 0)
+ *   subject to  A x = b                 A = B: pins every boundary vertex to its target
+ *               C x ≤ 0                 C = −N blockdiag(L, L) (cone-constraints.ts), d = 0
+ * A (2#B by n): row t picks x of loop[t], row #B + t picks y of loop[t]; b = [poly_x; poly_y]
+ *   (loop order of the domain). A and b do not depend on θ.
+ * P (n by n) CSC with BOTH triangles: column c < #V is column c of L, column #V + c is
+ *   column c of L shifted down by #V. Hence P.values = [Lv, Lv] (length 2 nnz(L)).
+ *
+ * Chain rule (all O(nnz)):
+ *   gL[k]  = gP[k] + gP[nnz(L) + k] + Σ_{p: lPos[p] = k} coef[p] gC[p]
+ *   gθ     = laplacianPullback(gL)      (laplacian.ts)
+ * Every instance shares the index arrays of the patterns; values are fresh arrays.
+ */
+import { DimensionError } from '../optimizer/errors.ts';
+import type { CscMatrix } from '../optimizer/linalg/types.ts';
+import type { QPProblem } from '../optimizer/qp/types.ts';
+import { conePattern, conePullback, coneValues } from './cone-constraints.ts';
+import type { ConePattern } from './cone-constraints.ts';
+import { embeddingDomain } from './embedding-domain.ts';
+import type { EmbeddingDomain, EmbeddingDomainOptions } from './embedding-domain.ts';
+import { THETA_INIT, laplacianPattern, laplacianPullback, laplacianValues } from './laplacian.ts';
+import type { LaplacianPattern } from './laplacian.ts';
+import { laplacianRegularizer, normalizedValues } from './regularizer.ts';
+import type { BoundaryTargets } from './types.ts';
+
+/** One θ's QP: the problem plus the intermediate values the caller may want. */
+export interface EmbeddingQPInstance {
+  readonly problem: QPProblem;
+  /** values of P (= [Lv, Lv]) */
+  readonly P: CscMatrix;
+  /** values of C */
+  readonly C: CscMatrix;
+  /** values of L, length nnz(L) */
+  readonly Lv: Float64Array;
+}
+
+export class EmbeddingQP {
+  /** 2#V variables */
+  readonly n: number;
+  /** 2#B equality rows */
+  readonly p: number;
+  /** 2K inequality rows */
+  readonly m: number;
+  /** #E parameters */
+  readonly ne: number;
+
+  private constructor(
+    readonly domain: EmbeddingDomain,
+    readonly lap: LaplacianPattern,
+    readonly cone: ConePattern,
+    /** P's pattern (values: zero template) */
+    readonly Ppattern: CscMatrix,
+    readonly A: CscMatrix,
+    readonly b: Float64Array,
+  ) {
+    this.n = 2 * domain.nv;
+    this.p = A.nrows;
+    this.m = cone.m;
+    this.ne = lap.ne;
+  }
+
+  /**
+   * Everything from the raw inputs: embeddingDomain(F, nv, targets, options) (topology, target
+   * and polygon checks, reflex corners) and then build(domain).
+   */
+  static fromMesh(F: Int32Array, nv: number, targets: BoundaryTargets, options: EmbeddingDomainOptions = {}): EmbeddingQP {
+    return EmbeddingQP.build(embeddingDomain(F, nv, targets, options));
+  }
+
+  static build(domain: EmbeddingDomain): EmbeddingQP {
+    const nv = domain.nv;
+    const lap = laplacianPattern(domain.edges);
+    const cone = conePattern(lap, domain.corners);
+    const nnzL = lap.L.values.length;
+    const colPtr = new Int32Array(2 * nv + 1);
+    const rowIdx = new Int32Array(2 * nnzL);
+    for (let j = 0; j <= nv; j++) colPtr[j] = lap.L.colPtr[j]!;
+    for (let j = 1; j <= nv; j++) colPtr[nv + j] = nnzL + lap.L.colPtr[j]!;
+    for (let k = 0; k < nnzL; k++) {
+      rowIdx[k] = lap.L.rowIdx[k]!;
+      rowIdx[nnzL + k] = lap.L.rowIdx[k]! + nv;
+    }
+    const Ppattern: CscMatrix = { format: 'csc', nrows: 2 * nv, ncols: 2 * nv, colPtr, rowIdx, values: new Float64Array(2 * nnzL) };
+    // A = B: column loop[t] holds row t, column nv + loop[t] holds row nb + t
+    const nb = domain.loop.length;
+    const rowOf = new Int32Array(2 * nv).fill(-1);
+    for (let t = 0; t < nb; t++) {
+      rowOf[domain.loop[t]!] = t;
+      rowOf[nv + domain.loop[t]!] = nb + t;
+    }
+    const aPtr = new Int32Array(2 * nv + 1);
+    const aRow = new Int32Array(2 * nb);
+    let q = 0;
+    for (let j = 0; j < 2 * nv; j++) {
+      aPtr[j] = q;
+      if (rowOf[j] !== -1) aRow[q++] = rowOf[j]!;
+    }
+    aPtr[2 * nv] = q;
+    const A: CscMatrix = { format: 'csc', nrows: 2 * nb, ncols: 2 * nv, colPtr: aPtr, rowIdx: aRow, values: new Float64Array(2 * nb).fill(1) };
+    const b = new Float64Array(2 * nb);
+    for (let t = 0; t < nb; t++) {
+      b[t] = domain.polygon[2 * t]!;
+      b[nb + t] = domain.polygon[2 * t + 1]!;
+    }
+    return new EmbeddingQP(domain, lap, cone, Ppattern, A, b);
+  }
+
+  /** θ at initialization: −1 on every edge. */
+  initialTheta(): Float64Array {
+    return new Float64Array(this.ne).fill(THETA_INIT);
+  }
+
+  /** P values [Lv, Lv] from L values; `out` (2 nnz(L)) overwritten and returned. */
+  pValues(Lv: Float64Array, out = new Float64Array(2 * Lv.length)): Float64Array {
+    out.set(Lv, 0);
+    out.set(Lv, Lv.length);
+    return out;
+  }
+
+  /** The QP for parameters θ (#E, not modified). Fresh value arrays; shared index arrays. */
+  instance(theta: Float64Array): EmbeddingQPInstance {
+    const Lv = laplacianValues(this.lap, theta);
+    const P: CscMatrix = { ...this.Ppattern, values: this.pValues(Lv) };
+    const C: CscMatrix = { ...this.cone.C, values: coneValues(this.cone, Lv) };
+    const problem: QPProblem = {
+      P,
+      q: new Float64Array(this.n),
+      A: this.A,
+      b: this.b,
+      C,
+      d: new Float64Array(this.m),
+    };
+    return { problem, P, C, Lv };
+  }
+
+  /**
+   * Gradient w.r.t. θ of a scalar whose gradients w.r.t. the stored values of P and C are gP
+   * (2 nnz(L), or null = 0) and gC (nnz(C), or null = 0). Inputs not modified; `out` (#E)
+   * overwritten and returned.
+   */
+  pullback(theta: Float64Array, gP: Float64Array | null, gC: Float64Array | null, out = new Float64Array(this.ne)): Float64Array {
+    const nnzL = this.lap.L.values.length;
+    const gL = new Float64Array(nnzL);
+    if (gP) {
+      if (gP.length !== 2 * nnzL) throw new DimensionError('gP', `length ${2 * nnzL} (nnz of P)`, `length ${gP.length}`);
+      for (let k = 0; k < nnzL; k++) gL[k] = gP[k]! + gP[nnzL + k]!;
+    }
+    if (gC) conePullback(this.cone, gC, gL);
+    return laplacianPullback(this.lap, theta, gL, out);
+  }
+
+  /** L̂ = P values / ‖P values‖₂ for θ. */
+  normalizedLaplacian(theta: Float64Array): Float64Array {
+    return normalizedValues(this.pValues(laplacianValues(this.lap, theta)));
+  }
+
+  /** λ‖L̂(θ) − L̂₀‖∞ and a subgradient w.r.t. θ (regularizer.ts). */
+  regularizer(theta: Float64Array, hat0: Float64Array, lambda: number): { value: number; gradTheta: Float64Array } {
+    const v = this.pValues(laplacianValues(this.lap, theta));
+    const { value, grad } = laplacianRegularizer(v, hat0, lambda);
+    return { value, gradTheta: this.pullback(theta, grad, null) };
+  }
+}
