@@ -1,0 +1,20 @@
+/**
+ * `dqp bench simplex`: projection onto the probability simplex (min ½‖z‖² + qᵀz, 1ᵀz = 1,
+ * −z ≤ 0; bench/generators.ts simplexProjectionQP). Rows also report ‖z − z_exact‖∞ against
+ * the closed-form sparsemax solution. Paper sizes 10 … 100 000 (--sizes).
+ */
+import type { BenchOptions } from './options.ts';
+import { runSyntheticSuite, type SuiteDefaults } from './synthetic.ts';
+
+export const DEFAULTS: SuiteDefaults = {
+  family: 'simplex',
+  title: 'Projection onto the simplex',
+  sizes: [10, 100, 1000, 10000, 100000],
+  samples: 5,
+  solvers: ['ipm', 'admm'],
+  timeLimit: 60,
+};
+
+export async function run(options: BenchOptions): Promise<void> {
+  await runSyntheticSuite(DEFAULTS, options);
+}

@@ -1,0 +1,199 @@
+/**
+ * The runner shared by the synthetic suites (`dqp bench dense|sparse|simplex|chain`, paper
+ * Section 4 / App. G): generate each problem from its seed, and for each solver time
+ *
+ *   forward   dqpForward(problem, { solver, epsActive, solverSettings: { timeLimit } })
+ *             (black-box solve + active set + reduced-KKT factorization + dual completion)
+ *   backward  dqpBackward(forward, { z: 1 })  (the gradient of loss = Σ z w.r.t. every input)
+ *
+ * and record accuracy = max(r_p, r_d, r_g) of the returned (z, λ, μ) (computeResiduals) and
+ * success (report.ts: within the time limit, accuracy < 1, finite gradients). Problem
+ * generation is not timed; one untimed warm-up run per solver (on an extra problem of the
+ * smallest size) precedes the measurements so JIT compilation is not charged to the first row. Progress goes to stderr (one line per run, --quiet silences it);
+ * stdout gets the summary table, or with --json a single last line
+ *   {"suite","rows":[{"problem","n","solver","status","solved","solvedStrict","forwardMs",
+ *    "backwardMs","totalMs","accuracy",...}]}.
+ */
+import { InputError } from '../optimizer/errors.ts';
+import { dqpBackward, dqpForward } from '../optimizer/dqp/index.ts';
+import type { DqpGradients } from '../optimizer/dqp/types.ts';
+import { loadSolvers, getBackend } from '../optimizer/qp/registry.ts';
+import { computeResiduals, maxResidual } from '../optimizer/qp/residuals.ts';
+import { printJson, progress, writeFileAtomic } from '../cli/output.ts';
+import { type Family, generateProblem, type GeneratedProblem } from './generators.ts';
+import type { BenchOptions } from './options.ts';
+import {
+  type BenchRow,
+  COARSE_ACCURACY,
+  fmt,
+  formatSummaryTable,
+  STRICT_ACCURACY,
+  summarizeRows,
+  summaryChart,
+  writeRowsCsv,
+} from './report.ts';
+
+/** Defaults of one suite. */
+export interface SuiteDefaults {
+  readonly family: Family;
+  /** human title for tables and charts */
+  readonly title: string;
+  readonly sizes: readonly number[];
+  readonly samples: number;
+  readonly solvers: readonly string[];
+  /** seconds per problem (forward + backward) */
+  readonly timeLimit: number;
+}
+
+/** Settings of one run, after defaults. */
+export interface RunSettings {
+  readonly solver: string;
+  /** seconds, forward + backward */
+  readonly timeLimit: number;
+  /** ε_J (undefined: the dQP default) */
+  readonly epsActive?: number;
+}
+
+export type SyntheticRow = BenchRow;
+
+const now = () => performance.now();
+
+function gradientsFinite(g: DqpGradients): boolean {
+  for (const key of ['P', 'q', 'A', 'b', 'C', 'd', 'lb', 'ub'] as const) {
+    const v = g[key];
+    if (!v) continue;
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return false;
+  }
+  return true;
+}
+
+/** Forward + backward of one problem with one solver; never throws for a solver or dQP failure. */
+export function runOne(gen: GeneratedProblem, settings: RunSettings): SyntheticRow {
+  const { problem } = gen;
+  const base = { problem: gen.name, n: gen.n, solver: settings.solver };
+  const fail = (status: string, note: string, forwardMs = Number.NaN, backwardMs = Number.NaN): SyntheticRow => ({
+    ...base,
+    status,
+    solved: false,
+    solvedStrict: false,
+    forwardMs,
+    backwardMs,
+    totalMs: forwardMs + backwardMs,
+    accuracy: Number.NaN,
+    note,
+  });
+  const limitMs = settings.timeLimit * 1000;
+  let fwd;
+  const t0 = now();
+  try {
+    fwd = dqpForward(problem, {
+      solver: settings.solver,
+      ...(settings.epsActive !== undefined ? { epsActive: settings.epsActive } : {}),
+      solverSettings: { timeLimit: settings.timeLimit },
+    });
+  } catch (e) {
+    return fail('error', `forward: ${e instanceof Error ? e.message : String(e)}`, now() - t0);
+  }
+  const forwardMs = now() - t0;
+  const res = computeResiduals(problem, fwd.z, fwd.lambda, fwd.mu, fwd.muLb, fwd.muUb);
+  const accuracy = maxResidual(res);
+  if (!fwd.context) return { ...fail(fwd.status, 'no differentiable point', forwardMs), accuracy };
+  let grads: DqpGradients;
+  const t1 = now();
+  try {
+    grads = dqpBackward(fwd, { z: new Float64Array(gen.n).fill(1) });
+  } catch (e) {
+    return { ...fail(fwd.status, `backward: ${e instanceof Error ? e.message : String(e)}`, forwardMs, now() - t1), accuracy };
+  }
+  const backwardMs = now() - t1;
+  const totalMs = forwardMs + backwardMs;
+  const notes: string[] = [];
+  if (fwd.flags.leastSquares || grads.leastSquares) notes.push('least-squares');
+  if (fwd.flags.nonDifferentiable) notes.push('non-differentiable');
+  if (fwd.flags.dualsCompleted) notes.push('duals completed');
+  const finite = gradientsFinite(grads);
+  if (!finite) notes.push('non-finite gradient');
+  const inTime = totalMs <= limitMs;
+  if (!inTime) notes.push('over the time limit');
+  const solved = inTime && finite && accuracy < COARSE_ACCURACY;
+  let exactError: number | undefined;
+  if (gen.exact) {
+    exactError = 0;
+    for (let i = 0; i < gen.n; i++) exactError = Math.max(exactError, Math.abs(fwd.z[i]! - gen.exact.z[i]!));
+  }
+  return {
+    ...base,
+    status: !inTime ? 'time_limit' : fwd.status,
+    solved,
+    solvedStrict: solved && accuracy < STRICT_ACCURACY,
+    forwardMs,
+    backwardMs,
+    totalMs,
+    accuracy,
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+    ...(exactError !== undefined ? { exactError } : {}),
+  };
+}
+
+/** Resolve the CLI options against the suite defaults (InputError for bad values). */
+export function resolveSuiteOptions(defaults: SuiteDefaults, options: BenchOptions): { sizes: number[]; samples: number; solvers: string[]; timeLimit: number; epsActive?: number } {
+  const sizes = options.sizes ?? [...defaults.sizes];
+  if (defaults.family === 'chain') {
+    for (const n of sizes) if (n % 100 !== 0) throw new InputError('--sizes', 'multiples of 100 for the chain suite (n = 100·k)', String(n));
+  }
+  const samples = options.samples ?? defaults.samples;
+  if (!Number.isInteger(samples) || samples < 1) throw new InputError('--samples', 'a positive integer', String(samples));
+  const timeLimit = options.timeLimit ?? defaults.timeLimit;
+  if (!(timeLimit > 0)) throw new InputError('--time-limit', 'a positive number of seconds', String(timeLimit));
+  if (options.epsActive !== undefined && !(options.epsActive >= 0)) throw new InputError('--eps-active', 'a number ≥ 0', String(options.epsActive));
+  const solvers = options.solvers ?? [...defaults.solvers];
+  for (const s of solvers) getBackend(s); // SolverNotFoundError lists the available ones
+  return { sizes, samples, solvers, timeLimit, ...(options.epsActive !== undefined ? { epsActive: options.epsActive } : {}) };
+}
+
+/**
+ * Run a synthetic suite end to end: problems × solvers, progress on stderr, table / JSON on
+ * stdout, optional CSV and SVG. Returns the rows.
+ */
+export async function runSyntheticSuite(defaults: SuiteDefaults, options: BenchOptions): Promise<SyntheticRow[]> {
+  const o = resolveSuiteOptions(defaults, options);
+  const log = progress(options.quiet);
+  await loadSolvers(o.solvers);
+  const rows: SyntheticRow[] = [];
+  log(`[${defaults.family}] sizes ${o.sizes.join(', ')}; ${o.samples} problem(s) per size; solvers ${o.solvers.join(', ')}; time limit ${o.timeLimit} s`);
+  // warm-up (untimed, not reported): one small problem per solver, so JIT compilation of the
+  // solver and the dQP layer is not charged to the first measured problem
+  const warm = generateProblem(defaults.family, Math.min(...o.sizes, defaults.family === 'chain' ? 200 : 20), o.samples);
+  for (const solver of o.solvers) runOne(warm, { solver, timeLimit: o.timeLimit });
+  for (const n of o.sizes) {
+    for (let i = 0; i < o.samples; i++) {
+      const tg = now();
+      const gen = generateProblem(defaults.family, n, i);
+      const genMs = now() - tg;
+      for (const solver of o.solvers) {
+        const r = runOne(gen, { solver, timeLimit: o.timeLimit, ...(o.epsActive !== undefined ? { epsActive: o.epsActive } : {}) });
+        rows.push(r);
+        log(
+          `[${defaults.family}] ${gen.name} ${solver}: ${r.status}${r.solved ? '' : ' (FAILED)'}  forward ${fmt(r.forwardMs)} ms  backward ${fmt(r.backwardMs)} ms  accuracy ${fmt(r.accuracy)}` +
+            `${r.exactError !== undefined ? `  |z − exact| ${fmt(r.exactError)}` : ''}${r.note ? `  [${r.note}]` : ''}  (generated in ${fmt(genMs)} ms)`,
+        );
+      }
+    }
+  }
+  const groups = summarizeRows(rows);
+  if (options.csv) {
+    writeRowsCsv(options.csv, rows);
+    log(`wrote ${options.csv}`);
+  }
+  if (options.svg) {
+    writeFileAtomic(options.svg, summaryChart(defaults.title, groups));
+    log(`wrote ${options.svg}`);
+  }
+  if (options.json) {
+    printJson({ suite: defaults.family, rows });
+  } else {
+    process.stdout.write(`${defaults.title} — median [q1, q3] over solved problems; loss Σz; accuracy max(r_p, r_d, r_g)\n\n`);
+    process.stdout.write(`${formatSummaryTable(groups)}\n`);
+  }
+  return rows;
+}
