@@ -48,6 +48,7 @@ export { admmBackend, highsBackend, ipmBackend, quadprogBackend } from './qp/bac
 // the dQP layer and the bi-level application
 export * from './dqp/index.ts';
 export * from './bilevel/index.ts';
+export * from './tf/index.ts';
 
 // utilities
 export * from './util/random.ts';
