@@ -22,7 +22,7 @@ import type { QPProblem, QPSettings, QPSolution } from '../../types.ts';
 import { DenseQpData, INFINITE_BOUND, SparseQpData, type QpData } from './data.ts';
 import { DenseKkt, PatternCache, SparseKkt, type KktSystem } from './kkt.ts';
 import { buildSolution, unscalePoint } from './results.ts';
-import { IPM_OPTION_NAMES, resolveSettings, type IpmSettings } from './settings.ts';
+import { checkWarmStart, IPM_OPTION_NAMES, resolveSettings, type IpmSettings } from './settings.ts';
 import { IpmSolver } from './solver.ts';
 
 export { IPM_DEFAULTS, IPM_OPTION_NAMES, type IpmSettings, type KktSolverChoice } from './settings.ts';
@@ -73,6 +73,7 @@ export class IpmBackend implements QPBackend {
   solve(problem: QPProblem, settings: QPSettings): QPSolution {
     const t0 = performance.now();
     const st = resolveSettings(settings);
+    checkWarmStart(st.warmStart, problem.q.length, problem.A ? problem.A.nrows : 0, problem.C ? problem.C.nrows : 0);
     this.cache.maxEntries = st.patternCacheSize;
     const dense = useDense(problem, st);
     const data: QpData = dense ? new DenseQpData(problem, st.ruizIterations, st.scaleCost) : new SparseQpData(problem, st.ruizIterations, st.scaleCost);

@@ -8,6 +8,11 @@
  *   epsAbs 1e-8, epsRel 1e-9       termination: for the primal residual r_p, the dual residual r_d
  *                                  and the duality gap r_g (all UNSCALED, ∞-norms),
  *                                  r ≤ epsAbs + epsRel·(scale of the terms making up r)
+ *   epsGapAbs, epsGapRel           the duality-gap test alone (options; default epsAbs, epsRel, as in
+ *                                  PIQP). A tighter gap (e.g. epsGapRel 1e-12) buys absolute
+ *                                  accuracy on badly scaled problems for a few more iterations
+ *                                  without asking the primal/dual residuals for more than their
+ *                                  floor (solver.ts converged()).
  *   maxIter 250, tau 0.99          iteration limit; fraction-to-boundary factor
  *   rhoInit 1e-6, deltaInit 1e-4   proximal parameters ρ (primal) and δ (dual) at the start
  *   regLowerLimit 1e-10            ρ, δ never go below it ...
@@ -31,7 +36,7 @@
  *   warmStartMu 1e-4               barrier parameter at a warm-start point (see solver.ts)
  *   patternCacheSize 8             symbolic analyses kept per backend instance (0 = no cache)
  */
-import { InputError } from '../../../errors.ts';
+import { DimensionError, InputError } from '../../../errors.ts';
 import type { QPSettings, WarmStart } from '../../types.ts';
 
 export type KktSolverChoice = 'auto' | 'sparse' | 'dense';
@@ -55,6 +60,9 @@ export interface IpmSettings {
   readonly infeasibilityThreshold: number;
   readonly infeasibilityTolerance: number;
   readonly checkDualityGap: boolean;
+  /** duality-gap tolerances (default: epsAbs, epsRel) */
+  readonly epsGapAbs: number;
+  readonly epsGapRel: number;
   readonly ruizIterations: number;
   readonly scaleCost: boolean;
   readonly kktSolver: KktSolverChoice;
@@ -82,6 +90,8 @@ export const IPM_DEFAULTS: IpmSettings = {
   infeasibilityThreshold: 0.9,
   infeasibilityTolerance: 1e-6,
   checkDualityGap: true,
+  epsGapAbs: 1e-8,
+  epsGapRel: 1e-9,
   ruizIterations: 10,
   scaleCost: false,
   kktSolver: 'auto',
@@ -103,6 +113,8 @@ export const IPM_OPTION_NAMES = [
   'infeasibilityThreshold',
   'infeasibilityTolerance',
   'checkDualityGap',
+  'epsGapAbs',
+  'epsGapRel',
   'ruizIterations',
   'scaleCost',
   'kktSolver',
@@ -142,6 +154,8 @@ const NUMBER_RULES: Readonly<Partial<Record<NumberKey, NumberRule>>> = {
   inaccurateFactor: { min: 1, minOpen: false, max: Infinity, maxOpen: true, integer: false },
   warmStartMu: positive,
   patternCacheSize: count,
+  epsGapAbs: { min: 0, minOpen: false, max: Infinity, maxOpen: true, integer: false },
+  epsGapRel: { min: 0, minOpen: false, max: Infinity, maxOpen: true, integer: false },
 };
 
 function describe(rule: NumberRule): string {
@@ -174,6 +188,8 @@ export function resolveSettings(settings: QPSettings): IpmSettings {
   if (settings.timeLimit !== undefined) out.timeLimit = checkNumber('settings.timeLimit', settings.timeLimit, positive);
   if (settings.verbose !== undefined) out.verbose = Boolean(settings.verbose);
   out.warmStart = settings.warmStart ?? null;
+  out.epsGapAbs = out.epsAbs;
+  out.epsGapRel = out.epsRel;
   const opts = settings.options ?? {};
   for (const key of IPM_OPTION_NAMES) {
     if (!(key in opts)) continue;
@@ -195,4 +211,27 @@ export function resolveSettings(settings: QPSettings): IpmSettings {
     throw new InputError('settings.options.regFinetuneLowerLimit', `≤ regLowerLimit (${out.regLowerLimit})`, String(out.regFinetuneLowerLimit));
   }
   return out;
+}
+
+/**
+ * Check settings.warmStart against the problem sizes: z length n, lambda length p, mu length m
+ * (DimensionError), finite entries, mu ≥ 0 (InputError). Absent parts are fine.
+ */
+export function checkWarmStart(ws: WarmStart | null, n: number, p: number, m: number): void {
+  if (!ws) return;
+  const check = (name: 'z' | 'lambda' | 'mu', len: number, what: string) => {
+    const v = ws[name];
+    if (v === undefined || v === null) return;
+    if (!(v instanceof Float64Array)) throw new InputError(`settings.warmStart.${name}`, 'a Float64Array', typeof v);
+    if (v.length !== len) throw new DimensionError(`settings.warmStart.${name}`, `length ${len} (${what})`, `length ${v.length}`);
+    for (let i = 0; i < len; i++) {
+      const x = v[i]!;
+      if (!Number.isFinite(x) || (name === 'mu' && x < 0)) {
+        throw new InputError(`settings.warmStart.${name}`, name === 'mu' ? 'finite numbers ≥ 0' : 'finite numbers', `${x} at index ${i}`);
+      }
+    }
+  };
+  check('z', n, '= n');
+  check('lambda', p, '= p, rows of A');
+  check('mu', m, '= m, rows of C');
 }

@@ -37,7 +37,7 @@
  *
  * Termination (UNSCALED, ∞-norms): r_p ≤ εa + εr·max(‖Ax‖, ‖b‖, ‖Gx‖, ‖h‖, ‖s‖, bound terms),
  * r_d ≤ εa + εr·max(‖Px‖, ‖c‖, ‖Aᵀy‖, ‖Gᵀz‖, ‖z_l − z_u‖), and (checkDualityGap) the gap
- * |xᵀPx + cᵀx + bᵀy + hᵀz − lbᵀz_l + ubᵀz_u| ≤ εa + εr·max(|each term|).
+ * |xᵀPx + cᵀx + bᵀy + hᵀz − lbᵀz_l + ubᵀz_u| ≤ εa_gap + εr_gap·max(|each term|) (settings.ts).
  *
  * Start: cold, the regularized least-squares point of the linear system with s = z = 1, whose
  * slack/dual pairs are moved onto the central path (s∘z = μ, z − s kept); warm, the user point
@@ -64,7 +64,7 @@ export interface IpmOutcome {
   readonly primalRes: number;
   readonly dualRes: number;
   readonly gap: number;
-  /** number of robust (statically regularized) factorizations and regularization increases */
+  /** whether robust (statically regularized, refined) factorizations were needed; how often ρ, δ were raised */
   readonly robustFactorizations: boolean;
   readonly regularizationIncreases: number;
 }
@@ -385,7 +385,7 @@ export class IpmSolver {
     return this.dualRes <= factor * (this.st.epsAbs + this.st.epsRel * this.dualNorm);
   }
   private gapOk(factor: number): boolean {
-    return !this.st.checkDualityGap || this.gap <= factor * (this.st.epsAbs + this.st.epsRel * this.gapNorm);
+    return !this.st.checkDualityGap || this.gap <= factor * (this.st.epsGapAbs + this.st.epsGapRel * this.gapNorm);
   }
   /** all three criteria at the tolerances multiplied by `factor` */
   converged(factor = 1): boolean {
@@ -573,9 +573,9 @@ export class IpmSolver {
     const { d } = this;
     const ws = this.st.warmStart!;
     const g = d.costScale;
-    if (ws.z && ws.z.length === this.n) for (let j = 0; j < this.n; j++) this.x[j] = ws.z[j]! / d.D[j]!;
-    if (ws.lambda && ws.lambda.length === this.p) for (let i = 0; i < this.p; i++) this.y[i] = (g * ws.lambda[i]!) / d.EA[i]!;
-    if (ws.mu && ws.mu.length === d.mOriginal) {
+    if (ws.z) for (let j = 0; j < this.n; j++) this.x[j] = ws.z[j]! / d.D[j]!;
+    if (ws.lambda) for (let i = 0; i < this.p; i++) this.y[i] = (g * ws.lambda[i]!) / d.EA[i]!;
+    if (ws.mu) {
       for (let k = 0; k < this.m; k++) this.z[k] = Math.max(0, (g * ws.mu[d.ineqRows[k]!]!) / d.EG[k]!);
     }
     // slacks from the constraints
@@ -635,21 +635,17 @@ export class IpmSolver {
 
   run(): IpmOutcome {
     const st = this.st;
-    const done = (status: QPStatus, iterations: number): IpmOutcome => ({
-      status,
-      iterations,
-      x: this.x,
-      y: this.y,
-      z: this.z,
-      zl: this.zl,
-      zu: this.zu,
-      primalRes: this.primalRes,
-      dualRes: this.dualRes,
-      gap: this.gap,
-      robustFactorizations: this.robust,
-      regularizationIncreases: this.regIncreases,
-    });
-    // an infeasible problem stopped early still reports (possibly inaccurate) solved points
+    const done = (status: QPStatus, iterations: number): IpmOutcome => {
+      if (st.verbose) {
+        process.stderr.write(
+          `ipm: ${status} after ${iterations} iterations, ${(this.elapsedSeconds() * 1000).toFixed(1)} ms` +
+            `${this.robust ? ', robust factorizations' : ''}${this.regIncreases ? `, ${this.regIncreases} regularization increases` : ''}\n`,
+        );
+      }
+      return this.outcome(status, iterations);
+    };
+    // a run stopped by the iteration limit or numerical trouble at a point that meets the
+    // tolerances × inaccurateFactor is reported 'solved_inaccurate'
     const stopped = (status: QPStatus, iterations: number): IpmOutcome =>
       done(this.converged(st.inaccurateFactor) && status !== 'time_limit' ? 'solved_inaccurate' : status, iterations);
 
@@ -925,6 +921,23 @@ export class IpmSolver {
     for (let k = 0; k < this.nl; k++) if (-v[d.lbIdx[k]!]! * this.uLb[k]! > tol) return false;
     for (let k = 0; k < this.nu; k++) if (v[d.ubIdx[k]!]! * this.uUb[k]! > tol) return false;
     return true;
+  }
+
+  private outcome(status: QPStatus, iterations: number): IpmOutcome {
+    return {
+      status,
+      iterations,
+      x: this.x,
+      y: this.y,
+      z: this.z,
+      zl: this.zl,
+      zu: this.zu,
+      primalRes: this.primalRes,
+      dualRes: this.dualRes,
+      gap: this.gap,
+      robustFactorizations: this.robust,
+      regularizationIncreases: this.regIncreases,
+    };
   }
 
   private nonFiniteRetries = 0;
