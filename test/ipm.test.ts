@@ -4,6 +4,7 @@
  * KKT conditions in the project's dual convention, settings validation.
  */
 import { describe, expect, it } from 'vitest';
+import { chainQP, simplexProjectionExact, simplexProjectionQP } from '../bench/generators.ts';
 import { InputError } from '../optimizer/errors.ts';
 import { cscFromDense } from '../optimizer/linalg/csc.ts';
 import { DenseLu } from '../optimizer/linalg/dense.ts';
@@ -499,5 +500,107 @@ describe('ipm: warm start, limits, cache, settings', () => {
     solve(problem);
     const after = [problem.q, problem.d!, problem.lb!, (problem.P as { values: Float64Array }).values, (problem.C as { values: Float64Array }).values];
     after.forEach((a, i) => expect(Array.from(a)).toEqual(Array.from(copies[i]!)));
+  });
+});
+
+describe('ipm: structure-exploiting sparse KKT, caches, termination floors', () => {
+  /** the same problem through the sparse and the dense KKT paths (fresh backends) */
+  const solveBoth = (problem: QPProblem, settings: QPSettings = {}) => ({
+    sparse: new IpmBackend().solve(problem, { ...settings, options: { kktSolver: 'sparse' } }),
+    dense: new IpmBackend().solve(problem, { ...settings, options: { kktSolver: 'dense' } }),
+  });
+
+  it('simplex projection with C = −I (one-entry rows eliminated) matches sparsemax', () => {
+    const q = new Rng('ipm-simplex').fillNormal(new Float64Array(40));
+    const problem = simplexProjectionQP(40, 1);
+    const pr = { ...problem, q };
+    const ex = simplexProjectionExact(q);
+    const sol = solve(pr, { epsAbs: 1e-10, epsRel: 0 });
+    expect(sol.status).toBe('solved');
+    expect(maxDiff(sol.z, ex.z)).toBeLessThan(1e-8);
+    expect(maxDiff(sol.mu, ex.mu)).toBeLessThan(1e-7);
+    expect(Math.abs(sol.lambda[0]! - ex.lambda[0]!)).toBeLessThan(1e-7);
+  });
+
+  it('chain difference constraints (all rows two-entry, eliminated) agree with the dense path', () => {
+    const problem = chainQP(3, 5, { points: 12 });
+    const { sparse, dense: den } = solveBoth(problem, { epsAbs: 1e-10, epsRel: 0 });
+    expect(sparse.status).toBe('solved');
+    expect(den.status).toBe('solved');
+    expect(maxDiff(sparse.z, den.z)).toBeLessThan(1e-7);
+    expect(kktViolation(problem, sparse)).toBeLessThan(1e-7);
+    // some difference constraints are active, so the eliminated rows carry the duals
+    expect(sparse.mu.some((v) => v > 1e-3)).toBe(true);
+    expect(maxDiff(sparse.mu, den.mu)).toBeLessThan(1e-6);
+  });
+
+  it('a mix of one-, two- and long rows with bounds and equalities agrees with the dense path', () => {
+    const rng = new Rng('ipm-mixed-rows');
+    const u = (a: number, b: number) => a + (b - a) * rng.uniform();
+    const n = 12;
+    const Q = Array.from({ length: n }, () => Array.from({ length: n }, () => u(-1, 1)));
+    const P = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => Q.reduce((s, r) => s + r[i]! * r[j]!, 0) + (i === j ? 0.1 : 0)));
+    const C: number[][] = [];
+    for (let i = 0; i < n; i++) C.push(Array.from({ length: n }, (_, j) => (j === i ? u(0.5, 2) * (i % 2 ? 1 : -1) : 0)));
+    for (let i = 0; i + 1 < n; i += 2) C.push(Array.from({ length: n }, (_, j) => (j === i ? 1 : j === i + 1 ? -1 : 0)));
+    C.push(Array.from({ length: n }, () => u(0, 1)));
+    const d = C.map(() => u(0.1, 1));
+    const problem = asSparse({
+      P: dense(P),
+      q: f64(Array.from({ length: n }, () => u(-3, 3))),
+      A: dense([Array.from({ length: n }, (_, j) => (j < 4 ? 1 : 0))]),
+      b: f64([0.5]),
+      C: dense(C),
+      d: f64(d),
+      lb: new Float64Array(n).fill(-2),
+      ub: new Float64Array(n).fill(3),
+    });
+    const { sparse, dense: den } = solveBoth(problem, { epsAbs: 1e-10, epsRel: 0 });
+    expect(sparse.status).toBe('solved');
+    expect(den.status).toBe('solved');
+    expect(maxDiff(sparse.z, den.z)).toBeLessThan(1e-7);
+    expect(kktViolation(problem, sparse)).toBeLessThan(1e-7);
+  });
+
+  it('a pattern changed IN PLACE is analysed anew, never matched to the stale cached structure', () => {
+    const backend = new IpmBackend();
+    const problem = chainQP(2, 3, { points: 6 });
+    const C = problem.C as { rowIdx: Int32Array; values: Float64Array; colPtr: Int32Array };
+    backend.solve(problem, {});
+    expect(backend.stats.analyses).toBe(1);
+    // column 0 (point 0, coordinate 0) holds rows 0 and 10 of G₀ ⊗ I₂ (e₀ − e₁ and e₅ − e₀) and
+    // their mirrors 12, 22; move its entry of row 10 to row 11: another pattern, same arrays
+    const q0 = C.colPtr[0]!;
+    expect(Array.from(C.rowIdx.subarray(q0, C.colPtr[1]!))).toEqual([0, 10, 12, 22]);
+    C.rowIdx[q0 + 1] = 11;
+    const changed = backend.solve(problem, { epsAbs: 1e-10, epsRel: 0 });
+    expect(backend.stats.analyses).toBe(2);
+    const fresh = new IpmBackend().solve(problem, { epsAbs: 1e-10, epsRel: 0 });
+    expect(Array.from(changed.z)).toEqual(Array.from(fresh.z));
+  });
+
+  it('reusing the workspace and the structures does not change results (same sizes, other values)', () => {
+    const backend = new IpmBackend();
+    const a = chainQP(2, 11, { points: 10 });
+    const b = chainQP(2, 12, { points: 10 });
+    backend.solve(a, {});
+    const again = backend.solve(b, {});
+    const fresh = new IpmBackend().solve(b, {});
+    expect(backend.stats.cacheHits).toBe(1);
+    expect(Array.from(again.z)).toEqual(Array.from(fresh.z));
+    expect(Array.from(again.mu)).toEqual(Array.from(fresh.mu));
+    expect(again.iterations).toBe(fresh.iterations);
+  });
+
+  it('stops at the rounding level when epsRel = 0 cannot be met (huge objective)', () => {
+    // objective ≈ −2e10: an absolute gap of 1e-9 is a relative 5e-20, below double precision;
+    // the run must end 'solved' at the rounding floor instead of running to maxIter
+    const pr = chainQP(2, 7, { points: 30 });
+    const problem = { ...pr, q: pr.q.map((v) => v * 1e4) };
+    const sol = solve(problem, { epsAbs: 1e-9, epsRel: 0 });
+    expect(sol.status).toBe('solved');
+    expect(sol.iterations).toBeLessThan(60);
+    expect(Math.abs(sol.objective)).toBeGreaterThan(1e9);
+    expect(sol.residuals.gap / Math.abs(sol.objective)).toBeLessThan(1e-12);
   });
 });

@@ -208,6 +208,24 @@ describe('SparseLdl on definite and quasi-definite matrices', () => {
     }
   });
 
+  it('solvePermuted works in the elimination order: xP[k] = x[perm[k]] for bP[k] = b[perm[k]], with and without refinement', () => {
+    const rand = rng(11);
+    const n = 40;
+    const A = randomSpd(n, 0.2, rand);
+    const b = randVec(n, rand);
+    for (const opts of [{}, { signs: new Int8Array(n).fill(1), staticReg: 1e-6, refineSteps: 3 }] as LdlOptions[]) {
+      const ldl = SparseLdl.analyze(upper(A), opts).factor();
+      const x = ldl.solve(b);
+      const bP = Float64Array.from(ldl.perm, (i) => b[i]!);
+      const xP = new Float64Array(n);
+      ldl.solvePermuted(bP, xP);
+      expect(Array.from(xP)).toEqual(Array.from(ldl.perm, (i) => x[i]!));
+      expect(Array.from(bP)).toEqual(Array.from(ldl.perm, (i) => b[i]!)); // bP not modified
+      expect(() => ldl.solvePermuted(bP, bP)).toThrow(InputError);
+      expect(() => ldl.solvePermuted(bP, new Float64Array(n - 1))).toThrow(DimensionError);
+    }
+  });
+
   it('factors quasi-definite KKT [P Bᵀ; B −δI] with inertia (n, m) equal to the eigenvalue signs', () => {
     const rand = rng(2);
     for (const [n, m] of [

@@ -136,6 +136,8 @@ export class SparseLdl {
   private regularized = false;
   /** ‖K‖∞ (max absolute row sum of the unregularized K), for the refinement stopping test */
   private normK = 0;
+  /** whether normK is up to date with the last factor() (computed lazily by the refinement) */
+  private normKValid = false;
 
   // ---- work ----
   private readonly front: Float64Array;
@@ -301,7 +303,7 @@ export class SparseLdl {
       if (t >= 0) Cx[t] += x;
       else if (t <= -2) Cd[-t - 2] += x;
     }
-    this.normK = symmetricNormInf(this.n, this.Cp, this.Ci, Cx, Cd, this.w1);
+    this.normKValid = false;
     this.numeric();
     this.timings.factorMs = now() - t0;
     return this;
@@ -358,9 +360,10 @@ export class SparseLdl {
       const k = snFirst[s + 1]! - f;
       const r0 = snRowPtr[s]!;
       const m = snRowPtr[s + 1]! - r0;
-      // relative positions of the rows of s, zero the lower triangle of the front
+      // relative positions of the rows of s, zero the lower triangle of the front (plain loops:
+      // most fronts are tiny, where native fill/set/subarray calls cost more than the work)
       for (let i = 0; i < m; i++) relpos[snRows[r0 + i]!] = i;
-      for (let j = 0; j < m; j++) F.fill(0, j * m + j, j * m + m);
+      for (let j = 0; j < m; j++) for (let t = j * m + j, end = j * m + m; t < end; t++) F[t] = 0;
       // assemble the original entries of columns f .. f+k-1
       for (let q = 0; q < k; q++) {
         const j = f + q;
@@ -376,8 +379,13 @@ export class SparseLdl {
         const pc = snRowPtr[c]! + kc;
         const mc = snRowPtr[c + 1]! - snRowPtr[c]!;
         const u = mc - kc;
-        for (let t = 0; t < u; t++) rel[t] = relpos[snRows[pc + t]!]!;
         const off = stackOff[c]! + kc;
+        if (u === 1) {
+          const rr = relpos[snRows[pc]!]!;
+          F[rr * m + rr] += S[off]!;
+          continue;
+        }
+        for (let t = 0; t < u; t++) rel[t] = relpos[snRows[pc + t]!]!;
         for (let jj = 0; jj < u; jj++) {
           const colF = rel[jj]! * m;
           const src = off + jj * mc;
@@ -396,23 +404,33 @@ export class SparseLdl {
         this.finishPivot(F, m, q + 1, f);
       }
       if (q < k) {
-        leftUpdate1(F, m, q, D, f);
+        if (q > 0) leftUpdate1(F, m, q, D, f);
         this.finishPivot(F, m, q, f);
       }
-      if (m > k) schurF(F, m, k, D, f);
+      if (m > k) {
+        if (k === 1) schur1(F, m, D[f]!);
+        else schurF(F, m, k, D, f);
+      }
       // store the k columns of L
       const base = snLPtr[s]!;
-      Lx.set(F.subarray(0, k * m), base);
+      const km = k * m;
+      if (km < 256) for (let t = 0; t < km; t++) Lx[base + t] = F[t]!;
+      else Lx.set(F.subarray(0, km), base);
       // pop the children, push this update matrix: the trailing u columns of F as they are
-      // (leading dimension m; rows k..m-1 hold the update) in one native copy
-      if (m > k) S.set(F.subarray(k * m, m * m), stackOff[s]!);
+      // (leading dimension m; rows k..m-1 hold the update)
+      if (m > k) {
+        const so = stackOff[s]!;
+        const len = m * m - km;
+        if (len < 256) for (let t = 0; t < len; t++) S[so + t] = F[km + t]!;
+        else S.set(F.subarray(km, m * m), so);
+      }
     }
     this.regularized = this.nReg > 0 || staticShift !== null;
     this.factored = true;
   }
 
   /** x ← (L D Lᵀ)⁻¹ x in permuted numbering (x modified) */
-  private solvePermuted(x: Float64Array): void {
+  private ldltSolveInPlace(x: Float64Array): void {
     const { snFirst, snRowPtr, snRows, snLPtr, Lx, Dinv } = this;
     const ns = this.supernodeCount;
     const n = this.n;
@@ -484,21 +502,46 @@ export class SparseLdl {
     else if (out.length !== n) throw new DimensionError('out', `length ${n}`, `length ${out.length}`);
     const { perm, w1: b, w2: x } = this;
     for (let k = 0; k < n; k++) b[k] = rhs[perm[k]!]!;
+    this.solvePermutedChecked(b, x);
+    for (let k = 0; k < n; k++) out[perm[k]!] = x[k]!;
+    return out;
+  }
+
+  /**
+   * solve() in the elimination order, without the two permutations (for callers that assemble
+   * the right-hand side directly in that order): bP[k] = rhs[perm[k]] (length n, not modified),
+   * xP[k] = x[perm[k]] (length n, overwritten; must not alias bP). Same refinement as solve().
+   */
+  solvePermuted(bP: Float64Array, xP: Float64Array): void {
+    const n = this.n;
+    if (!this.factored) throw new InputError('SparseLdl', 'a successful factor() before solve()', 'no factorization');
+    if (bP.length !== n) throw new DimensionError('bP', `length ${n}`, `length ${bP.length}`);
+    if (xP.length !== n) throw new DimensionError('xP', `length ${n}`, `length ${xP.length}`);
+    if (bP === xP) throw new InputError('xP', 'an array other than bP', 'the same array');
+    this.solvePermutedChecked(bP, xP);
+  }
+
+  private solvePermutedChecked(b: Float64Array, x: Float64Array): void {
+    const n = this.n;
     x.set(b);
-    this.solvePermuted(x);
+    this.ldltSolveInPlace(x);
     const steps = this.refineOption ?? (this.regularized ? 3 : 0);
     if (steps > 0) {
       const r = this.w3;
       const xn = this.w4;
       let bnorm = 0;
       for (let k = 0; k < n; k++) bnorm = Math.max(bnorm, Math.abs(b[k]!));
+      if (!this.normKValid) {
+        this.normK = symmetricNormInf(n, this.Cp, this.Ci, this.Cx, this.Cd, r);
+        this.normKValid = true;
+      }
       let rnorm = this.residualPermuted(b, x, r);
       for (let s = 0; s < steps; s++) {
         // stop at the rounding level: backward error ‖r‖ / (‖K‖‖x‖ + ‖b‖) ≤ ε
         let xnorm = 0;
         for (let k = 0; k < n; k++) xnorm = Math.max(xnorm, Math.abs(x[k]!));
         if (!(rnorm > Number.EPSILON * (this.normK * xnorm + bnorm))) break;
-        this.solvePermuted(r);
+        this.ldltSolveInPlace(r);
         for (let k = 0; k < n; k++) xn[k] = x[k]! + r[k]!;
         const rn = this.residualPermuted(b, xn, r);
         if (!(rn < rnorm)) break;
@@ -506,9 +549,8 @@ export class SparseLdl {
         rnorm = rn;
       }
     }
-    for (let k = 0; k < n; k++) out[perm[k]!] = x[k]!;
-    return out;
   }
+
 
   /** the diagonal D of the factorization, in elimination order (a copy) */
   diagonal(): Float64Array {
@@ -791,6 +833,19 @@ function leftUpdate1(F: Float64Array, m: number, q: number, D: Float64Array, f: 
     const a0 = p * m;
     const t0 = F[a0 + q]! * D[f + p]!;
     if (t0 !== 0) for (let i = q; i < m; i++) F[c0 + i] -= t0 * F[a0 + i]!;
+  }
+}
+
+/**
+ * Schur update of a front after ONE pivot column (k = 1): F[1.., 1..] −= l d lᵀ (lower
+ * triangle), l = F[1..m-1, 0] (already scaled by 1/d), d = the pivot. F modified.
+ */
+function schur1(F: Float64Array, m: number, d: number): void {
+  for (let j = 1; j < m; j++) {
+    const x = F[j]! * d;
+    if (x === 0) continue;
+    const cj = j * m;
+    for (let i = j; i < m; i++) F[cj + i] -= x * F[i]!;
   }
 }
 

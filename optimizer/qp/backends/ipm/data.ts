@@ -115,8 +115,11 @@ function ruizFactor(norm: number): number {
 interface Equilibrable {
   /** ∞-norms of the columns of [P; A; G] (n), rows of A (p), rows of G (m); outputs overwritten */
   norms(col: Float64Array, rowA: Float64Array, rowG: Float64Array): void;
-  /** P ← diag(sx) P diag(sx), A ← diag(sA) A diag(sx), G ← diag(sG) G diag(sx) */
-  scale(sx: Float64Array, sA: Float64Array, sG: Float64Array): void;
+  /**
+   * P ← diag(sx) P diag(sx), A ← diag(sA) A diag(sx), G ← diag(sG) G diag(sx), and the norms
+   * (as norms()) of the scaled matrices into col, rowA, rowG (one pass; outputs overwritten)
+   */
+  scale(sx: Float64Array, sA: Float64Array, sG: Float64Array, col: Float64Array, rowA: Float64Array, rowG: Float64Array): void;
   /** mean over columns of the ∞-norm of the columns of P */
   meanColNormP(): number;
   /** P ← γ P */
@@ -151,28 +154,34 @@ function equilibrate(
   const col = new Float64Array(n);
   const rowA = new Float64Array(p);
   const rowG = new Float64Array(m);
+  const sx = new Float64Array(n);
+  const sA = new Float64Array(p);
+  const sG = new Float64Array(m);
+  if (iterations > 0) target.norms(col, rowA, rowG);
   for (let it = 0; it < iterations; it++) {
-    target.norms(col, rowA, rowG);
     let maxDev = 0;
     for (let j = 0; j < n; j++) {
-      col[j] = ruizFactor(col[j]!);
-      maxDev = Math.max(maxDev, Math.abs(1 - col[j]!));
-      D[j] *= col[j]!;
-      c[j] *= col[j]!;
+      const f = ruizFactor(col[j]!);
+      sx[j] = f;
+      maxDev = Math.max(maxDev, Math.abs(1 - f));
+      D[j] *= f;
+      c[j] *= f;
     }
     for (let i = 0; i < p; i++) {
-      rowA[i] = ruizFactor(rowA[i]!);
-      maxDev = Math.max(maxDev, Math.abs(1 - rowA[i]!));
-      EA[i] *= rowA[i]!;
-      b[i] *= rowA[i]!;
+      const f = ruizFactor(rowA[i]!);
+      sA[i] = f;
+      maxDev = Math.max(maxDev, Math.abs(1 - f));
+      EA[i] *= f;
+      b[i] *= f;
     }
     for (let i = 0; i < m; i++) {
-      rowG[i] = ruizFactor(rowG[i]!);
-      maxDev = Math.max(maxDev, Math.abs(1 - rowG[i]!));
-      EG[i] *= rowG[i]!;
-      h[i] *= rowG[i]!;
+      const f = ruizFactor(rowG[i]!);
+      sG[i] = f;
+      maxDev = Math.max(maxDev, Math.abs(1 - f));
+      EG[i] *= f;
+      h[i] *= f;
     }
-    target.scale(col, rowA, rowG);
+    target.scale(sx, sA, sG, col, rowA, rowG);
     if (maxDev < 1e-3) break; // already equilibrated
   }
   let costScale = 1;
@@ -341,17 +350,43 @@ export class SparseQpData implements QpData {
     }
   }
 
-  scale(sx: Float64Array, sA: Float64Array, sG: Float64Array): void {
-    const P = this.Pu;
-    for (let j = 0; j < this.n; j++) {
-      for (let q = P.colPtr[j]!; q < P.colPtr[j + 1]!; q++) P.values[q] *= sx[P.rowIdx[q]!]! * sx[j]!;
+  scale(sx: Float64Array, sA: Float64Array, sG: Float64Array, col: Float64Array, rowA: Float64Array, rowG: Float64Array): void {
+    const n = this.n;
+    col.fill(0);
+    {
+      const { colPtr, rowIdx, values } = this.Pu;
+      for (let j = 0; j < n; j++) {
+        const sj = sx[j]!;
+        let cj = col[j]!;
+        for (let q = colPtr[j]!, end = colPtr[j + 1]!; q < end; q++) {
+          const i = rowIdx[q]!;
+          const v = values[q]! * sx[i]! * sj;
+          values[q] = v;
+          const a = Math.abs(v);
+          if (a > cj) cj = a;
+          if (a > col[i]!) col[i] = a;
+        }
+        if (cj > col[j]!) col[j] = cj;
+      }
     }
-    for (const [M, row] of [
-      [this.A, sA],
-      [this.G, sG],
-    ] as const) {
-      for (let j = 0; j < this.n; j++) {
-        for (let q = M.colPtr[j]!; q < M.colPtr[j + 1]!; q++) M.values[q] *= row[M.rowIdx[q]!]! * sx[j]!;
+    for (let t = 0; t < 2; t++) {
+      const M = t === 0 ? this.A : this.G;
+      const sr = t === 0 ? sA : sG;
+      const row = t === 0 ? rowA : rowG;
+      row.fill(0);
+      const { colPtr, rowIdx, values } = M;
+      for (let j = 0; j < n; j++) {
+        const sj = sx[j]!;
+        let cj = col[j]!;
+        for (let q = colPtr[j]!, end = colPtr[j + 1]!; q < end; q++) {
+          const i = rowIdx[q]!;
+          const v = values[q]! * sr[i]! * sj;
+          values[q] = v;
+          const a = Math.abs(v);
+          if (a > cj) cj = a;
+          if (a > row[i]!) row[i] = a;
+        }
+        col[j] = cj;
       }
     }
   }
@@ -533,19 +568,37 @@ export class DenseQpData implements QpData {
     }
   }
 
-  scale(sx: Float64Array, sA: Float64Array, sG: Float64Array): void {
+  scale(sx: Float64Array, sA: Float64Array, sG: Float64Array, col: Float64Array, rowA: Float64Array, rowG: Float64Array): void {
     const n = this.n;
+    const P = this.P;
+    col.fill(0);
     for (let i = 0; i < n; i++) {
       const si = sx[i]!;
-      for (let j = 0; j < n; j++) this.P[i * n + j] *= si * sx[j]!;
+      const off = i * n;
+      for (let j = 0; j < n; j++) {
+        const v = P[off + j]! * si * sx[j]!;
+        P[off + j] = v;
+        const a = Math.abs(v);
+        if (a > col[j]!) col[j] = a;
+      }
     }
-    for (const [M, rows, row] of [
-      [this.A, this.p, sA],
-      [this.G, this.m, sG],
-    ] as const) {
+    for (let t = 0; t < 2; t++) {
+      const M = t === 0 ? this.A : this.G;
+      const rows = t === 0 ? this.p : this.m;
+      const sr = t === 0 ? sA : sG;
+      const row = t === 0 ? rowA : rowG;
       for (let i = 0; i < rows; i++) {
-        const ri = row[i]!;
-        for (let j = 0; j < n; j++) M[i * n + j] *= ri * sx[j]!;
+        const ri = sr[i]!;
+        const off = i * n;
+        let r = 0;
+        for (let j = 0; j < n; j++) {
+          const v = M[off + j]! * ri * sx[j]!;
+          M[off + j] = v;
+          const a = Math.abs(v);
+          if (a > r) r = a;
+          if (a > col[j]!) col[j] = a;
+        }
+        row[i] = r;
       }
     }
   }

@@ -15,7 +15,9 @@
  *   import { ipmBackend } from './optimizer/qp/backends/ipm/index.ts';
  *   const sol = ipmBackend.solve(problem, { epsAbs: 1e-9, options: { kktSolver: 'sparse' } });
  *
- * A new IpmBackend() has its own pattern cache; `stats` counts symbolic analyses and cache hits.
+ * A new IpmBackend() has its own pattern cache (KKT structures with their symbolic analyses) and
+ * its own workspace of solver vectors (reused by the next solve of the same sizes); `stats`
+ * counts symbolic analyses and cache hits.
  */
 import type { QPBackend, SolverCapabilities } from '../../backend.ts';
 import type { QPProblem, QPSettings, QPSolution } from '../../types.ts';
@@ -23,7 +25,7 @@ import { DenseQpData, INFINITE_BOUND, SparseQpData, type QpData } from './data.t
 import { DenseKkt, PatternCache, SparseKkt, type KktSystem } from './kkt.ts';
 import { buildSolution, unscalePoint } from './results.ts';
 import { checkWarmStart, IPM_OPTION_NAMES, resolveSettings, type IpmSettings } from './settings.ts';
-import { IpmSolver } from './solver.ts';
+import { IpmSolver, IpmWorkspace } from './solver.ts';
 
 export { IPM_DEFAULTS, IPM_OPTION_NAMES, type IpmSettings, type KktSolverChoice } from './settings.ts';
 
@@ -56,6 +58,7 @@ export class IpmBackend implements QPBackend {
   readonly capabilities = capabilities;
   readonly optionNames: readonly string[] = IPM_OPTION_NAMES;
   private readonly cache = new PatternCache(8);
+  private readonly workspace = new IpmWorkspace();
 
   isReady(): boolean {
     return true;
@@ -85,7 +88,7 @@ export class IpmBackend implements QPBackend {
     }
     const kkt: KktSystem = data instanceof DenseQpData ? new DenseKkt(data) : new SparseKkt(data as SparseQpData, this.cache);
     const t1 = performance.now();
-    const out = new IpmSolver(data, kkt, st, t0).run();
+    const out = new IpmSolver(data, kkt, st, t0, this.workspace).run();
     const t2 = performance.now();
     const point = unscalePoint(problem, data, out.x, out.y, out.z, out.zl, out.zu);
     return buildSolution(problem, point, out.status, out.iterations, t1 - t0, t2 - t1);

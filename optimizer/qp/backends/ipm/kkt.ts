@@ -17,11 +17,21 @@
  * regularization refined against K, then larger ρ, δ).
  *
  * Two implementations:
- *  - SparseKkt: the unreduced K above, upper triangle in CSC, factored by SparseLdl
- *    (linalg/ldl.ts). The symbolic analysis (ordering, elimination tree) depends only on the
- *    pattern of P, A, G; it is done once per pattern and cached across iterations AND across
- *    solves (PatternCache, keyed by a hash of the KKT pattern, verified entry by entry). Each
- *    iteration only rewrites the N diagonal values and refactors numerically.
+ *  - SparseKkt: K above with the SHORT rows of G̃ eliminated by hand (KKT_ELIMINATE_MAX_ROW_NNZ:
+ *    rows with one entry always, rows with two entries when every row of G̃ is that short),
+ *        [ P̃ + ρI + B + G̃ₑᵀW⁻¹G̃ₑ   Ãᵀ    G̃ₖᵀ ]
+ *        [ Ã                       −δI     0  ]      dz_e = W_e⁻¹(G̃ₑ dx − r_e),
+ *        [ G̃ₖ                        0   −W_k ]
+ *    upper triangle in CSC, factored by SparseLdl (linalg/ldl.ts). A one-entry row only adds
+ *    g²/W to a diagonal entry (like a bound); simplex-type (C = −I) and chain-type (rows
+ *    ±(e_j − e_{j+1})) problems then factor a matrix of order n + p instead of n + p + m.
+ *    Everything that depends only on the patterns of P̃, Ã, G̃ (which rows are eliminated, the
+ *    pattern of K, where each input entry lands, the symbolic analysis: ordering, elimination
+ *    tree, supernodes) is a KktStructure, built once per pattern and cached across iterations
+ *    AND solves (PatternCache, keyed by a hash of the input patterns, verified entry by entry
+ *    against copies). Each iteration only rewrites the diagonal and clique values and
+ *    refactors numerically; solves assemble the right-hand side directly in the elimination
+ *    order (SparseLdl.solvePermuted).
  *  - DenseKkt: the inequality block eliminated, dense (n + p) × (n + p):
  *        [ P̃ + ρI + B + G̃ᵀW⁻¹G̃   Ãᵀ ] [dx]   [r_x + G̃ᵀW⁻¹r_z]
  *        [ Ã                      −δI ] [dy] = [r_y           ],   dz = W⁻¹(G̃ dx − r_z),
@@ -30,6 +40,7 @@
 import { ZeroPivotError, LinearAlgebraError } from '../../../errors.ts';
 import { DenseLdl } from '../../../linalg/dense.ts';
 import { SparseLdl } from '../../../linalg/ldl.ts';
+import { cscFromTripletsWithMap } from '../../../linalg/csc.ts';
 import type { CscMatrix } from '../../../linalg/types.ts';
 import type { DenseQpData, SparseQpData } from './data.ts';
 
@@ -59,24 +70,222 @@ export interface KktSystem {
 }
 
 // =============================================================================================
-// Pattern cache
+// Sparse KKT: structure (pattern only, cached) and values (per solve)
 // =============================================================================================
 
-/** One cached symbolic analysis: the KKT pattern and its analyzed factorization objects. */
-interface PatternEntry {
-  readonly colPtr: Int32Array;
-  readonly rowIdx: Int32Array;
-  normal: SparseLdl | null;
-  robust: SparseLdl | null;
+/**
+ * Rows of G̃ with at most this many nonzeros are eliminated from the sparse KKT (their −W
+ * pivots taken first, by hand): row k adds g_a g_b / W_k to the (a, b) entries of the (1,1)
+ * block, a clique of its nonzeros. For such short rows the clique is what any elimination
+ * order creates anyway (a one-entry row only changes a diagonal entry, like a bound), the
+ * factored matrix gets smaller, and the per-column overhead of the LDLᵀ disappears for these
+ * rows (e.g. simplex projection: C = −I; chain: rows ±(e_j − e_{j+1})).
+ */
+export const KKT_ELIMINATE_MAX_ROW_NNZ = 2;
+/**
+ * Eliminating a row with two or more entries adds (g gᵀ)/W_k to the (1,1) block; once the row is
+ * active, W_k → δ (down to 1e-13) and that rank-one term swamps the block, so the pivots after it
+ * are differences of huge numbers (cancellation). One-entry rows only grow a diagonal entry and
+ * are always safe. SparseKkt therefore falls back to eliminating only the one-entry rows
+ * (this limit) for the rest of a solve as soon as a factorization with the longer rows fails.
+ */
+export const KKT_SAFE_ELIMINATE_MAX_ROW_NNZ = 1;
+
+/**
+ * Everything of the sparse KKT that depends only on the sparsity patterns of P̃ (upper
+ * triangle), Ã and G̃: which rows of G̃ are eliminated, the pattern of the (reduced) K, where
+ * each entry of P̃, Ã, G̃ lands in K.values, the clique positions, and the symbolic analyses.
+ * Built once per pattern and cached across solves (PatternCache).
+ */
+export class KktStructure {
+  readonly n: number;
+  readonly p: number;
+  readonly m: number;
+  /** rows of G̃ with at most this many nonzeros are eliminated */
+  readonly maxElim: number;
+  /** order of K: n + p + (number of kept rows) */
+  readonly N: number;
+  /** pattern of the upper triangle of K (values unused: every solve has its own) */
+  readonly K: CscMatrix;
+  /** position in K.values of each entry of P̃ᵤ / Ã (CSC entry order) */
+  readonly pMap: Int32Array;
+  readonly aMap: Int32Array;
+  /** each entry of G̃: ≥ 0 position in K.values (kept row), < 0 → position −g−1 in elimVal */
+  readonly gMap: Int32Array;
+  /** position in K.values of each diagonal entry (length N) */
+  readonly diagPos: Int32Array;
+  /** rows of G̃ kept in K (K row n + p + t holds row keptRows[t]) and eliminated */
+  readonly keptRows: Int32Array;
+  readonly elimRows: Int32Array;
+  /** eliminated rows in CSR: entries elimPtr[e] .. elimPtr[e+1] (columns ascending) */
+  readonly elimPtr: Int32Array;
+  readonly elimCol: Int32Array;
+  /** clique entries of eliminated row e: cliquePtr[e] .. cliquePtr[e+1]; entry c adds
+   *  elimVal[cliqueA[c]]·elimVal[cliqueB[c]] / W at K.values[cliquePos[c]] */
+  readonly cliquePtr: Int32Array;
+  readonly cliquePos: Int32Array;
+  readonly cliqueA: Int32Array;
+  readonly cliqueB: Int32Array;
+  /** expected pivot signs: +1 for the n primal rows, −1 for the others */
+  readonly signs: Int8Array;
+  /** symbolic analyses (made on first use) */
+  normal: SparseLdl | null = null;
+  /** value arrays of the last solve on this structure (reused) */
+  work: KktValueArrays | null = null;
+  robust: SparseLdl | null = null;
+  /** copies of the input patterns (cache verification) */
+  readonly inputs: readonly Int32Array[];
+
+  constructor(n: number, p: number, m: number, Pu: CscMatrix, A: CscMatrix, G: CscMatrix, maxElim: number) {
+    this.n = n;
+    this.p = p;
+    this.m = m;
+    this.maxElim = maxElim;
+    this.inputs = [Pu.colPtr.slice(), Pu.rowIdx.slice(0, Pu.colPtr[n]!), A.colPtr.slice(), A.rowIdx.slice(0, A.colPtr[n]!), G.colPtr.slice(), G.rowIdx.slice(0, G.colPtr[n]!)];
+    // ---- classify the rows of G by their number of nonzeros
+    const rowNnz = new Int32Array(m);
+    const gnz = G.colPtr[n]!;
+    for (let q = 0; q < gnz; q++) rowNnz[G.rowIdx[q]!]++;
+    let me = 0;
+    for (let k = 0; k < m; k++) if (rowNnz[k]! <= maxElim) me++;
+    const mk = m - me;
+    const keptRows = new Int32Array(mk);
+    const elimRows = new Int32Array(me);
+    /** slot of row k: ≥ 0 kept position, < 0 → eliminated position −slot−1 */
+    const slot = new Int32Array(m);
+    for (let k = 0, a = 0, b = 0; k < m; k++) {
+      if (rowNnz[k]! <= maxElim) {
+        elimRows[b] = k;
+        slot[k] = -b - 1;
+        b++;
+      } else {
+        keptRows[a] = k;
+        slot[k] = a++;
+      }
+    }
+    const N = n + p + mk;
+    this.N = N;
+    // eliminated rows as CSR (columns ascending: G is visited column by column)
+    const elimPtr = new Int32Array(me + 1);
+    for (let e = 0; e < me; e++) elimPtr[e + 1] = elimPtr[e]! + rowNnz[elimRows[e]!]!;
+    const elimCol = new Int32Array(elimPtr[me]!);
+    const gMap = new Int32Array(gnz);
+    const next = elimPtr.slice(0, me);
+    for (let j = 0; j < n; j++) {
+      for (let q = G.colPtr[j]!; q < G.colPtr[j + 1]!; q++) {
+        const sl = slot[G.rowIdx[q]!]!;
+        if (sl >= 0) continue;
+        const t = next[-sl - 1]!++;
+        elimCol[t] = j;
+        gMap[q] = -t - 1;
+      }
+    }
+    // ---- triplets of the upper triangle of K: P, diagonal, cliques, A, kept G
+    let nClique = 0;
+    for (let e = 0; e < me; e++) {
+      const r = elimPtr[e + 1]! - elimPtr[e]!;
+      nClique += (r * (r + 1)) / 2;
+    }
+    const pnz = Pu.colPtr[n]!;
+    const anz = A.colPtr[n]!;
+    const T = pnz + N + nClique + anz + gnz;
+    const ti = new Int32Array(T);
+    const tj = new Int32Array(T);
+    let t = 0;
+    for (let j = 0; j < n; j++) {
+      for (let q = Pu.colPtr[j]!; q < Pu.colPtr[j + 1]!; q++) {
+        ti[t] = Pu.rowIdx[q]!;
+        tj[t++] = j;
+      }
+    }
+    const diagT = t;
+    for (let k = 0; k < N; k++) {
+      ti[t] = k;
+      tj[t++] = k;
+    }
+    const cliqueT = t;
+    const cliquePtr = new Int32Array(me + 1);
+    const cliqueA = new Int32Array(nClique);
+    const cliqueB = new Int32Array(nClique);
+    for (let e = 0, c = 0; e < me; e++) {
+      for (let a = elimPtr[e]!; a < elimPtr[e + 1]!; a++) {
+        for (let b = a; b < elimPtr[e + 1]!; b++) {
+          ti[t] = elimCol[a]!; // columns ascending: row ≤ column
+          tj[t++] = elimCol[b]!;
+          cliqueA[c] = a;
+          cliqueB[c++] = b;
+        }
+      }
+      cliquePtr[e + 1] = c;
+    }
+    const aT = t;
+    for (let j = 0; j < n; j++) {
+      for (let q = A.colPtr[j]!; q < A.colPtr[j + 1]!; q++) {
+        ti[t] = j;
+        tj[t++] = n + A.rowIdx[q]!;
+      }
+    }
+    const gTrip = new Int32Array(gnz).fill(-1);
+    for (let j = 0; j < n; j++) {
+      for (let q = G.colPtr[j]!; q < G.colPtr[j + 1]!; q++) {
+        const sl = slot[G.rowIdx[q]!]!;
+        if (sl < 0) continue;
+        gTrip[q] = t;
+        ti[t] = j;
+        tj[t++] = n + p + sl;
+      }
+    }
+    const { matrix, map } = cscFromTripletsWithMap(N, N, ti.subarray(0, t), tj.subarray(0, t), new Float64Array(t));
+    this.K = matrix;
+    this.pMap = map.slice(0, pnz);
+    this.diagPos = map.slice(diagT, diagT + N);
+    this.cliquePos = map.slice(cliqueT, cliqueT + nClique);
+    this.aMap = map.slice(aT, aT + anz);
+    for (let q = 0; q < gnz; q++) if (gTrip[q]! >= 0) gMap[q] = map[gTrip[q]!]!;
+    this.gMap = gMap;
+    this.cliquePtr = cliquePtr;
+    this.cliqueA = cliqueA;
+    this.cliqueB = cliqueB;
+    this.keptRows = keptRows;
+    this.elimRows = elimRows;
+    this.elimPtr = elimPtr;
+    this.elimCol = elimCol;
+    const signs = new Int8Array(N);
+    for (let k = 0; k < N; k++) signs[k] = k < n ? 1 : -1;
+    this.signs = signs;
+  }
+
+  /** whether this structure was built from exactly these patterns */
+  matches(n: number, p: number, m: number, Pu: CscMatrix, A: CscMatrix, G: CscMatrix, maxElim: number): boolean {
+    if (n !== this.n || p !== this.p || m !== this.m || maxElim !== this.maxElim) return false;
+    const inp = this.inputs;
+    return (
+      sameArray(inp[0]!, Pu.colPtr, n + 1) &&
+      sameArray(inp[1]!, Pu.rowIdx, Pu.colPtr[n]!) &&
+      sameArray(inp[2]!, A.colPtr, n + 1) &&
+      sameArray(inp[3]!, A.rowIdx, A.colPtr[n]!) &&
+      sameArray(inp[4]!, G.colPtr, n + 1) &&
+      sameArray(inp[5]!, G.rowIdx, G.colPtr[n]!)
+    );
+  }
+}
+
+/** a[0..len) equals b[0..len) (and a has exactly len entries) */
+function sameArray(a: Int32Array, b: Int32Array, len: number): boolean {
+  if (a.length !== len || b.length < len) return false;
+  for (let i = 0; i < len; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
- * Symbolic analyses per KKT pattern, least recently used first out. Keys: N, nnz and a 32-bit
- * FNV-1a hash of colPtr and rowIdx; a hit is confirmed by comparing the arrays (a hash collision
- * can never reuse a wrong analysis). `analyses` counts SparseLdl.analyze calls (for tests).
+ * KKT structures (with their symbolic analyses) per input pattern (P̃ᵤ, Ã, G̃), least recently
+ * used first out. Key: sizes and a 32-bit FNV-1a hash of the pattern arrays; a hit is confirmed
+ * by comparing the arrays with copies kept in the entry (a hash collision, or a caller that
+ * modified its arrays in place, can never reuse a wrong analysis). `analyses` counts
+ * SparseLdl.analyze calls, `hits` solves whose pattern was found (for tests).
  */
 export class PatternCache {
-  private readonly entries = new Map<string, PatternEntry[]>();
+  private readonly entries = new Map<string, KktStructure[]>();
   private readonly order: string[] = [];
   /** number of symbolic analyses performed through this cache */
   analyses = 0;
@@ -85,20 +294,23 @@ export class PatternCache {
 
   constructor(public maxEntries: number) {}
 
-  static key(colPtr: Int32Array, rowIdx: Int32Array): string {
+  static key(n: number, p: number, m: number, maxElim: number, arrays: readonly Int32Array[], lengths: readonly number[]): string {
     let h = 0x811c9dc5;
-    for (let i = 0; i < colPtr.length; i++) h = Math.imul(h ^ colPtr[i]!, 0x01000193);
-    for (let i = 0; i < rowIdx.length; i++) h = Math.imul(h ^ rowIdx[i]!, 0x01000193);
-    return `${colPtr.length - 1}:${rowIdx.length}:${(h >>> 0).toString(16)}`;
+    for (let a = 0; a < arrays.length; a++) {
+      const v = arrays[a]!;
+      for (let i = 0, len = lengths[a]!; i < len; i++) h = Math.imul(h ^ v[i]!, 0x01000193);
+    }
+    return `${n}:${p}:${m}:${maxElim}:${lengths.join(',')}:${(h >>> 0).toString(16)}`;
   }
 
-  /** The entry of this pattern (created, and possibly evicting the oldest, when absent). */
-  lookup(colPtr: Int32Array, rowIdx: Int32Array): PatternEntry {
-    const key = PatternCache.key(colPtr, rowIdx);
+  /** The structure of this pattern (built, and possibly evicting the oldest, when absent). */
+  lookup(n: number, p: number, m: number, Pu: CscMatrix, A: CscMatrix, G: CscMatrix, maxElim: number): KktStructure {
+    if (this.maxEntries <= 0) return new KktStructure(n, p, m, Pu, A, G, maxElim);
+    const key = PatternCache.key(n, p, m, maxElim, [Pu.colPtr, Pu.rowIdx, A.colPtr, A.rowIdx, G.colPtr, G.rowIdx], [n + 1, Pu.colPtr[n]!, n + 1, A.colPtr[n]!, n + 1, G.colPtr[n]!]);
     const list = this.entries.get(key);
     if (list) {
       for (const e of list) {
-        if (sameArray(e.colPtr, colPtr) && sameArray(e.rowIdx, rowIdx)) {
+        if (e.matches(n, p, m, Pu, A, G, maxElim)) {
           this.hits++;
           const k = this.order.indexOf(key);
           if (k >= 0) this.order.splice(k, 1);
@@ -107,8 +319,7 @@ export class PatternCache {
         }
       }
     }
-    const entry: PatternEntry = { colPtr, rowIdx, normal: null, robust: null };
-    if (this.maxEntries <= 0) return entry;
+    const entry = new KktStructure(n, p, m, Pu, A, G, maxElim);
     if (list) list.push(entry);
     else this.entries.set(key, [entry]);
     this.order.push(key);
@@ -125,120 +336,151 @@ export class PatternCache {
   }
 }
 
-function sameArray(a: Int32Array, b: Int32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** The per-solve values on one KktStructure. */
+class KktValues {
+  /** values of K without ρ, δ, W, boxDiag and cliques (P̃, Ã, kept G̃ entries; 0 elsewhere) */
+  readonly base: Float64Array;
+  /** current values of K */
+  readonly values: Float64Array;
+  /** values of the eliminated rows (CSR as st.elimPtr / st.elimCol) */
+  readonly elimVal: Float64Array;
+  /** g_a g_b of each clique entry */
+  readonly cliqueCoef: Float64Array;
+  /** W⁻¹ of the eliminated rows, from the last factor */
+  readonly winvE: Float64Array;
+  readonly rhs: Float64Array;
+  readonly sol: Float64Array;
+
+  constructor(
+    readonly st: KktStructure,
+    data: SparseQpData,
+  ) {
+    const { Pu, A, G } = data;
+    // the arrays are kept on the (cached) structure and reused by the next solve on it
+    const ws = st.work ?? (st.work = new KktValueArrays(st));
+    const base = ws.base;
+    base.fill(0);
+    const pv = Pu.values;
+    for (let q = 0; q < st.pMap.length; q++) base[st.pMap[q]!] += pv[q]!;
+    const av = A.values;
+    for (let q = 0; q < st.aMap.length; q++) base[st.aMap[q]!] += av[q]!;
+    const elimVal = ws.elimVal;
+    const gv = G.values;
+    for (let q = 0; q < st.gMap.length; q++) {
+      const g = st.gMap[q]!;
+      if (g >= 0) base[g] += gv[q]!;
+      else elimVal[-g - 1] = gv[q]!;
+    }
+    const cliqueCoef = ws.cliqueCoef;
+    for (let c = 0; c < cliqueCoef.length; c++) cliqueCoef[c] = elimVal[st.cliqueA[c]!]! * elimVal[st.cliqueB[c]!]!;
+    this.base = base;
+    this.values = ws.values;
+    this.elimVal = elimVal;
+    this.cliqueCoef = cliqueCoef;
+    this.winvE = ws.winvE;
+    this.rhs = ws.rhs;
+    this.sol = ws.sol;
+    this.arrays = ws;
+  }
+
+  private readonly arrays: KktValueArrays;
+
+  /** pinv[elimCol[a]] for the factorization `ldl` (cached per factorization object) */
+  elimColPermuted(ldl: SparseLdl): Int32Array {
+    const w = this.arrays;
+    if (w.permOwner !== ldl) {
+      const { elimCol } = this.st;
+      const pinv = ldl.pinv;
+      for (let a = 0; a < elimCol.length; a++) w.elimColP[a] = pinv[elimCol[a]!]!;
+      w.permOwner = ldl;
+    }
+    return w.elimColP;
+  }
 }
 
-// =============================================================================================
-// Sparse KKT
-// =============================================================================================
+/** Value-sized arrays of one KktStructure, reused across solves (solves are sequential). */
+class KktValueArrays {
+  readonly base: Float64Array;
+  readonly values: Float64Array;
+  readonly elimVal: Float64Array;
+  readonly cliqueCoef: Float64Array;
+  readonly winvE: Float64Array;
+  readonly rhs: Float64Array;
+  readonly sol: Float64Array;
+  /** elimination-order positions of the eliminated rows' columns, valid for permOwner */
+  readonly elimColP: Int32Array;
+  permOwner: SparseLdl | null = null;
+  constructor(st: KktStructure) {
+    const nnzK = st.K.colPtr[st.N]!;
+    this.base = new Float64Array(nnzK);
+    this.values = new Float64Array(nnzK);
+    this.elimVal = new Float64Array(st.elimCol.length);
+    this.cliqueCoef = new Float64Array(st.cliqueA.length);
+    this.winvE = new Float64Array(st.elimRows.length);
+    this.rhs = new Float64Array(st.N);
+    this.sol = new Float64Array(st.N);
+    this.elimColP = new Int32Array(st.elimCol.length);
+  }
+}
+
+/**
+ * Row-length limit of the eliminated rows for G̃: KKT_ELIMINATE_MAX_ROW_NNZ when EVERY row is
+ * that short (then K keeps no inequality row at all, the case that pays: chain-like
+ * difference constraints), else KKT_SAFE_ELIMINATE_MAX_ROW_NNZ. With a mix of short and long
+ * rows the gain is small and the cliques of short rows were seen to derail a hard problem
+ * (Maros–Meszaros QPILOTNO, 62 two-entry rows among 274).
+ */
+function eliminationLimit(G: CscMatrix): number {
+  const m = G.nrows;
+  const nnz = G.colPtr[G.ncols]!;
+  if (m === 0 || nnz > KKT_ELIMINATE_MAX_ROW_NNZ * m) return KKT_SAFE_ELIMINATE_MAX_ROW_NNZ;
+  const count = new Int32Array(m);
+  for (let q = 0; q < nnz; q++) if (++count[G.rowIdx[q]!]! > KKT_ELIMINATE_MAX_ROW_NNZ) return KKT_SAFE_ELIMINATE_MAX_ROW_NNZ;
+  return KKT_ELIMINATE_MAX_ROW_NNZ;
+}
 
 export class SparseKkt implements KktSystem {
   readonly kind = 'sparse' as const;
-  readonly size: number;
-  private readonly n: number;
-  private readonly p: number;
-  private readonly m: number;
-  /** upper triangle of K (pattern + current values) */
-  private readonly K: CscMatrix;
-  /** position in K.values of each diagonal entry (length N) */
-  private readonly diagPos: Int32Array;
-  /** P̃_jj (0 where P has no diagonal entry) */
-  private readonly pDiag: Float64Array;
-  private readonly signs: Int8Array;
-  private readonly entry: PatternEntry;
+  private readonly data: SparseQpData;
   private readonly cache: PatternCache;
+  private cur: KktValues;
   private current: SparseLdl | null = null;
-  private readonly rhs: Float64Array;
-  private readonly sol: Float64Array;
 
   constructor(data: SparseQpData, cache: PatternCache) {
-    const { n, p, m } = data;
-    this.n = n;
-    this.p = p;
-    this.m = m;
-    const N = n + p + m;
-    this.size = N;
-    const { Pu, A, G } = data;
-    // ---- column counts of the upper triangle of K
-    const colPtr = new Int32Array(N + 1);
-    for (let j = 0; j < n; j++) {
-      let c = 1; // diagonal
-      for (let q = Pu.colPtr[j]!; q < Pu.colPtr[j + 1]!; q++) if (Pu.rowIdx[q]! < j) c++;
-      colPtr[j + 1] = c;
-    }
-    for (let q = 0; q < A.colPtr[n]!; q++) colPtr[n + A.rowIdx[q]! + 1]++;
-    for (let q = 0; q < G.colPtr[n]!; q++) colPtr[n + p + G.rowIdx[q]! + 1]++;
-    for (let k = n; k < N; k++) colPtr[k + 1]++; // diagonal of the constraint block
-    for (let k = 0; k < N; k++) colPtr[k + 1] += colPtr[k]!;
-    const nnz = colPtr[N]!;
-    const rowIdx = new Int32Array(nnz);
-    const values = new Float64Array(nnz);
-    const diagPos = new Int32Array(N);
-    const pDiag = new Float64Array(n);
-    // ---- P block: strict upper entries in row order, then the diagonal (rows of Pu sorted)
-    for (let j = 0; j < n; j++) {
-      let t = colPtr[j]!;
-      for (let q = Pu.colPtr[j]!; q < Pu.colPtr[j + 1]!; q++) {
-        const i = Pu.rowIdx[q]!;
-        if (i < j) {
-          rowIdx[t] = i;
-          values[t++] = Pu.values[q]!;
-        } else pDiag[j] = Pu.values[q]!;
-      }
-      rowIdx[t] = j;
-      diagPos[j] = t;
-    }
-    // ---- Aᵀ and Gᵀ blocks: column n+i holds row i of A; visiting columns of A in order keeps rows sorted
-    const next = colPtr.slice(0, N);
-    for (const [M, off] of [
-      [A, n],
-      [G, n + p],
-    ] as const) {
-      for (let j = 0; j < n; j++) {
-        for (let q = M.colPtr[j]!; q < M.colPtr[j + 1]!; q++) {
-          const col = off + M.rowIdx[q]!;
-          const t = next[col]!++;
-          rowIdx[t] = j;
-          values[t] = M.values[q]!;
-        }
-      }
-    }
-    for (let k = n; k < N; k++) {
-      const t = next[k]!;
-      rowIdx[t] = k;
-      diagPos[k] = t;
-    }
-    this.K = { format: 'csc', nrows: N, ncols: N, colPtr, rowIdx, values };
-    this.diagPos = diagPos;
-    this.pDiag = pDiag;
-    const signs = new Int8Array(N);
-    for (let k = 0; k < N; k++) signs[k] = k < n ? 1 : -1;
-    this.signs = signs;
+    this.data = data;
     this.cache = cache;
-    this.entry = cache.lookup(colPtr, rowIdx);
-    this.rhs = new Float64Array(N);
-    this.sol = new Float64Array(N);
+    const { n, p, m, Pu, A, G } = data;
+    this.cur = new KktValues(cache.lookup(n, p, m, Pu, A, G, eliminationLimit(G)), data);
     this.ldl(false); // symbolic analysis now (setup time), or reuse the cached one
   }
 
+  get size(): number {
+    return this.cur.st.N;
+  }
+
+  /** whether a fallback to the safe elimination (one-entry rows only) would change K */
+  private canFallBack(): boolean {
+    const { elimPtr } = this.cur.st;
+    if (this.cur.st.maxElim <= KKT_SAFE_ELIMINATE_MAX_ROW_NNZ) return false;
+    for (let e = 0; e + 1 < elimPtr.length; e++) if (elimPtr[e + 1]! - elimPtr[e]! > KKT_SAFE_ELIMINATE_MAX_ROW_NNZ) return true;
+    return false;
+  }
+
   private ldl(robust: boolean): SparseLdl {
-    const e = this.entry;
+    const e = this.cur.st;
     if (!robust) {
       if (!e.normal) {
         this.cache.analyses++;
-        e.normal = SparseLdl.analyze(this.K, { signs: this.signs, refineSteps: NORMAL_REFINE_STEPS });
+        e.normal = SparseLdl.analyze(e.K, { signs: e.signs, refineSteps: NORMAL_REFINE_STEPS });
       }
       return e.normal;
     }
     if (!e.robust) {
       this.cache.analyses++;
       const ordering = e.normal ? e.normal.perm : 'amd';
-      e.robust = SparseLdl.analyze(this.K, {
+      e.robust = SparseLdl.analyze(e.K, {
         ordering,
-        signs: this.signs,
+        signs: e.signs,
         staticReg: ROBUST_STATIC_REG,
         refineSteps: ROBUST_REFINE_STEPS,
       });
@@ -247,13 +489,41 @@ export class SparseKkt implements KktSystem {
   }
 
   factor(rho: number, delta: number, W: Float64Array, boxDiag: Float64Array, robust: boolean): boolean {
-    const { n, p, m, diagPos } = this;
-    const v = this.K.values;
-    for (let j = 0; j < n; j++) v[diagPos[j]!] = this.pDiag[j]! + rho + boxDiag[j]!;
-    for (let i = 0; i < p; i++) v[diagPos[n + i]!] = -delta;
-    for (let k = 0; k < m; k++) v[diagPos[n + p + k]!] = -W[k]!;
+    if (this.factorOnce(rho, delta, W, boxDiag, robust)) return true;
+    if (!this.canFallBack()) return false;
+    // the eliminated multi-entry rows may be the trouble: keep them in K from now on
+    const { n, p, m, Pu, A, G } = this.data;
+    this.cur = new KktValues(this.cache.lookup(n, p, m, Pu, A, G, KKT_SAFE_ELIMINATE_MAX_ROW_NNZ), this.data);
+    return this.factorOnce(rho, delta, W, boxDiag, robust);
+  }
+
+  private factorOnce(rho: number, delta: number, W: Float64Array, boxDiag: Float64Array, robust: boolean): boolean {
+    const { st, winvE, cliqueCoef, values: v } = this.cur;
+    const { n, p, diagPos, keptRows, elimRows, cliquePtr, cliquePos } = st;
     this.current = null;
-    for (let t = 0; t < v.length; t++) if (!Number.isFinite(v[t]!)) return false;
+    if (!Number.isFinite(rho) || !Number.isFinite(delta)) return false;
+    v.set(this.cur.base);
+    // the added diagonal terms and W⁻¹ must be finite (K's own entries are)
+    let check = 0;
+    for (let j = 0; j < n; j++) {
+      const a = rho + boxDiag[j]!;
+      check += a;
+      v[diagPos[j]!] += a;
+    }
+    for (let i = 0; i < p; i++) v[diagPos[n + i]!] = -delta;
+    const off = n + p;
+    for (let k = 0; k < keptRows.length; k++) {
+      const w = W[keptRows[k]!]!;
+      check += w;
+      v[diagPos[off + k]!] = -w;
+    }
+    for (let e = 0; e < elimRows.length; e++) {
+      const wi = 1 / W[elimRows[e]!]!;
+      check += wi;
+      winvE[e] = wi;
+      for (let c = cliquePtr[e]!, end = cliquePtr[e + 1]!; c < end; c++) v[cliquePos[c]!] += cliqueCoef[c]! * wi;
+    }
+    if (!Number.isFinite(check)) return false;
     const ldl = this.ldl(robust);
     try {
       ldl.factor(v);
@@ -261,21 +531,43 @@ export class SparseKkt implements KktSystem {
       if (e instanceof ZeroPivotError || e instanceof LinearAlgebraError) return false;
       throw e;
     }
-    if (ldl.positivePivots !== n || ldl.negativePivots !== p + m) return false;
+    if (ldl.positivePivots !== n || ldl.negativePivots !== st.N - n) return false;
     this.current = ldl;
     return true;
   }
 
+  /**
+   * Solve with the right-hand side assembled directly in the elimination order of the
+   * factorization (SparseLdl.solvePermuted): K row t sits at position pinv[t].
+   */
   solve(rx: Float64Array, ry: Float64Array, rz: Float64Array, dx: Float64Array, dy: Float64Array, dz: Float64Array): void {
-    const { n, p, m, rhs, sol } = this;
-    if (!this.current) throw new LinearAlgebraError('KKT solve without a valid factorization');
-    rhs.set(rx, 0);
-    rhs.set(ry, n);
-    rhs.set(rz, n + p);
-    this.current.solve(rhs, sol);
-    dx.set(sol.subarray(0, n));
-    dy.set(sol.subarray(n, n + p));
-    dz.set(sol.subarray(n + p, n + p + m));
+    const ldl = this.current;
+    if (!ldl) throw new LinearAlgebraError('KKT solve without a valid factorization');
+    const { st, rhs, sol, elimVal, winvE } = this.cur;
+    const { n, p, keptRows, elimRows, elimPtr } = st;
+    const pinv = ldl.pinv;
+    const elimColP = this.cur.elimColPermuted(ldl);
+    // rhs_x = r_x + G_eᵀ W_e⁻¹ r_e
+    for (let j = 0; j < n; j++) rhs[pinv[j]!] = rx[j]!;
+    for (let e = 0; e < elimRows.length; e++) {
+      const w = winvE[e]! * rz[elimRows[e]!]!;
+      if (w === 0) continue;
+      for (let a = elimPtr[e]!, end = elimPtr[e + 1]!; a < end; a++) rhs[elimColP[a]!] += elimVal[a]! * w;
+    }
+    for (let i = 0; i < p; i++) rhs[pinv[n + i]!] = ry[i]!;
+    const off = n + p;
+    for (let k = 0; k < keptRows.length; k++) rhs[pinv[off + k]!] = rz[keptRows[k]!]!;
+    ldl.solvePermuted(rhs, sol);
+    for (let j = 0; j < n; j++) dx[j] = sol[pinv[j]!]!;
+    for (let i = 0; i < p; i++) dy[i] = sol[pinv[n + i]!]!;
+    for (let k = 0; k < keptRows.length; k++) dz[keptRows[k]!] = sol[pinv[off + k]!]!;
+    // dz_e = W_e⁻¹ (G_e dx − r_e)
+    for (let e = 0; e < elimRows.length; e++) {
+      let g = 0;
+      for (let a = elimPtr[e]!, end = elimPtr[e + 1]!; a < end; a++) g += elimVal[a]! * sol[elimColP[a]!]!;
+      const k = elimRows[e]!;
+      dz[k] = winvE[e]! * (g - rz[k]!);
+    }
   }
 }
 

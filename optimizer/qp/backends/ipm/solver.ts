@@ -38,6 +38,8 @@
  * Termination (UNSCALED, ∞-norms): r_p ≤ εa + εr·max(‖Ax‖, ‖b‖, ‖Gx‖, ‖h‖, ‖s‖, bound terms),
  * r_d ≤ εa + εr·max(‖Px‖, ‖c‖, ‖Aᵀy‖, ‖Gᵀz‖, ‖z_l − z_u‖), and (checkDualityGap) the gap
  * |xᵀPx + cᵀx + bᵀy + hᵀz − lbᵀz_l + ubᵀz_u| ≤ εa_gap + εr_gap·max(|each term|) (settings.ts).
+ * Rounding floors (RES_FLOOR, GAP_FLOOR below) stop a run whose residuals or gap are already at
+ * the level double precision can resolve, instead of iterating to the limit when epsRel ≈ 0.
  *
  * Start: cold, the regularized least-squares point of the linear system with s = z = 1, whose
  * slack/dual pairs are moved onto the central path (s∘z = μ, z − s kept); warm, the user point
@@ -50,6 +52,52 @@ import type { KktSystem } from './kkt.ts';
 import type { IpmSettings } from './settings.ts';
 
 const EPS = 2.220446049250313e-16;
+/**
+ * Rounding floors of the termination tests. The residuals and the gap are sums of terms of size
+ * ~ their norms, so they cannot be computed (or driven) much below ε times those sizes: r_p, r_d
+ * count as met at RES_FLOOR·norm; the gap, once it has stalled (not halved for
+ * GAP_STALL_ITERATIONS iterations), at GAP_FLOOR·Σ|terms| (the sum of the absolute values of
+ * the products in xᵀPx, cᵀx, bᵀy, hᵀz, lbᵀz_l, ubᵀz_u; the rounding error of a sum of N terms
+ * grows like √N·ε·Σ|terms|). These matter only with epsRel ≈ 0 on problems of large
+ * magnitude: dQP's epsAbs 1e-9, epsRel 0 on the chain problem with n = 10⁵ (objective −1.3e6)
+ * asks a relative gap of 1e-15; the gap stalls at 1.2e-8 ≈ 11ε·Σ|terms|, and without the floor
+ * the run went on to the iteration limit.
+ */
+const RES_FLOOR = 10 * EPS;
+const GAP_STALL_ITERATIONS = 3;
+const GAP_FLOOR = 100 * EPS;
+
+/**
+ * Vectors of IpmSolver runs, reused by the next run with the same sizes (n, p, m, nl, nu): a
+ * backend keeps one, so repeated solves of same-sized problems (dQP layers, benchmarks) do not
+ * allocate and zero ~50 vectors each time. take() hands out zeroed vectors in call order; the
+ * vectors of an IpmOutcome stay valid until the next run on the same workspace.
+ */
+export class IpmWorkspace {
+  private key = '';
+  private pool: Float64Array[] = [];
+  private next = 0;
+
+  /** start a run with these sizes (the pool is dropped when they differ from the last run's) */
+  begin(sizes: string): void {
+    if (sizes !== this.key) {
+      this.key = sizes;
+      this.pool = [];
+    }
+    this.next = 0;
+  }
+
+  /** a zeroed vector of length len */
+  take(len: number): Float64Array {
+    let v = this.pool[this.next];
+    if (v === undefined || v.length !== len) {
+      v = new Float64Array(len);
+      this.pool[this.next] = v;
+    } else v.fill(0);
+    this.next++;
+    return v;
+  }
+}
 
 /** Final state of a run, in the scaled space of `data`. */
 export interface IpmOutcome {
@@ -89,6 +137,71 @@ function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
+}
+
+/** Largest α ≤ a with v + α·dv ≥ 0 (entries with dv < 0 limit it). */
+function stepToBoundary(v: Float64Array, dv: Float64Array, a: number): number {
+  for (let k = 0; k < v.length; k++) {
+    const dk = dv[k]!;
+    if (dk < 0) {
+      const r = -v[k]! / dk;
+      if (r < a) a = r;
+    }
+  }
+  return a;
+}
+
+/** Σ (s + αs·ds)(z + αz·dz) over one block of complementarity pairs */
+function affinePairs(s: Float64Array, ds: Float64Array, z: Float64Array, dz: Float64Array, as: number, az: number): number {
+  let t = 0;
+  for (let k = 0; k < s.length; k++) t += (s[k]! + as * ds[k]!) * (z[k]! + az * dz[k]!);
+  return t;
+}
+
+/** s += αp·ds, z += αd·dz over one block; returns the new Σ s∘z */
+function stepPairs(s: Float64Array, ds: Float64Array, z: Float64Array, dz: Float64Array, ap: number, ad: number): number {
+  let t = 0;
+  for (let k = 0; k < s.length; k++) {
+    const sk = s[k]! + ap * ds[k]!;
+    const zk = z[k]! + ad * dz[k]!;
+    s[k] = sk;
+    z[k] = zk;
+    t += sk * zk;
+  }
+  return t;
+}
+
+/** v_k < EPS → v_k + EPS; returns whether anything changed */
+function shiftAwayFromZero(v: Float64Array): boolean {
+  let shifted = false;
+  for (let k = 0; k < v.length; k++) {
+    if (v[k]! < EPS) {
+      v[k] += EPS;
+      shifted = true;
+    }
+  }
+  return shifted;
+}
+
+/**
+ * One block of the regularized primal residual: reg = res + δ(v − center) (len entries; reg
+ * overwritten, the rest read). acc[0] ← max(acc[0], max |reg·u|) (NaN propagates),
+ * acc[1] ← max(acc[1], max |(v − center)·scale|).
+ */
+function regBlock(len: number, res: Float64Array, reg: Float64Array, v: Float64Array, center: Float64Array, u: Float64Array, scale: Float64Array, delta: number, acc: Float64Array): void {
+  let pres = acc[0]!;
+  let pinf = acc[1]!;
+  for (let k = 0; k < len; k++) {
+    const dv = v[k]! - center[k]!;
+    const r = res[k]! + delta * dv;
+    reg[k] = r;
+    let t = Math.abs(r * u[k]!);
+    if (t > pres || t !== t) pres = t;
+    t = Math.abs(dv * scale[k]!);
+    if (t > pinf) pinf = t;
+  }
+  acc[0] = pres;
+  acc[1] = pinf;
 }
 
 export class IpmSolver {
@@ -161,6 +274,8 @@ export class IpmSolver {
   private readonly dsu: Float64Array;
   // ---- KKT scalings and work
   private readonly W: Float64Array;
+  /** 1/z at the last factorization (length m) */
+  private readonly zInv: Float64Array;
   private readonly Wl: Float64Array;
   private readonly Wu: Float64Array;
   private readonly boxDiag: Float64Array;
@@ -168,6 +283,14 @@ export class IpmSolver {
   private readonly rhsZ: Float64Array;
   private readonly workN: Float64Array;
   private readonly workN2: Float64Array;
+  private readonly workN3: Float64Array;
+  private readonly acc2 = new Float64Array(2);
+  private readonly workN4: Float64Array;
+  /** constant parts of the residual scales: ‖c‖, ‖b‖, ‖h‖, bound values (unscaled ∞-norms) */
+  private readonly cNorm: number;
+  private readonly bNorm: number;
+  private readonly hNorm: number;
+  private readonly boundNorm: number;
   private readonly workP: Float64Array;
   private readonly workM: Float64Array;
 
@@ -184,15 +307,23 @@ export class IpmSolver {
   private primalNorm = 0;
   private dualNorm = 0;
   private gapNorm = 0;
+  /** Σ|terms| of the gap (rounding level, see GAP_FLOOR) */
+  private gapAbsSum = 0;
+  /** smallest gap so far (updated when halved) and the iterations since */
+  private bestGap = Infinity;
+  private gapStall = 0;
   private primalObj = 0;
   private primalResReg = Infinity;
   private dualResReg = Infinity;
   private primalProxInf = 0;
   private dualProxInf = 0;
   private primalStep = 0;
+  /** largest steps in (0, 1] keeping the slacks / duals ≥ 0, for the last Newton step */
+  private stepS = 1;
+  private stepZ = 1;
   private dualStep = 0;
 
-  constructor(data: QpData, kkt: KktSystem, settings: IpmSettings, t0: number) {
+  constructor(data: QpData, kkt: KktSystem, settings: IpmSettings, t0: number, workspace?: IpmWorkspace) {
     this.d = data;
     this.kkt = kkt;
     this.st = settings;
@@ -205,16 +336,23 @@ export class IpmSolver {
     this.nu = nu;
     this.nc = m + nl + nu;
     const g = data.costScale;
-    this.uDual = Float64Array.from(data.D, (v) => 1 / (g * v));
-    this.uEq = Float64Array.from(data.EA, (v) => 1 / v);
-    this.uIneq = Float64Array.from(data.EG, (v) => 1 / v);
-    this.uLb = Float64Array.from(data.lbIdx, (j) => data.D[j]!);
-    this.uUb = Float64Array.from(data.ubIdx, (j) => data.D[j]!);
-    this.yScale = Float64Array.from(data.EA, (v) => v / g);
-    this.zScale = Float64Array.from(data.EG, (v) => v / g);
-    this.zlScale = Float64Array.from(data.lbIdx, (j) => 1 / (g * data.D[j]!));
-    this.zuScale = Float64Array.from(data.ubIdx, (j) => 1 / (g * data.D[j]!));
-    const f = (len: number) => new Float64Array(len);
+    const ws = workspace ?? new IpmWorkspace();
+    ws.begin(`${n}:${data.p}:${m}:${nl}:${nu}`);
+    const f = (len: number) => ws.take(len);
+    const mapped = (len: number, fn: (k: number) => number): Float64Array => {
+      const v = f(len);
+      for (let k = 0; k < len; k++) v[k] = fn(k);
+      return v;
+    };
+    this.uDual = mapped(n, (j) => 1 / (g * data.D[j]!));
+    this.uEq = mapped(p, (i) => 1 / data.EA[i]!);
+    this.uIneq = mapped(m, (k) => 1 / data.EG[k]!);
+    this.uLb = mapped(nl, (k) => data.D[data.lbIdx[k]!]!);
+    this.uUb = mapped(nu, (k) => data.D[data.ubIdx[k]!]!);
+    this.yScale = mapped(p, (i) => data.EA[i]! / g);
+    this.zScale = mapped(m, (k) => data.EG[k]! / g);
+    this.zlScale = mapped(nl, (k) => 1 / (g * data.D[data.lbIdx[k]!]!));
+    this.zuScale = mapped(nu, (k) => 1 / (g * data.D[data.ubIdx[k]!]!));
     this.x = f(n);
     this.y = f(p);
     this.z = f(m);
@@ -250,6 +388,7 @@ export class IpmSolver {
     this.dzu = f(nu);
     this.dsu = f(nu);
     this.W = f(m);
+    this.zInv = f(m);
     this.Wl = f(nl);
     this.Wu = f(nu);
     this.boxDiag = f(n);
@@ -257,6 +396,12 @@ export class IpmSolver {
     this.rhsZ = f(m);
     this.workN = f(n);
     this.workN2 = f(n);
+    this.workN3 = f(n);
+    this.workN4 = f(n);
+    this.cNorm = normInfScaled(data.c, this.uDual);
+    this.bNorm = normInfScaled(data.b, this.uEq);
+    this.hNorm = normInfScaled(data.h, this.uIneq);
+    this.boundNorm = Math.max(normInfScaled(data.lbVal, this.uLb), normInfScaled(data.ubVal, this.uUb));
     this.workP = f(p);
     this.workM = f(m);
     this.rho = settings.rhoInit;
@@ -277,115 +422,215 @@ export class IpmSolver {
    * dualRes), the duality gap and the scales used by the relative tolerances.
    *   rx = −(Px + c + Aᵀy + Gᵀz − z_l + z_u),  ry = b − Ax,  rz = h − Gx − s,
    *   rl = x_L − s_l − lb,  ru = ub − x_U − s_u.
+   * One fused pass per block after the matrix products (these loops dominate for cheap KKTs).
    */
   private updateResiduals(): void {
-    const { d, x, n } = this;
+    const { d, x, n, p, m, nl, nu } = this;
     const Px = this.workN;
-    const t = this.workN2;
+    const Aty = this.workN2;
+    const Gtz = this.workN3;
+    const Bt = this.workN4;
     d.mulP(x, Px);
-    const xPx = dot(x, Px);
-    const cx = dot(d.c, x);
-    let dualNorm = Math.max(normInfScaled(Px, this.uDual), normInfScaled(d.c, this.uDual));
-    // rx = −Px − c − Aᵀy − Gᵀz + z_l − z_u
+    if (p > 0) d.mulAT(this.y, Aty, false);
+    if (m > 0) d.mulGT(this.z, Gtz, false);
+    if (nl + nu > 0) {
+      Bt.fill(0);
+      for (let k = 0; k < nl; k++) Bt[d.lbIdx[k]!] -= this.zl[k]!;
+      for (let k = 0; k < nu; k++) Bt[d.ubIdx[k]!] += this.zu[k]!;
+    }
+    const c = d.c;
+    const uD = this.uDual;
     const rx = this.rx;
-    for (let j = 0; j < n; j++) rx[j] = -Px[j]! - d.c[j]!;
-    if (this.p > 0) {
-      d.mulAT(this.y, t, false);
-      dualNorm = Math.max(dualNorm, normInfScaled(t, this.uDual));
-      for (let j = 0; j < n; j++) rx[j] -= t[j]!;
+    let xPx = 0;
+    let aPx = 0;
+    let cx = 0;
+    let acx = 0;
+    let nPx = 0;
+    let nAty = 0;
+    let nGtz = 0;
+    let nBt = 0;
+    let dres = 0;
+    for (let j = 0; j < n; j++) {
+      const xj = x[j]!;
+      const px = Px[j]!;
+      const u = uD[j]!;
+      const xp = xj * px;
+      xPx += xp;
+      aPx += Math.abs(xp);
+      const cxj = c[j]! * xj;
+      cx += cxj;
+      acx += Math.abs(cxj);
+      let r = px + c[j]!;
+      let t = Math.abs(px * u);
+      if (t > nPx || t !== t) nPx = t;
+      if (p > 0) {
+        const v = Aty[j]!;
+        r += v;
+        t = Math.abs(v * u);
+        if (t > nAty || t !== t) nAty = t;
+      }
+      if (m > 0) {
+        const v = Gtz[j]!;
+        r += v;
+        t = Math.abs(v * u);
+        if (t > nGtz || t !== t) nGtz = t;
+      }
+      if (nl + nu > 0) {
+        const v = Bt[j]!;
+        r += v;
+        t = Math.abs(v * u);
+        if (t > nBt || t !== t) nBt = t;
+      }
+      rx[j] = -r;
+      t = Math.abs(r * u);
+      if (t > dres || t !== t) dres = t;
     }
-    if (this.m > 0) {
-      d.mulGT(this.z, t, false);
-      dualNorm = Math.max(dualNorm, normInfScaled(t, this.uDual));
-      for (let j = 0; j < n; j++) rx[j] -= t[j]!;
-    }
-    if (this.nl + this.nu > 0) {
-      t.fill(0);
-      for (let k = 0; k < this.nl; k++) t[d.lbIdx[k]!] -= this.zl[k]!;
-      for (let k = 0; k < this.nu; k++) t[d.ubIdx[k]!] += this.zu[k]!;
-      dualNorm = Math.max(dualNorm, normInfScaled(t, this.uDual));
-      for (let j = 0; j < n; j++) rx[j] -= t[j]!;
-    }
+    let dualNorm = Math.max(nPx, this.cNorm, nAty, nGtz, nBt);
     // primal residuals
     let primalNorm = 0;
     let primalRes = 0;
-    if (this.p > 0) {
+    let by = 0;
+    let aby = 0;
+    if (p > 0) {
       const Ax = this.workP;
       d.mulA(x, Ax);
-      primalNorm = Math.max(primalNorm, normInfScaled(Ax, this.uEq), normInfScaled(d.b, this.uEq));
-      for (let i = 0; i < this.p; i++) this.ry[i] = d.b[i]! - Ax[i]!;
-      primalRes = Math.max(primalRes, normInfScaled(this.ry, this.uEq));
+      const uE = this.uEq;
+      const b = d.b;
+      const y = this.y;
+      let nAx = 0;
+      for (let i = 0; i < p; i++) {
+        const u = uE[i]!;
+        const ax = Ax[i]!;
+        let t = Math.abs(ax * u);
+        if (t > nAx || t !== t) nAx = t;
+        const r = b[i]! - ax;
+        this.ry[i] = r;
+        t = Math.abs(r * u);
+        if (t > primalRes || t !== t) primalRes = t;
+        const v = b[i]! * y[i]!;
+        by += v;
+        aby += Math.abs(v);
+      }
+      primalNorm = Math.max(primalNorm, nAx, this.bNorm);
     }
-    if (this.m > 0) {
+    let hz = 0;
+    let ahz = 0;
+    if (m > 0) {
       const Gx = this.workM;
       d.mulG(x, Gx);
-      primalNorm = Math.max(primalNorm, normInfScaled(Gx, this.uIneq), normInfScaled(d.h, this.uIneq), normInfScaled(this.s, this.uIneq));
-      for (let k = 0; k < this.m; k++) this.rz[k] = d.h[k]! - Gx[k]! - this.s[k]!;
-      primalRes = Math.max(primalRes, normInfScaled(this.rz, this.uIneq));
+      const uI = this.uIneq;
+      const h = d.h;
+      const sv = this.s;
+      const z = this.z;
+      const rz = this.rz;
+      let nGx = 0;
+      for (let k = 0; k < m; k++) {
+        const u = uI[k]!;
+        const gx = Gx[k]!;
+        const sk = sv[k]!;
+        let t = Math.abs(gx * u);
+        if (t > nGx || t !== t) nGx = t;
+        t = Math.abs(sk * u);
+        if (t > nGx || t !== t) nGx = t;
+        const r = h[k]! - gx - sk;
+        rz[k] = r;
+        t = Math.abs(r * u);
+        if (t > primalRes || t !== t) primalRes = t;
+        const v = h[k]! * z[k]!;
+        hz += v;
+        ahz += Math.abs(v);
+      }
+      primalNorm = Math.max(primalNorm, nGx, this.hNorm);
     }
-    for (let k = 0; k < this.nl; k++) {
+    let lz = 0;
+    let alz = 0;
+    for (let k = 0; k < nl; k++) {
       const xj = x[d.lbIdx[k]!]!;
       const u = this.uLb[k]!;
-      primalNorm = Math.max(primalNorm, Math.abs(xj * u), Math.abs(d.lbVal[k]! * u), Math.abs(this.sl[k]! * u));
-      this.rl[k] = xj - this.sl[k]! - d.lbVal[k]!;
+      primalNorm = Math.max(primalNorm, Math.abs(xj * u), Math.abs(this.sl[k]! * u));
+      const r = xj - this.sl[k]! - d.lbVal[k]!;
+      this.rl[k] = r;
+      const t = Math.abs(r * u);
+      if (t > primalRes || t !== t) primalRes = t;
+      const v = d.lbVal[k]! * this.zl[k]!;
+      lz += v;
+      alz += Math.abs(v);
     }
-    if (this.nl > 0) primalRes = Math.max(primalRes, normInfScaled(this.rl, this.uLb));
-    for (let k = 0; k < this.nu; k++) {
+    let uz = 0;
+    let auz = 0;
+    for (let k = 0; k < nu; k++) {
       const xj = x[d.ubIdx[k]!]!;
       const u = this.uUb[k]!;
-      primalNorm = Math.max(primalNorm, Math.abs(xj * u), Math.abs(d.ubVal[k]! * u), Math.abs(this.su[k]! * u));
-      this.ru[k] = d.ubVal[k]! - xj - this.su[k]!;
+      primalNorm = Math.max(primalNorm, Math.abs(xj * u), Math.abs(this.su[k]! * u));
+      const r = d.ubVal[k]! - xj - this.su[k]!;
+      this.ru[k] = r;
+      const t = Math.abs(r * u);
+      if (t > primalRes || t !== t) primalRes = t;
+      const v = d.ubVal[k]! * this.zu[k]!;
+      uz += v;
+      auz += Math.abs(v);
     }
-    if (this.nu > 0) primalRes = Math.max(primalRes, normInfScaled(this.ru, this.uUb));
+    primalNorm = Math.max(primalNorm, this.boundNorm);
     // duality gap: xᵀPx + cᵀx + bᵀy + hᵀz − lbᵀz_l + ubᵀz_u (all /γ)
-    const by = dot(d.b, this.y);
-    const hz = dot(d.h, this.z);
-    const lz = dot(d.lbVal, this.zl);
-    const uz = dot(d.ubVal, this.zu);
     const g = d.costScale;
     this.gap = Math.abs(xPx + cx + by + hz - lz + uz) / g;
     this.gapNorm = Math.max(Math.abs(xPx), Math.abs(cx), Math.abs(by), Math.abs(hz), Math.abs(lz), Math.abs(uz)) / g;
+    this.gapAbsSum = (aPx + acx + aby + ahz + alz + auz) / g;
+    if (this.gap < 0.5 * this.bestGap) {
+      this.bestGap = this.gap;
+      this.gapStall = 0;
+    } else this.gapStall++;
     this.primalObj = (0.5 * xPx + cx) / g;
     this.primalRes = primalRes;
-    this.dualRes = normInfScaled(rx, this.uDual);
+    this.dualRes = dres;
     this.primalNorm = primalNorm;
+    if (dres !== dres) dualNorm = dres;
     this.dualNorm = dualNorm;
   }
 
   /** Regularized residuals (the Newton right-hand side) and the proximal infeasibility measures. */
   private updateRegResiduals(): void {
-    const { rho, delta } = this;
-    for (let j = 0; j < this.n; j++) this.rxr[j] = this.rx[j]! - rho * (this.x[j]! - this.xi[j]!);
-    for (let i = 0; i < this.p; i++) this.ryr[i] = this.ry[i]! + delta * (this.y[i]! - this.lam[i]!);
-    for (let k = 0; k < this.m; k++) this.rzr[k] = this.rz[k]! + delta * (this.z[k]! - this.nuZ[k]!);
-    for (let k = 0; k < this.nl; k++) this.rlr[k] = this.rl[k]! + delta * (this.zl[k]! - this.nuL[k]!);
-    for (let k = 0; k < this.nu; k++) this.rur[k] = this.ru[k]! + delta * (this.zu[k]! - this.nuU[k]!);
-    this.dualResReg = normInfScaled(this.rxr, this.uDual);
-    this.primalResReg = Math.max(
-      normInfScaled(this.ryr, this.uEq),
-      normInfScaled(this.rzr, this.uIneq),
-      normInfScaled(this.rlr, this.uLb),
-      normInfScaled(this.rur, this.uUb),
-    );
-    let pinf = 0;
-    for (let i = 0; i < this.p; i++) pinf = Math.max(pinf, Math.abs((this.lam[i]! - this.y[i]!) * this.yScale[i]!));
-    for (let k = 0; k < this.m; k++) pinf = Math.max(pinf, Math.abs((this.nuZ[k]! - this.z[k]!) * this.zScale[k]!));
-    for (let k = 0; k < this.nl; k++) pinf = Math.max(pinf, Math.abs((this.nuL[k]! - this.zl[k]!) * this.zlScale[k]!));
-    for (let k = 0; k < this.nu; k++) pinf = Math.max(pinf, Math.abs((this.nuU[k]! - this.zu[k]!) * this.zuScale[k]!));
-    this.primalProxInf = delta * pinf;
+    const { rho, delta, n, p, m, nl, nu } = this;
+    let dres = 0;
     let dinf = 0;
-    for (let j = 0; j < this.n; j++) dinf = Math.max(dinf, Math.abs((this.x[j]! - this.xi[j]!) * this.d.D[j]!));
+    {
+      const { rx, rxr, x, xi, uDual } = this;
+      const D = this.d.D;
+      for (let j = 0; j < n; j++) {
+        const dx = x[j]! - xi[j]!;
+        const r = rx[j]! - rho * dx;
+        rxr[j] = r;
+        let t = Math.abs(r * uDual[j]!);
+        if (t > dres || t !== t) dres = t;
+        t = Math.abs(dx * D[j]!);
+        if (t > dinf) dinf = t;
+      }
+    }
+    const acc = this.acc2;
+    acc[0] = 0;
+    acc[1] = 0;
+    if (p > 0) regBlock(p, this.ry, this.ryr, this.y, this.lam, this.uEq, this.yScale, delta, acc);
+    if (m > 0) regBlock(m, this.rz, this.rzr, this.z, this.nuZ, this.uIneq, this.zScale, delta, acc);
+    if (nl > 0) regBlock(nl, this.rl, this.rlr, this.zl, this.nuL, this.uLb, this.zlScale, delta, acc);
+    if (nu > 0) regBlock(nu, this.ru, this.rur, this.zu, this.nuU, this.uUb, this.zuScale, delta, acc);
+    const pres = acc[0]!;
+    const pinf = acc[1]!;
+    this.dualResReg = dres;
+    this.primalResReg = pres;
+    this.primalProxInf = delta * pinf;
     this.dualProxInf = rho * dinf;
   }
 
   private primalOk(factor: number): boolean {
-    return this.primalRes <= factor * (this.st.epsAbs + this.st.epsRel * this.primalNorm);
+    return this.primalRes <= factor * (this.st.epsAbs + Math.max(this.st.epsRel, RES_FLOOR) * this.primalNorm);
   }
   private dualOk(factor: number): boolean {
-    return this.dualRes <= factor * (this.st.epsAbs + this.st.epsRel * this.dualNorm);
+    return this.dualRes <= factor * (this.st.epsAbs + Math.max(this.st.epsRel, RES_FLOOR) * this.dualNorm);
   }
   private gapOk(factor: number): boolean {
-    return !this.st.checkDualityGap || this.gap <= factor * (this.st.epsGapAbs + this.st.epsGapRel * this.gapNorm);
+    if (!this.st.checkDualityGap) return true;
+    if (this.gap <= factor * (this.st.epsGapAbs + this.st.epsGapRel * this.gapNorm)) return true;
+    return this.gapStall >= GAP_STALL_ITERATIONS && this.gap <= factor * GAP_FLOOR * this.gapAbsSum;
   }
   /** all three criteria at the tolerances multiplied by `factor` */
   converged(factor = 1): boolean {
@@ -404,7 +649,11 @@ export class IpmSolver {
   /** W = δ + s/z, W_l, W_u, and boxDiag = Σ 1/W over the bounds of each variable. */
   private updateScalings(): void {
     const { delta } = this;
-    for (let k = 0; k < this.m; k++) this.W[k] = delta + this.s[k]! / this.z[k]!;
+    for (let k = 0; k < this.m; k++) {
+      const zi = 1 / this.z[k]!;
+      this.zInv[k] = zi;
+      this.W[k] = delta + this.s[k]! * zi;
+    }
     this.boxDiag.fill(0);
     for (let k = 0; k < this.nl; k++) {
       const w = delta + this.sl[k]! / this.zl[k]!;
@@ -432,12 +681,31 @@ export class IpmSolver {
     for (let k = 0; k < this.nu; k++) {
       rhsX[d.ubIdx[k]!] += (this.rur[k]! - this.rsu[k]! / this.zu[k]!) / this.Wu[k]!;
     }
-    for (let k = 0; k < this.m; k++) rhsZ[k] = this.rzr[k]! - this.rs[k]! / this.z[k]!;
+    const { zInv, rs, rzr } = this;
+    for (let k = 0; k < this.m; k++) rhsZ[k] = rzr[k]! - rs[k]! * zInv[k]!;
     this.kkt.solve(rhsX, this.ryr, rhsZ, this.dx, this.dy, this.dz);
+    // ds = Z⁻¹(r_s − S dz), with the steps to the boundary of s and z
     let check = 0;
-    for (let k = 0; k < this.m; k++) {
-      this.ds[k] = (this.rs[k]! - this.s[k]! * this.dz[k]!) / this.z[k]!;
-      check += this.ds[k]!;
+    let as = 1;
+    let az = 1;
+    {
+      const { s, z, ds, dz } = this;
+      for (let k = 0; k < this.m; k++) {
+        const zk = z[k]!;
+        const dzk = dz[k]!;
+        const sk = s[k]!;
+        const dsk = (rs[k]! - sk * dzk) * zInv[k]!;
+        ds[k] = dsk;
+        check += dsk + dzk;
+        if (dsk < 0) {
+          const r = -sk / dsk;
+          if (r < as) as = r;
+        }
+        if (dzk < 0) {
+          const r = -zk / dzk;
+          if (r < az) az = r;
+        }
+      }
     }
     for (let k = 0; k < this.nl; k++) {
       const j = d.lbIdx[k]!;
@@ -453,32 +721,19 @@ export class IpmSolver {
       this.dsu[k] = (this.rsu[k]! - this.su[k]! * dzu) / this.zu[k]!;
       check += this.dsu[k]!;
     }
+    if (this.nl > 0) {
+      as = stepToBoundary(this.sl, this.dsl, as);
+      az = stepToBoundary(this.zl, this.dzl, az);
+    }
+    if (this.nu > 0) {
+      as = stepToBoundary(this.su, this.dsu, as);
+      az = stepToBoundary(this.zu, this.dzu, az);
+    }
+    this.stepS = as;
+    this.stepZ = az;
     for (let j = 0; j < this.n; j++) check += this.dx[j]!;
     for (let i = 0; i < this.p; i++) check += this.dy[i]!;
     return Number.isFinite(check);
-  }
-
-  /** Largest α_s, α_z in (0, 1] keeping the slacks / duals non-negative. */
-  private maxSteps(): [number, number] {
-    let as = 1;
-    let az = 1;
-    const scan = (v: Float64Array, dv: Float64Array, a: number): number => {
-      for (let k = 0; k < v.length; k++) {
-        const dk = dv[k]!;
-        if (dk < 0) {
-          const r = -v[k]! / dk;
-          if (r < a) a = r;
-        }
-      }
-      return a;
-    };
-    as = scan(this.s, this.ds, as);
-    as = scan(this.sl, this.dsl, as);
-    as = scan(this.su, this.dsu, as);
-    az = scan(this.z, this.dz, az);
-    az = scan(this.zl, this.dzl, az);
-    az = scan(this.zu, this.dzu, az);
-    return [as, az];
   }
 
   /**
@@ -730,15 +985,9 @@ export class IpmSolver {
       iter++;
 
       // keep the duals away from 0 (W = δ + s/z divides by z)
-      let shifted = false;
-      for (const v of [this.z, this.zl, this.zu]) {
-        for (let k = 0; k < v.length; k++) {
-          if (v[k]! < EPS) {
-            v[k] += EPS;
-            shifted = true;
-          }
-        }
-      }
+      let shifted = shiftAwayFromZero(this.z);
+      if (this.nl > 0 && shiftAwayFromZero(this.zl)) shifted = true;
+      if (this.nu > 0 && shiftAwayFromZero(this.zu)) shifted = true;
       if (shifted) this.mu = this.calcMu();
 
       // stalled proximal centers at the regularization floor: allow smaller ρ, δ
@@ -768,17 +1017,11 @@ export class IpmSolver {
           iter--;
           continue;
         }
-        let [as, az] = this.maxSteps();
-        as *= st.tau;
-        az *= st.tau;
-        let muAff = 0;
-        for (const [sv, dsv, zv, dzv] of [
-          [this.s, this.ds, this.z, this.dz],
-          [this.sl, this.dsl, this.zl, this.dzl],
-          [this.su, this.dsu, this.zu, this.dzu],
-        ] as const) {
-          for (let k = 0; k < sv.length; k++) muAff += (sv[k]! + as * dsv[k]!) * (zv[k]! + az * dzv[k]!);
-        }
+        let as = this.stepS * st.tau;
+        let az = this.stepZ * st.tau;
+        let muAff = affinePairs(this.s, this.ds, this.z, this.dz, as, az);
+        if (this.nl > 0) muAff += affinePairs(this.sl, this.dsl, this.zl, this.dzl, as, az);
+        if (this.nu > 0) muAff += affinePairs(this.su, this.dsu, this.zu, this.dzu, as, az);
         muAff /= this.nc;
         let sigma = this.mu > 0 ? Math.max(0, Math.min(1, muAff / this.mu)) : 0;
         sigma = sigma * sigma * sigma;
@@ -792,22 +1035,18 @@ export class IpmSolver {
           iter--;
           continue;
         }
-        [as, az] = this.maxSteps();
-        this.primalStep = as * st.tau;
-        this.dualStep = az * st.tau;
+        this.primalStep = this.stepS * st.tau;
+        this.dualStep = this.stepZ * st.tau;
         // ---------------- update ----------------
         const ap = this.primalStep;
         const ad = this.dualStep;
         for (let j = 0; j < this.n; j++) this.x[j] += ap * this.dx[j]!;
-        for (let k = 0; k < this.m; k++) this.s[k] += ap * this.ds[k]!;
-        for (let k = 0; k < this.nl; k++) this.sl[k] += ap * this.dsl[k]!;
-        for (let k = 0; k < this.nu; k++) this.su[k] += ap * this.dsu[k]!;
         for (let i = 0; i < this.p; i++) this.y[i] += ad * this.dy[i]!;
-        for (let k = 0; k < this.m; k++) this.z[k] += ad * this.dz[k]!;
-        for (let k = 0; k < this.nl; k++) this.zl[k] += ad * this.dzl[k]!;
-        for (let k = 0; k < this.nu; k++) this.zu[k] += ad * this.dzu[k]!;
+        let sz = stepPairs(this.s, this.ds, this.z, this.dz, ap, ad);
+        if (this.nl > 0) sz += stepPairs(this.sl, this.dsl, this.zl, this.dzl, ap, ad);
+        if (this.nu > 0) sz += stepPairs(this.su, this.dsu, this.zu, this.dzu, ap, ad);
         const muPrev = this.mu;
-        this.mu = this.calcMu();
+        this.mu = sz / this.nc;
         const muRate = muPrev > 0 ? Math.max(0, (muPrev - this.mu) / muPrev) : 0;
 
         // ---------------- proximal updates ----------------
