@@ -4,7 +4,7 @@
  *   → mesh topology (edges, boundary, disk)
  *   → the fixed domain (polygon, reflex-corners, embedding-domain)
  *   → the θ-dependent inner QP (laplacian, cone-constraints, embedding-qp, regularizer)
- *   → checks and pictures (harmonic, validity, svg)
+ *   → checks and pictures (harmonic, validity, svg, plots: loss curve and scaling charts)
  * Procedural inputs: examples/{grid,cross,corner}.
  */
 export type { BoundaryTargets, TriMesh } from './types.ts';
@@ -49,3 +49,5 @@ export { gridBoundaryClockwise, unitSquareGrid } from './examples/grid.ts';
 export { CROSS_POLYGON, crossExample } from './examples/cross.ts';
 export { CORNER_POINT, cornerExample, cornerStudySizes } from './examples/corner.ts';
 export { loadSharedAnt, loadSharedCross, loadSharedCrossVt, sharedMeshDir } from './examples/shared-data.ts';
+export { lossCurveSvg, scalingSvg } from './plots.ts';
+export type { LossCurveInput, ScalingRow } from './plots.ts';

@@ -58,6 +58,8 @@ export interface ScalingRow {
   readonly forwardMsMedian: number;
   readonly backwardMsMedian: number;
   readonly totalMs: number;
+  /** false: the size hit the iteration limit (drawn as a separate series); default true */
+  readonly converged?: boolean;
 }
 
 export function scalingSvg(rows: readonly ScalingRow[], options: { title?: string } = {}): string {
@@ -86,7 +88,12 @@ export function scalingSvg(rows: readonly ScalingRow[], options: { title?: strin
     xLabel: 'vertices',
     yLabel: 'iterations',
     xLog: true,
-    series: [{ name: 'iterations', x: v, y: rows.map((r) => r.iterations), markers: true }],
+    series: [
+      { name: 'iterations', x: v, y: rows.map((r) => r.iterations), markers: true },
+      ...(rows.some((r) => r.converged === false)
+        ? [{ name: 'not converged', x: v, y: rows.map((r) => (r.converged === false ? r.iterations : NaN)), line: false, markers: 'cross' as const, color: '#d62728' }]
+        : []),
+    ],
   });
   return chartGrid([time, total, iters], 3);
 }

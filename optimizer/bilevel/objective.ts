@@ -1,0 +1,252 @@
+/**
+ * The outer objective of the bi-level embedding, in Float64, forward and backward.
+ *
+ *   obj = new EmbeddingObjective(qp, options)
+ *   ev  = obj.evaluate(θ)            forward: inner QP through the dQP layer, loss value
+ *   gθ  = obj.gradient(ev)           backward: ∂loss/∂θ (#E)
+ *
+ * Forward at θ (#E):
+ *   (P, C) = qp.instance(θ)                       P = blockdiag(L, L), C = −N·P (embedding-qp.ts)
+ *   (z, λ, μ) = DqpLayer.forward(QP(P, C))        μ = 0 off the active set J
+ *   loss = ‖μ‖₂ (or ‖μ‖₂² when squared) + λ_reg ‖L̂ − L̂₀‖∞
+ * Backward:
+ *   ḡ_μ = μ/‖μ‖₂ (0 when μ = 0), or 2μ when squared
+ *   (gP, gC) = dqpBackward(fwd, { mu: ḡ_μ })      gradients on the stored values of P and C
+ *   gθ = qp.pullback(θ, gP, gC) + ∂(λ_reg ‖L̂ − L̂₀‖∞)/∂θ
+ * Only P and C depend on θ, so q, A, b, d are declared fixed to the layer (no gradient formed).
+ *
+ * The layer keeps its warm start and its symbolic-factorization cache between evaluations.
+ *
+ * Tight re-solve (consistency guard). With the loose inner tolerance of the paper (ε_abs = 1e-5)
+ * an interior point solver may stop with a complementarity product s_j·μ_j ≈ 1e-6 on a row that
+ * is truly active: μ_j = 5e-3 with slack s_j = 1.2e-4 > ε_J. The layer then leaves row j out
+ * of the active set J and reports μ_j = 0, so the loss (and a stop test on it) sees a converged
+ * problem that is not (observed on the corner example, N ≥ 12: "converged" maps with flips).
+ * Hence the forward is repeated by a second layer with tolerance `tightEpsAbs` (1e-9, epsRel 0)
+ * whenever
+ *   - a row outside J has a solver dual ≥ stopTol (the active set contradicts the duals), or
+ *   - every dual of the layer is < stopTol (the loop would stop: confirm it tightly),
+ * and that result is used. With gap ≤ 1e-9 every row with μ_j ≥ 1e-4 has s_j ≲ 1e-5 < ε_J.
+ * Inconsistent loose solves come in runs, so after one the next 1, 3, 7, … (at most MAX_PAUSE)
+ * forwards go to the tight layer directly (the pause doubles while the loose attempt after it
+ * is inconsistent again and resets when it is not). Tight results are always acceptable, so
+ * this only saves the wasted loose solves (on the corner study ~90 % of loose solves were
+ * inconsistent).
+ */
+import { DimensionError, InputError } from '../errors.ts';
+import type { EmbeddingQP } from '../../geometry/embedding-qp.ts';
+import { DqpLayer } from '../dqp/layer.ts';
+import type { DqpForwardResult } from '../dqp/types.ts';
+
+export interface ObjectiveOptions {
+  readonly solver?: string;
+  readonly epsAbs?: number;
+  readonly epsRel?: number;
+  readonly epsActive?: number;
+  readonly warmStart?: boolean;
+  readonly reg?: number;
+  readonly squared?: boolean;
+  /** duals below this count as zero (the loop's stop tolerance); default 1e-4 */
+  readonly stopTol?: number;
+  /** tolerance of the confirming re-solve; default 1e-9 */
+  readonly tightEpsAbs?: number;
+}
+
+/** One forward evaluation (keep it to call gradient()). */
+export interface Evaluation {
+  /** the θ it was computed at (a private copy) */
+  readonly theta: Float64Array;
+  readonly loss: number;
+  /** ‖μ‖₂ or ‖μ‖₂² */
+  readonly dualTerm: number;
+  /** λ_reg ‖L̂ − L̂₀‖∞ */
+  readonly regTerm: number;
+  /** ‖μ‖₂ */
+  readonly muNorm: number;
+  /** max_j μ_j (0 when m = 0) */
+  readonly maxDual: number;
+  /** the dQP forward result (z, λ, μ, active set, context for the backward) */
+  readonly forward: DqpForwardResult;
+  /** subgradient of the regularizer w.r.t. θ (#E); zeros when λ_reg = 0 */
+  readonly regGrad: Float64Array;
+  readonly forwardMs: number;
+  /** max_j of the SOLVER's duals over all rows (= maxDual unless inconsistent); 0 without solver duals */
+  readonly solverMaxDual: number;
+  /** the forward was solved with the tight tolerance (see the file comment) */
+  readonly tight: boolean;
+}
+
+function checkNumber(name: string, v: number | undefined, ok: (x: number) => boolean, expected: string): void {
+  if (v !== undefined && !(typeof v === 'number' && ok(v))) throw new InputError(name, expected, String(v));
+}
+
+/** longest run of forwards solved tightly without a loose attempt */
+const MAX_PAUSE = 63;
+
+/** max_j v_j (0 for an empty vector) */
+function maxOf(v: Float64Array): number {
+  let m = 0;
+  for (let j = 0; j < v.length; j++) if (v[j]! > m) m = v[j]!;
+  return m;
+}
+
+export class EmbeddingObjective {
+  readonly layer: DqpLayer;
+  /** the layer of the confirming re-solves (tolerance tightEpsAbs) */
+  readonly tightLayer: DqpLayer;
+  readonly stopTol: number;
+  /** number of forwards solved with the tight tolerance */
+  tightSolves = 0;
+  /** forwards still to be solved tightly without a loose attempt */
+  private skipLoose = 0;
+  /** length of the current pause of loose attempts (doubles while they keep being inconsistent) */
+  private pause = 0;
+  readonly reg: number;
+  readonly squared: boolean;
+  /** L̂₀: normalized P values at θ₀ */
+  readonly hat0: Float64Array;
+  /** time of the last gradient() call, ms */
+  lastBackwardMs = 0;
+  private last: Evaluation | null = null;
+
+  /**
+   * qp       the embedding QP (patterns; not modified)
+   * options  solver (default 'ipm'), epsAbs (1e-5), epsRel (0), epsActive (1e-4), warmStart
+   *          (true), reg = λ_reg (0), squared (false)
+   * theta0   θ at which L̂₀ is taken (#E); default qp.initialTheta()
+   */
+  constructor(
+    readonly qp: EmbeddingQP,
+    options: ObjectiveOptions = {},
+    theta0: Float64Array | null = null,
+  ) {
+    checkNumber('reg', options.reg, (x) => x >= 0 && Number.isFinite(x), 'a finite number ≥ 0');
+    checkNumber('stopTol', options.stopTol, (x) => x > 0, 'a number > 0');
+    checkNumber('tightEpsAbs', options.tightEpsAbs, (x) => x > 0, 'a number > 0');
+    this.reg = options.reg ?? 0;
+    this.squared = options.squared ?? false;
+    this.stopTol = options.stopTol ?? 1e-4;
+    const common = {
+      solver: options.solver ?? 'ipm',
+      epsActive: options.epsActive ?? 1e-4,
+      warmStart: options.warmStart ?? true,
+      fixed: ['q', 'A', 'b', 'd'] as const,
+    };
+    this.layer = new DqpLayer({ ...common, epsAbs: options.epsAbs ?? 1e-5, epsRel: options.epsRel ?? 0 });
+    this.tightLayer = new DqpLayer({ ...common, epsAbs: options.tightEpsAbs ?? 1e-9, epsRel: 0 });
+    this.hat0 = qp.normalizedLaplacian(theta0 ?? qp.initialTheta());
+  }
+
+  /** Forward at θ (#E, not modified). Remembered as the last evaluation. */
+  evaluate(theta: Float64Array): Evaluation {
+    if (theta.length !== this.qp.ne) throw new DimensionError('theta', `length ${this.qp.ne} (one per edge)`, `length ${theta.length}`);
+    for (let e = 0; e < theta.length; e++) {
+      if (!Number.isFinite(theta[e]!)) throw new InputError('theta', 'finite values', `θ[${e}] = ${theta[e]}`);
+    }
+    const t0 = performance.now();
+    const inst = this.qp.instance(theta);
+    let forward: DqpForwardResult;
+    let tight = false;
+    if (this.skipLoose > 0) {
+      // the previous forward needed the tight tolerance: go there directly (see the file comment)
+      this.skipLoose--;
+      forward = this.tightLayer.forward(inst.problem);
+      tight = !!forward.context;
+      if (!forward.context) forward = this.layer.forward(inst.problem);
+    } else {
+      forward = this.layer.forward(inst.problem);
+      const why = forward.context ? this.needsTightSolve(forward) : null;
+      if (why) {
+        const again = this.tightLayer.forward(inst.problem);
+        if (again.context) {
+          forward = again;
+          tight = true;
+          // inconsistent loose solves come in runs (the slack of the active rows drifts to
+          // ≈ ε_J): skip the loose attempt for a while, doubling the pause while it keeps failing
+          if (why === 'inconsistent') {
+            this.pause = Math.min(2 * this.pause + 1, MAX_PAUSE);
+            this.skipLoose = this.pause;
+          }
+        }
+      } else if (forward.context) this.pause = 0;
+    }
+    if (tight) this.tightSolves++;
+    const mu = forward.mu;
+    let sq = 0;
+    let maxDual = 0;
+    for (let j = 0; j < mu.length; j++) {
+      sq += mu[j]! * mu[j]!;
+      if (mu[j]! > maxDual) maxDual = mu[j]!;
+    }
+    const muNorm = Math.sqrt(sq);
+    const dualTerm = this.squared ? sq : muNorm;
+    let regTerm = 0;
+    let regGrad: Float64Array;
+    if (this.reg > 0) {
+      const r = this.qp.regularizer(theta, this.hat0, this.reg);
+      regTerm = r.value;
+      regGrad = r.gradTheta;
+    } else regGrad = new Float64Array(this.qp.ne);
+    const ev: Evaluation = {
+      theta: theta.slice(),
+      loss: dualTerm + regTerm,
+      dualTerm,
+      regTerm,
+      muNorm,
+      maxDual,
+      forward,
+      regGrad,
+      forwardMs: performance.now() - t0,
+      solverMaxDual: forward.solution.hasDuals ? maxOf(forward.solution.mu) : 0,
+      tight,
+    };
+    this.last = ev;
+    return ev;
+  }
+
+  /**
+   * A forward must be confirmed tightly when it would stop the loop (every dual < stopTol) or
+   * when a row outside the active set has a solver dual ≥ stopTol. m = 0: never.
+   */
+  private needsTightSolve(fwd: DqpForwardResult): 'confirm' | 'inconsistent' | null {
+    const m = fwd.mu.length;
+    if (m === 0) return null;
+    if (fwd.solution.hasDuals) {
+      const smu = fwd.solution.mu;
+      for (let j = 0; j < m; j++) if (fwd.mu[j] === 0 && smu[j]! >= this.stopTol) return 'inconsistent';
+    }
+    return maxOf(fwd.mu) < this.stopTol ? 'confirm' : null;
+  }
+
+  /** The last evaluation when it was taken at exactly θ, else a fresh evaluate(θ). */
+  evaluateCached(theta: Float64Array): Evaluation {
+    const l = this.last;
+    if (l && l.theta.length === theta.length) {
+      let same = true;
+      for (let e = 0; e < theta.length && same; e++) same = l.theta[e] === theta[e];
+      if (same) return l;
+    }
+    return this.evaluate(theta);
+  }
+
+  /**
+   * ∂loss/∂θ at an evaluation (#E, fresh array). Throws DqpError when the forward produced no
+   * differentiable point (solver failure; see dqpBackward).
+   */
+  gradient(ev: Evaluation): Float64Array {
+    const t0 = performance.now();
+    const fwd = ev.forward;
+    const mu = fwd.mu;
+    const g = new Float64Array(this.qp.ne);
+    if (ev.muNorm > 0) {
+      const cot = new Float64Array(mu.length);
+      const s = this.squared ? 2 : 1 / ev.muNorm;
+      for (let j = 0; j < mu.length; j++) cot[j] = s * mu[j]!;
+      const grads = this.layer.backward(fwd, { mu: cot });
+      this.qp.pullback(ev.theta, grads.P ?? null, grads.C ?? null, g);
+    }
+    if (this.reg > 0) for (let e = 0; e < g.length; e++) g[e] = g[e]! + ev.regGrad[e]!;
+    this.lastBackwardMs = performance.now() - t0;
+    return g;
+  }
+}
