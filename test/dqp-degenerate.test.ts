@@ -153,12 +153,21 @@ describe('a singular P direction outside the constraints', () => {
   ]);
   it('is differentiable when the equality pins it (K_J nonsingular although P is not)', () => {
     const problem: QPProblem = { P, q: vec(-1, 1), A: denseFromRows([[0, 1]]), b: vec(2) };
-    const fwd = dqpForward(problem, { solver: 'ipm' });
+    // the full K_J: its LDLᵀ in the natural order meets the zero pivot P₁₁ → LU
+    const fwd = dqpForward(problem, { solver: 'ipm', eliminateFixed: false });
     expect(fwd.flags.singular).toBe(false);
     expect(fwd.kktSolver).toBe('dense-lu');
-    const g = dqpBackward(fwd, { z: ones(2) });
-    expect(g.b![0]).toBeCloseTo(1, 6);
-    expect(g.q![0]).toBeCloseTo(-1, 6);
+    expect(fwd.eliminated).toBe(0);
+    // default: z₁ (pinned by the one-entry equality row) is eliminated, K_R = [P₀₀] is definite
+    const el = dqpForward(problem, { solver: 'ipm' });
+    expect(el.flags.singular).toBe(false);
+    expect(el.eliminated).toBe(1);
+    expect(el.kktSolver).toBe('dense-ldl');
+    for (const f of [fwd, el]) {
+      const g = dqpBackward(f, { z: ones(2) });
+      expect(g.b![0]).toBeCloseTo(1, 6);
+      expect(g.q![0]).toBeCloseTo(-1, 6);
+    }
   });
 });
 

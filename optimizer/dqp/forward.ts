@@ -5,7 +5,10 @@
  *   2. active set J = { j : (C z* − d)_j ≥ −ε_J } over the rows of C and the finite bounds
  *      (optionally refined by the App. B heuristic, refine-active-set.ts);
  *   3. assemble and factor the reduced KKT matrix K_J (reduced-kkt.ts), deciding whether the
- *      point is degenerate (|J| + p > n, singular K_J → least squares);
+ *      point is degenerate (|J| + p > n, singular K_J → least squares); by default the variables
+ *      fixed by one-entry active rows (active bounds...) or tied by equal-magnitude two-entry
+ *      rows are eliminated first and only the remaining system is factored (eliminate.ts,
+ *      option eliminateFixed);
  *   4. duals: the solver's, or completed from K_J: (z̃, λ, μ_J) = K_J⁻¹ [−q; b; d_J], μ_j = 0 off J;
  *   5. flag weakly active rows (μ_j ≈ 0 on J) and keep the factorization for the backward.
  *
@@ -21,14 +24,17 @@ import type { QPProblem, QPSettings, QPSolution, WarmStart } from '../qp/types.t
 import { inequalityResiduals, inequalityRows, selectActiveSet, splitActiveSet, weaklyActiveRows, type InequalityRows } from './active-set.ts';
 import { DqpContext } from './context.ts';
 import { normalizeRows, unscaleDuals } from './normalize.ts';
+import { factorEliminated } from './eliminate.ts';
 import {
-  assembleReducedKkt,
+  assembleBRows,
+  assembleKkt,
   factorReducedKkt,
   KktFactorCache,
   LSTSQ_DENSE_LIMIT,
   resolveMethod,
+  scalingVector,
   type FactorDiagnosis,
-  type ReducedKkt,
+  type RowCompressed,
 } from './reduced-kkt.ts';
 import { refineActiveSet } from './refine-active-set.ts';
 import { DQP_PARAMS, type DqpFlags, type DqpForwardResult, type DqpOptions, type DqpParam, type DualsMode, type LinearSolverChoice } from './types.ts';
@@ -46,6 +52,7 @@ export const DQP_DEFAULTS = Object.freeze({
   refineActiveSet: false,
   checkP: false,
   singularTol: 1e-12,
+  eliminateFixed: true,
 });
 
 /** DqpOptions with every default filled in and validated. */
@@ -64,6 +71,7 @@ export interface ResolvedDqpOptions {
   readonly checkP: boolean;
   readonly solverSettings: Omit<QPSettings, 'epsAbs' | 'epsRel' | 'warmStart'>;
   readonly singularTol: number;
+  readonly eliminateFixed: boolean;
 }
 
 function nonNegative(name: string, v: unknown, dflt: number): number {
@@ -115,6 +123,7 @@ export function resolveDqpOptions(o: DqpOptions = {}): ResolvedDqpOptions {
     checkP: bool('checkP', o.checkP, DQP_DEFAULTS.checkP),
     solverSettings: o.solverSettings ?? {},
     singularTol,
+    eliminateFixed: bool('eliminateFixed', o.eliminateFixed, DQP_DEFAULTS.eliminateFixed),
   };
 }
 
@@ -173,10 +182,15 @@ function kktRhs(problem: QPProblem, rows: InequalityRows, J: Int32Array, n: numb
 
 interface Factored {
   readonly J: Int32Array;
-  readonly K: ReducedKkt;
+  /** D = diag(1_n, s_A, s_J) of K_J (reduced-kkt.ts) */
+  readonly D: Float64Array;
   readonly diag: FactorDiagnosis;
   readonly overdetermined: boolean;
+  /** variables eliminated before factoring (eliminate.ts), 0 = the full K_J was factored */
+  readonly eliminated: number;
 }
+
+const FULL = { varMap: null, vars: null, rowSel: null } as const;
 
 /**
  * The forward pass with an explicit environment (factorization cache).
@@ -245,6 +259,7 @@ export function forwardWithCache(problem: QPProblem, opts: ResolvedDqpOptions, e
       timings: { solveMs, activeSetMs: 0, factorMs: 0, totalMs: performance.now() - t0 },
       solution,
       kktSolver: null,
+      eliminated: 0,
       context: null,
     };
   }
@@ -263,15 +278,26 @@ export function forwardWithCache(problem: QPProblem, opts: ResolvedDqpOptions, e
 
   // 3. reduced KKT
   const tFac = performance.now();
+  const memo: { A?: RowCompressed; C?: RowCompressed } = {};
   const factor = (Jc: Int32Array): Factored => {
     const k = Jc.length;
     const N = n + p + k;
     const overdetermined = k + p > n;
     const method = overdetermined ? 'lstsq' : resolveMethod(opts.linearSolver, P.format, N);
-    const form = method === 'sparse-ldl' || (method === 'lstsq' && N > LSTSQ_DENSE_LIMIT) ? 'sparse' : 'dense';
-    const K = assembleReducedKkt({ P, A, rows, J: Jc, sA: norm ? norm.sA : null, sC: norm ? norm.sC : null }, form);
-    const diag = factorReducedKkt(K, { method, singularTol: opts.singularTol, cache: env.cache });
-    return { J: Jc, K, diag, overdetermined };
+    const inp = { P, A, rows, J: Jc, sA: norm ? norm.sA : null, sC: norm ? norm.sC : null, memo };
+    const B = assembleBRows(inp);
+    const D = scalingVector(inp);
+    const full = (): FactorDiagnosis => {
+      const form = method === 'sparse-ldl' || (method === 'lstsq' && N > LSTSQ_DENSE_LIMIT) ? 'sparse' : 'dense';
+      const K = assembleKkt(P, B, FULL, D, p, k, form);
+      return factorReducedKkt(K, { method, singularTol: opts.singularTol, cache: env.cache, denseRetry: opts.linearSolver === 'auto' });
+    };
+    if (method !== 'lstsq' && opts.eliminateFixed) {
+      const choice = opts.linearSolver === 'lstsq' ? 'auto' : opts.linearSolver;
+      const el = factorEliminated(P, B, D, { choice, singularTol: opts.singularTol, cache: env.cache }, () => full().solver);
+      if (el) return { J: Jc, D, diag: el.diag, overdetermined, eliminated: el.eliminated };
+    }
+    return { J: Jc, D, diag: full(), overdetermined, eliminated: 0 };
   };
 
   let fac: Factored | null = null;
@@ -294,7 +320,7 @@ export function forwardWithCache(problem: QPProblem, opts: ResolvedDqpOptions, e
         for (let t = 0; t < Jc.length; t++) inJ[Jc[t]!] = 1;
         res = 0;
         for (let j = 0; j < rows.total; j++) if (!inJ[j]) res = Math.max(res, (rowScale ? rowScale[j]! : 1) * rTilde[j]!);
-        for (let t = 0; t < Jc.length; t++) res = Math.max(res, -x[n + p + t]! / f.K.D[n + p + t]!);
+        for (let t = 0; t < Jc.length; t++) res = Math.max(res, -x[n + p + t]! / f.D[n + p + t]!);
       }
       if (res < bestRes || bestFac === null) {
         bestRes = res;
@@ -313,7 +339,7 @@ export function forwardWithCache(problem: QPProblem, opts: ResolvedDqpOptions, e
     activeSetMs += performance.now() - tRef;
   }
   fac ??= factor(J);
-  const { K, diag, overdetermined } = fac;
+  const { D, diag, overdetermined, eliminated } = fac;
   const kkt = diag.solver;
   const k = J.length;
 
@@ -347,7 +373,7 @@ export function forwardWithCache(problem: QPProblem, opts: ResolvedDqpOptions, e
 
   // 5. degeneracy
   const muScaled = new Float64Array(k);
-  for (let t = 0; t < k; t++) muScaled[t] = muJ[t]! / K.D[n + p + t]!;
+  for (let t = 0; t < k; t++) muScaled[t] = muJ[t]! / D[n + p + t]!;
   const weak = weaklyActiveRows(J, muScaled, opts.epsWeak);
   const singular = diag.singularReason !== null;
   if (weak.length > 0) dqpWarn('weakly-active', `${weak.length} active row(s) have a (nearly) zero dual (e.g. row ${weak[0]}): the solution is not differentiable there; one-sided derivatives are returned`);
@@ -404,6 +430,7 @@ export function forwardWithCache(problem: QPProblem, opts: ResolvedDqpOptions, e
     timings: { solveMs, activeSetMs, factorMs, totalMs: performance.now() - t0 },
     solution,
     kktSolver: kkt.kind,
+    eliminated,
     context,
   };
 }

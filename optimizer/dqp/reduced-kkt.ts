@@ -18,13 +18,20 @@
  * and K_J⁻¹ g = D K̃⁻¹ (D g) / s. Working at unit scale lets the regularization constants and
  * singularity thresholds below be absolute.
  *
+ * The same code factors the reduced system K_R of eliminate.ts (variables fixed or tied by short
+ * active rows removed): assembleKkt takes a selection of variables and rows (fixed variables
+ * only), eliminate.ts assembles the merged K_R of tied variables itself.
+ *
  * Factorizations (KktSolverKind):
  *   'sparse-ldl'  SparseLdl of the upper triangle with pivot signs (+1 z, −1 λ, μ), the ordering
- *                 of kktOrdering (AMD, each constraint deferred until after a variable matched
- *                 to it) and a tiny static regularization δ = 1e-14 (a safety net: K̃ + δ
- *                 diag(signs) is quasi-definite). Singular when the inertia is not (n, p + k),
- *                 or — checked only when the pivots spread over more than 1e8 — when the
- *                 estimated condition number ‖K̃‖₁ ‖K̃⁻¹‖₁ exceeds 1/singularTol.
+ *                 of kktOrdering (AMD of the variable graph P + BᵀB, each constraint row placed
+ *                 after all of its variables with P_vv ≠ 0) and a tiny static regularization
+ *                 δ = 1e-14 (a safety net: K̃ + δ diag(signs) is quasi-definite). Not usable
+ *                 when the inertia is not (n, p + k), when a pivot is at the regularization
+ *                 level (|d| ≤ 100δ, or dynamically regularized), or — checked only when the
+ *                 pivots spread over more than 1e8 — when the estimated condition number
+ *                 ‖K̃‖₁ ‖K̃⁻¹‖₁ exceeds 1/singularTol. Then, for linearSolver 'auto' and
+ *                 N ≤ 300, the dense path is tried; otherwise K̃ is treated as singular.
  *   'dense-ldl'   DenseLdl in the natural order (a Cholesky of P̃, then the negative definite
  *                 Schur complement −B̃ P̃⁻¹ B̃ᵀ), no regularization; any pivot with the wrong
  *                 sign or |d| ≤ 1e-13, or an estimated condition number > 1/singularTol → not
@@ -58,19 +65,25 @@ export const SPARSE_STATIC_REG = 1e-14;
 export const SOLVE_RESIDUAL_TOL = 1e-9;
 /** largest N solved by the dense least-squares path (above: MINRES) */
 export const LSTSQ_DENSE_LIMIT = 2500;
-/** 'auto' uses the dense path for CSC inputs up to this N */
-export const AUTO_DENSE_LIMIT = 300;
+/**
+ * 'auto' uses the dense path for CSC inputs up to this N (measured: the supernodal sparse LDLᵀ
+ * is already faster at N ≈ 75 on sparse problems, and 10–70× faster at N = 150–450)
+ */
+export const AUTO_DENSE_LIMIT = 64;
 
 // ---------------------------------------------------------------------------------------------
 // Assembly
 // ---------------------------------------------------------------------------------------------
 
-/** Row-compressed rows of B = [A; C_J] with their values already scaled by D. */
-interface BRows {
-  readonly rowPtr: Int32Array; // length p + k + 1
-  readonly colIdx: Int32Array; // ascending within a row
+/** Rows of a matrix in row-compressed form: row i is colIdx/values[rowPtr[i] .. rowPtr[i+1]), columns ascending. */
+export interface RowCompressed {
+  readonly rowPtr: Int32Array;
+  readonly colIdx: Int32Array;
   readonly values: Float64Array;
 }
+
+/** Row-compressed rows of B = D_B [A; C_J] (p + k rows; values already scaled by D_B = diag(s_A, s_J)). */
+export type BRows = RowCompressed;
 
 export interface ReducedKktInput {
   /** n×n, both triangles stored when CSC */
@@ -85,6 +98,11 @@ export interface ReducedKktInput {
   readonly sA: Float64Array | null;
   /** row scales of C (length m) or null for ones */
   readonly sC: Float64Array | null;
+  /**
+   * optional memo of the row-compressed A and C (filled on first use; lets repeated assemblies
+   * of one problem, e.g. the active-set refinement, transpose A and C once)
+   */
+  readonly memo?: { A?: RowCompressed; C?: RowCompressed };
 }
 
 /** The assembled, scaled reduced KKT matrix K̃ (see the file comment). */
@@ -108,7 +126,7 @@ export interface ReducedKkt {
 }
 
 /** Rows of a matrix in row-compressed form (dense: every entry, zeros kept). */
-function rowCompressed(M: Matrix): { rowPtr: Int32Array; colIdx: Int32Array; values: Float64Array } {
+export function rowCompressed(M: Matrix): RowCompressed {
   const r = M.nrows;
   const c = M.ncols;
   if (M.format === 'dense') {
@@ -137,17 +155,26 @@ function rowCompressed(M: Matrix): { rowPtr: Int32Array; colIdx: Int32Array; val
 }
 
 /** B = [S_A A; S_J C_J] row-compressed (bound rows: one entry ∓1). */
-function assembleBRows(inp: ReducedKktInput): BRows {
+export function assembleBRows(inp: ReducedKktInput): BRows {
   const { A, rows, J, sA, sC } = inp;
   const { m, n } = rows;
   const p = A ? A.nrows : 0;
   const k = J.length;
-  const aRows = A ? rowCompressed(A) : null;
   let needC = false;
   for (let t = 0; t < k; t++) if (J[t]! < m) needC = true;
-  const cRows = needC && rows.C ? rowCompressed(rows.C) : null;
+  const memo = inp.memo;
+  let aRows: RowCompressed | null = null;
+  if (A) {
+    aRows = memo?.A ?? rowCompressed(A);
+    if (memo) memo.A = aRows;
+  }
+  let cRows: RowCompressed | null = null;
+  if (needC && rows.C) {
+    cRows = memo?.C ?? rowCompressed(rows.C);
+    if (memo) memo.C = cRows;
+  }
   const rowPtr = new Int32Array(p + k + 1);
-  for (let i = 0; i < p; i++) rowPtr[i + 1] = rowPtr[i]! + (aRows!.rowPtr[i + 1]! - aRows!.rowPtr[i]!);
+  if (aRows) for (let i = 0; i < p; i++) rowPtr[i + 1] = aRows.rowPtr[i + 1]!;
   for (let t = 0; t < k; t++) {
     const j = J[t]!;
     const cnt = j < m ? cRows!.rowPtr[j + 1]! - cRows!.rowPtr[j]! : 1;
@@ -156,21 +183,25 @@ function assembleBRows(inp: ReducedKktInput): BRows {
   const total = rowPtr[p + k]!;
   const colIdx = new Int32Array(total);
   const values = new Float64Array(total);
-  let o = 0;
-  for (let i = 0; i < p; i++) {
-    const s = sA ? sA[i]! : 1;
-    for (let e = aRows!.rowPtr[i]!; e < aRows!.rowPtr[i + 1]!; e++) {
-      colIdx[o] = aRows!.colIdx[e]!;
-      values[o++] = aRows!.values[e]! * s;
-    }
+  if (aRows) {
+    const na = aRows.rowPtr[p]!;
+    colIdx.set(aRows.colIdx.subarray(0, na), 0);
+    if (sA) {
+      for (let i = 0; i < p; i++) {
+        const s = sA[i]!;
+        for (let e = aRows.rowPtr[i]!; e < aRows.rowPtr[i + 1]!; e++) values[e] = aRows.values[e]! * s;
+      }
+    } else values.set(aRows.values.subarray(0, na), 0);
   }
+  let o = rowPtr[p]!;
   for (let t = 0; t < k; t++) {
     const j = J[t]!;
     if (j < m) {
       const s = sC ? sC[j]! : 1;
-      for (let e = cRows!.rowPtr[j]!; e < cRows!.rowPtr[j + 1]!; e++) {
-        colIdx[o] = cRows!.colIdx[e]!;
-        values[o++] = cRows!.values[e]! * s;
+      const c = cRows!;
+      for (let e = c.rowPtr[j]!, end = c.rowPtr[j + 1]!; e < end; e++) {
+        colIdx[o] = c.colIdx[e]!;
+        values[o++] = c.values[e]! * s;
       }
     } else if (j < m + n) {
       colIdx[o] = j - m;
@@ -183,8 +214,10 @@ function assembleBRows(inp: ReducedKktInput): BRows {
   return { rowPtr, colIdx, values };
 }
 
-/** D = diag(1_n, s_A, s_J). */
-function scalingVector(inp: ReducedKktInput, n: number, p: number): Float64Array {
+/** D = diag(1_n, s_A, s_J) (length n + p + |J|). */
+export function scalingVector(inp: ReducedKktInput): Float64Array {
+  const n = inp.P.ncols;
+  const p = inp.A ? inp.A.nrows : 0;
   const k = inp.J.length;
   const D = new Float64Array(n + p + k).fill(1);
   if (inp.sA) for (let i = 0; i < p; i++) D[n + i] = inp.sA[i]!;
@@ -199,102 +232,189 @@ function scalingVector(inp: ReducedKktInput, n: number, p: number): Float64Array
 }
 
 /**
- * Assemble K̃ for the given active set.
- *   form  'sparse' → upper-triangle CSC (explicit zero diagonal kept on every row, so the
- *         pattern depends only on the patterns of P, A, C and on J); 'dense' → row-major.
+ * What to assemble: the rows/columns of [P Bᵀ; B 0] that are kept, in their new numbering.
+ * The full K_J keeps everything (varMap = rowSel = null).
  */
-export function assembleReducedKkt(inp: ReducedKktInput, form: 'sparse' | 'dense'): ReducedKkt {
-  const { P, A, J } = inp;
-  const n = P.ncols;
-  const p = A ? A.nrows : 0;
-  const k = J.length;
-  const N = n + p + k;
-  const B = assembleBRows(inp);
-  const D = scalingVector(inp, n, p);
-  const signs = new Int8Array(N);
-  for (let i = 0; i < N; i++) signs[i] = i < n ? 1 : -1;
+export interface KktSelection {
+  /** variable i → its index in the assembled matrix, or −1 (dropped); increasing on the kept ones. null = identity */
+  readonly varMap: Int32Array | null;
+  /** kept variables, ascending (the inverse of varMap); null = all n */
+  readonly vars: Int32Array | null;
+  /** kept rows of B, ascending; null = all */
+  readonly rowSel: Int32Array | null;
+}
 
-  let upper: CscMatrix | null = null;
-  let dense: DenseMatrix | null = null;
-  let maxAbs = 0;
+/**
+ * Assemble K̃ = D K D / s for K = [P_RR  B_TRᵀ; B_TR 0], R = kept variables, T = kept rows of B
+ * (the whole K_J when nothing is dropped).
+ *   P       n×n (both triangles when CSC)
+ *   B       rows of D_B B (all p + k rows)
+ *   sel     kept variables / rows
+ *   D       length nR + |T|: 1 for the variables, the row scales of the kept rows (not modified, stored)
+ *   p, k    the split of the |T| rows recorded in the result (p + k = |T|)
+ *   form    'sparse' → upper-triangle CSC (explicit zero diagonal on every row, so the pattern
+ *           depends only on the patterns of P, B and on the selection); 'dense' → row-major
+ */
+export function assembleKkt(P: Matrix, B: BRows, sel: KktSelection, D: Float64Array, p: number, k: number, form: 'sparse' | 'dense'): ReducedKkt {
+  const nFull = P.ncols;
+  const { varMap, vars, rowSel } = sel;
+  const n = vars ? vars.length : nFull;
+  const rB = rowSel ? rowSel.length : B.rowPtr.length - 1;
+  const N = n + rB;
+  const { rowPtr: bPtr, colIdx: bCol, values: bVal } = B;
+
   if (form === 'sparse') {
     // count
     const colPtr = new Int32Array(N + 1);
-    for (let j = 0; j < n; j++) {
-      // strictly-upper entries of column j, plus one diagonal entry (explicit zero if not stored)
-      let cnt = 0;
-      if (P.format === 'csc') {
-        for (let e = P.colPtr[j]!; e < P.colPtr[j + 1]!; e++) if (P.rowIdx[e]! < j) cnt++;
-      } else cnt = j;
-      colPtr[j + 1] = colPtr[j]! + cnt + 1;
+    if (P.format === 'csc') {
+      const pp = P.colPtr;
+      const pi = P.rowIdx;
+      for (let jn = 0; jn < n; jn++) {
+        const j = vars ? vars[jn]! : jn;
+        let cnt = 1; // diagonal (explicit zero if not stored)
+        for (let e = pp[j]!, end = pp[j + 1]!; e < end; e++) {
+          const i = pi[e]!;
+          if (i < j && (!varMap || varMap[i]! >= 0)) cnt++;
+        }
+        colPtr[jn + 1] = colPtr[jn]! + cnt;
+      }
+    } else {
+      for (let jn = 0; jn < n; jn++) colPtr[jn + 1] = colPtr[jn]! + jn + 1;
     }
-    for (let r = 0; r < p + k; r++) colPtr[n + r + 1] = colPtr[n + r]! + (B.rowPtr[r + 1]! - B.rowPtr[r]!) + 1;
+    for (let t = 0; t < rB; t++) {
+      const r = rowSel ? rowSel[t]! : t;
+      let cnt = 1;
+      if (varMap) {
+        for (let e = bPtr[r]!, end = bPtr[r + 1]!; e < end; e++) if (varMap[bCol[e]!]! >= 0) cnt++;
+      } else cnt += bPtr[r + 1]! - bPtr[r]!;
+      colPtr[n + t + 1] = colPtr[n + t]! + cnt;
+    }
     const nz = colPtr[N]!;
     const rowIdx = new Int32Array(nz);
     const values = new Float64Array(nz);
     let o = 0;
-    for (let j = 0; j < n; j++) {
-      let diag = 0;
-      if (P.format === 'csc') {
-        for (let e = P.colPtr[j]!; e < P.colPtr[j + 1]!; e++) {
-          const i = P.rowIdx[e]!;
+    if (P.format === 'csc') {
+      const pp = P.colPtr;
+      const pi = P.rowIdx;
+      const pv = P.values;
+      for (let jn = 0; jn < n; jn++) {
+        const j = vars ? vars[jn]! : jn;
+        let diag = 0;
+        for (let e = pp[j]!, end = pp[j + 1]!; e < end; e++) {
+          const i = pi[e]!;
           if (i < j) {
-            rowIdx[o] = i;
-            values[o++] = P.values[e]!;
-          } else if (i === j) diag = P.values[e]!;
+            const inew = varMap ? varMap[i]! : i;
+            if (inew >= 0) {
+              rowIdx[o] = inew;
+              values[o++] = pv[e]!;
+            }
+          } else if (i === j) diag = pv[e]!;
         }
-      } else {
-        for (let i = 0; i < j; i++) {
-          rowIdx[o] = i;
-          values[o++] = P.data[i * n + j]!;
-        }
-        diag = P.data[j * n + j]!;
+        rowIdx[o] = jn;
+        values[o++] = diag;
       }
-      rowIdx[o] = j;
-      values[o++] = diag;
+    } else {
+      const pd = P.data;
+      for (let jn = 0; jn < n; jn++) {
+        const j = vars ? vars[jn]! : jn;
+        for (let in_ = 0; in_ < jn; in_++) {
+          const i = vars ? vars[in_]! : in_;
+          rowIdx[o] = in_;
+          values[o++] = pd[i * nFull + j]!;
+        }
+        rowIdx[o] = jn;
+        values[o++] = pd[j * nFull + j]!;
+      }
     }
-    for (let r = 0; r < p + k; r++) {
-      for (let e = B.rowPtr[r]!; e < B.rowPtr[r + 1]!; e++) {
-        rowIdx[o] = B.colIdx[e]!;
-        values[o++] = B.values[e]!;
+    for (let t = 0; t < rB; t++) {
+      const r = rowSel ? rowSel[t]! : t;
+      for (let e = bPtr[r]!, end = bPtr[r + 1]!; e < end; e++) {
+        const c = varMap ? varMap[bCol[e]!]! : bCol[e]!;
+        if (c >= 0) {
+          rowIdx[o] = c;
+          values[o++] = bVal[e]!;
+        }
       }
-      rowIdx[o] = n + r;
+      rowIdx[o] = n + t;
       values[o++] = 0;
     }
-    for (let e = 0; e < nz; e++) maxAbs = Math.max(maxAbs, Math.abs(values[e]!));
-    const s = maxAbs > 0 ? maxAbs : 1;
-    const inv = 1 / s;
-    for (let e = 0; e < nz; e++) values[e] = values[e]! * inv;
-    // ‖K̃‖∞ of the symmetric matrix from its upper triangle
-    const rs = new Float64Array(N);
-    for (let j = 0; j < N; j++) {
-      for (let e = colPtr[j]!; e < colPtr[j + 1]!; e++) {
-        const i = rowIdx[e]!;
-        const a = Math.abs(values[e]!);
-        rs[j] += a;
-        if (i !== j) rs[i] += a;
-      }
-    }
-    let normInf = 0;
-    for (let i = 0; i < N; i++) normInf = Math.max(normInf, rs[i]!);
-    upper = { format: 'csc', nrows: N, ncols: N, colPtr, rowIdx, values };
-    return { n, p, k, N, D, scale: s, signs, upper, dense, normInf };
+    return finishSparseKkt(colPtr, rowIdx, values, n, p, k, D);
   }
 
   const data = new Float64Array(N * N);
   if (P.format === 'csc') {
-    for (let j = 0; j < n; j++) for (let e = P.colPtr[j]!; e < P.colPtr[j + 1]!; e++) data[P.rowIdx[e]! * N + j] = P.values[e]!;
+    for (let jn = 0; jn < n; jn++) {
+      const j = vars ? vars[jn]! : jn;
+      for (let e = P.colPtr[j]!; e < P.colPtr[j + 1]!; e++) {
+        const i = varMap ? varMap[P.rowIdx[e]!]! : P.rowIdx[e]!;
+        if (i >= 0) data[i * N + jn] = P.values[e]!;
+      }
+    }
   } else {
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) data[i * N + j] = P.data[i * n + j]!;
-  }
-  for (let r = 0; r < p + k; r++) {
-    const row = n + r;
-    for (let e = B.rowPtr[r]!; e < B.rowPtr[r + 1]!; e++) {
-      const c = B.colIdx[e]!;
-      data[row * N + c] = B.values[e]!;
-      data[c * N + row] = B.values[e]!;
+    for (let in_ = 0; in_ < n; in_++) {
+      const i = vars ? vars[in_]! : in_;
+      for (let jn = 0; jn < n; jn++) data[in_ * N + jn] = P.data[i * nFull + (vars ? vars[jn]! : jn)]!;
     }
   }
+  for (let t = 0; t < rB; t++) {
+    const r = rowSel ? rowSel[t]! : t;
+    const row = n + t;
+    for (let e = bPtr[r]!; e < bPtr[r + 1]!; e++) {
+      const c = varMap ? varMap[bCol[e]!]! : bCol[e]!;
+      if (c < 0) continue;
+      data[row * N + c] = bVal[e]!;
+      data[c * N + row] = bVal[e]!;
+    }
+  }
+  return finishDenseKkt(data, n, p, k, D);
+}
+
+/** +1 for the n primal rows, −1 for the others. */
+function kktSigns(n: number, N: number): Int8Array {
+  const signs = new Int8Array(N);
+  signs.fill(1, 0, n);
+  signs.fill(-1, n, N);
+  return signs;
+}
+
+/**
+ * The ReducedKkt of an assembled upper triangle of D K D (N = n + p + k, values modified: divided
+ * by s = max |value|), with ‖K̃‖∞.
+ */
+export function finishSparseKkt(colPtr: Int32Array, rowIdx: Int32Array, values: Float64Array, n: number, p: number, k: number, D: Float64Array): ReducedKkt {
+  const N = colPtr.length - 1;
+  const nz = colPtr[N]!;
+  let maxAbs = 0;
+  for (let e = 0; e < nz; e++) {
+    const a = Math.abs(values[e]!);
+    if (a > maxAbs) maxAbs = a;
+  }
+  const s = maxAbs > 0 ? maxAbs : 1;
+  const inv = 1 / s;
+  // scale, and ‖K̃‖∞ of the symmetric matrix from its upper triangle
+  const rs = new Float64Array(N);
+  for (let j = 0; j < N; j++) {
+    let cs = 0;
+    for (let e = colPtr[j]!, end = colPtr[j + 1]!; e < end; e++) {
+      const v = values[e]! * inv;
+      values[e] = v;
+      const a = Math.abs(v);
+      cs += a;
+      const i = rowIdx[e]!;
+      if (i !== j) rs[i] += a;
+    }
+    rs[j] += cs;
+  }
+  let normInf = 0;
+  for (let i = 0; i < N; i++) if (rs[i]! > normInf) normInf = rs[i]!;
+  const upper: CscMatrix = { format: 'csc', nrows: N, ncols: N, colPtr, rowIdx, values };
+  return { n, p, k, N, D, scale: s, signs: kktSigns(n, N), upper, dense: null, normInf };
+}
+
+/** The ReducedKkt of an assembled dense D K D (N×N row-major, modified: divided by s). */
+export function finishDenseKkt(data: Float64Array, n: number, p: number, k: number, D: Float64Array): ReducedKkt {
+  const N = D.length;
+  let maxAbs = 0;
   for (let e = 0; e < data.length; e++) maxAbs = Math.max(maxAbs, Math.abs(data[e]!));
   const s = maxAbs > 0 ? maxAbs : 1;
   const inv = 1 / s;
@@ -308,8 +428,20 @@ export function assembleReducedKkt(inp: ReducedKktInput, form: 'sparse' | 'dense
     }
     normInf = Math.max(normInf, r);
   }
-  dense = { format: 'dense', nrows: N, ncols: N, data };
-  return { n, p, k, N, D, scale: s, signs, upper, dense, normInf };
+  const dense: DenseMatrix = { format: 'dense', nrows: N, ncols: N, data };
+  return { n, p, k, N, D, scale: s, signs: kktSigns(n, N), upper: null, dense, normInf };
+}
+
+const FULL_SELECTION: KktSelection = { varMap: null, vars: null, rowSel: null };
+
+/**
+ * Assemble K̃ for the given active set (the whole K_J).
+ *   form  'sparse' → upper-triangle CSC (explicit zero diagonal kept on every row, so the
+ *         pattern depends only on the patterns of P, A, C and on J); 'dense' → row-major.
+ */
+export function assembleReducedKkt(inp: ReducedKktInput, form: 'sparse' | 'dense'): ReducedKkt {
+  const p = inp.A ? inp.A.nrows : 0;
+  return assembleKkt(inp.P, assembleBRows(inp), FULL_SELECTION, scalingVector(inp), p, inp.J.length, form);
 }
 
 /** y = K̃ x (either form). */
@@ -359,7 +491,7 @@ function hashPattern(n: number, p: number, U: CscMatrix): number {
   return h >>> 0;
 }
 
-function sameArray(a: Int32Array, b: Int32Array): boolean {
+function sameArray(a: Int32Array | Uint8Array, b: Int32Array | Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -371,14 +503,41 @@ interface CacheEntry {
   readonly p: number;
   readonly colPtr: Int32Array;
   readonly rowIdx: Int32Array;
-  readonly ldl: SparseLdl;
+  /** definite-variable mask the ordering was computed with (kktOrdering) */
+  readonly mask: Uint8Array;
+  readonly shared: SharedLdl;
+}
+
+/**
+ * A symbolic analysis shared by several factored K_J of the same pattern. SparseLdl holds ONE
+ * numeric factorization, so each user (a KktSolver) takes ownership before solving: when another
+ * forward pass refactored the object in the meantime, the solver factors its own values again
+ * (bit-identical result) — an older forward result stays valid, at the price of a refactor.
+ */
+export class SharedLdl {
+  /** the user whose values are currently factored */
+  owner: object | null = null;
+  /** the last factorization with this analysis was not usable (factorTrouble) */
+  troubled = false;
+  constructor(readonly ldl: SparseLdl) {}
+
+  /** factor `values` for `owner` unless it already holds them */
+  acquire(owner: object, values: Float64Array): SparseLdl {
+    if (this.owner !== owner) {
+      this.owner = null;
+      this.ldl.factor(values);
+      this.owner = owner;
+    }
+    return this.ldl;
+  }
 }
 
 /**
  * Reuse of the symbolic analysis (ordering + elimination tree + nnz(L)) of the sparse K̃ across
  * calls. Key: the pattern of K̃, which is determined by the patterns of P, A, C and by J
- * (hashed, then compared exactly). A hit costs only the numeric factorization. Keeps the
- * `capacity` most recently used patterns.
+ * (hashed, then compared exactly), and the mask of variables with P_vv ≠ 0 (the ordering
+ * depends on it). A hit costs only the numeric factorization. Keeps the `capacity` most recently
+ * used patterns (capacity 0: nothing kept, no hashing). The analysis is shared: see SharedLdl.
  *
  * Counters (for tests and reports): `analyses` symbolic analyses, `factorizations` numeric
  * factorizations of any kind (dense ones included), `hits` cache hits.
@@ -392,27 +551,31 @@ export class KktFactorCache {
   constructor(readonly capacity = 4) {}
 
   /** The analyzed SparseLdl for this pattern (moved to the front), or a new one (analyzed, stored). */
-  sparseLdl(K: ReducedKkt, create: () => SparseLdl): SparseLdl {
+  sparseLdl(K: ReducedKkt, mask: Uint8Array, create: () => SparseLdl): SharedLdl {
     const U = K.upper!;
+    if (this.capacity <= 0) {
+      // nothing is kept: no need to hash the pattern
+      const shared = new SharedLdl(create());
+      this.analyses++;
+      return shared;
+    }
     const hash = hashPattern(K.n, K.p, U);
     for (let i = 0; i < this.entries.length; i++) {
       const e = this.entries[i]!;
-      if (e.hash === hash && e.n === K.n && e.p === K.p && sameArray(e.colPtr, U.colPtr) && sameArray(e.rowIdx, U.rowIdx)) {
+      if (e.hash === hash && e.n === K.n && e.p === K.p && sameArray(e.colPtr, U.colPtr) && sameArray(e.rowIdx, U.rowIdx) && sameArray(e.mask, mask)) {
         if (i > 0) {
           this.entries.splice(i, 1);
           this.entries.unshift(e);
         }
         this.hits++;
-        return e.ldl;
+        return e.shared;
       }
     }
-    const ldl = create();
+    const shared = new SharedLdl(create());
     this.analyses++;
-    if (this.capacity > 0) {
-      this.entries.unshift({ hash, n: K.n, p: K.p, colPtr: U.colPtr, rowIdx: U.rowIdx, ldl });
-      if (this.entries.length > this.capacity) this.entries.length = this.capacity;
-    }
-    return ldl;
+    this.entries.unshift({ hash, n: K.n, p: K.p, colPtr: U.colPtr, rowIdx: U.rowIdx, mask, shared });
+    if (this.entries.length > this.capacity) this.entries.length = this.capacity;
+    return shared;
   }
 
   clear(): void {
@@ -445,8 +608,12 @@ export interface KktSolver {
   solve(g: Float64Array): KktSolveResult;
 }
 
-/** ‖K̃⁻¹‖₁ estimate (Hager's method with Higham's alternating probe) for a SYMMETRIC K̃. */
-export function estimateInverseNorm1(solve: (x: Float64Array) => Float64Array, N: number): number {
+/**
+ * ‖K̃⁻¹‖₁ estimate (Hager's method with Higham's alternating probe) for a SYMMETRIC K̃ (a lower
+ * bound, usually within a small factor). `probe`: also try a fixed pseudo-random ±1 vector
+ * (one more solve; catches a null direction the structured probes are orthogonal to).
+ */
+export function estimateInverseNorm1(solve: (x: Float64Array) => Float64Array, N: number, probe = false): number {
   if (N === 0) return 0;
   let x = new Float64Array(N).fill(1 / N);
   let est = 0;
@@ -484,7 +651,22 @@ export function estimateInverseNorm1(solve: (x: Float64Array) => Float64Array, N
   let na = 0;
   for (let i = 0; i < N; i++) na += Math.abs(ya[i]!);
   if (!Number.isFinite(na)) return Infinity;
-  return Math.max(est, (2 * na) / (3 * N));
+  est = Math.max(est, (2 * na) / (3 * N));
+  if (probe) {
+    // x_i = ±1 from a fixed linear congruential sequence: ‖K̃⁻¹x‖₁ / ‖x‖₁ is a lower bound too
+    const xr = new Float64Array(N);
+    let h = 0x2545f491;
+    for (let i = 0; i < N; i++) {
+      h = (Math.imul(h, 1103515245) + 12345) >>> 0;
+      xr[i] = h & 0x10000 ? 1 : -1;
+    }
+    const yr = solve(xr);
+    let nr = 0;
+    for (let i = 0; i < N; i++) nr += Math.abs(yr[i]!);
+    if (!Number.isFinite(nr)) return Infinity;
+    est = Math.max(est, nr / N);
+  }
+  return est;
 }
 
 function allFinite(v: Float64Array): boolean {
@@ -522,6 +704,9 @@ function leastSquaresSolver(K: ReducedKkt, rcond: number): InnerSolve {
  * pivots is below this (or a pivot was regularized).
  */
 export const PIVOT_SPREAD_CHECK = 1e-8;
+
+/** a sparse LDLᵀ pivot (of the unit-scale K̃) this small was decided by the static shift δ */
+export const TINY_PIVOT = 100 * SPARSE_STATIC_REG;
 
 function pivotSpread(d: Float64Array): number {
   let mn = Infinity;
@@ -623,57 +808,278 @@ export interface FactorOptions {
   /** condition-number threshold 1/singularTol */
   readonly singularTol: number;
   readonly cache: KktFactorCache;
+  /**
+   * 'sparse-ldl' only: when the sparse factorization fails or its pivots are suspicious and
+   * N ≤ DENSE_RETRY_LIMIT, use the dense path instead (set for linearSolver 'auto'); default false
+   */
+  readonly denseRetry?: boolean;
+}
+
+/** largest N for which 'auto' retries a troubled sparse LDLᵀ with the dense path */
+export const DENSE_RETRY_LIMIT = 300;
+
+/**
+ * Why a sparse LDLᵀ of K̃ (n primal, m constraint rows) is not usable, or '' when it is:
+ *  - inertia other than (n, m): K̃ singular (or the ordering met a zero pivot);
+ *  - a pivot with |d| ≤ TINY_PIVOT (decided by the static shift δ) or replaced by the dynamic
+ *    regularization: K̃ singular, or a structure an LDLᵀ without pivoting cannot handle in this
+ *    order (zero diagonal entries of P, cancellation). An estimate of ‖K̃⁻¹‖ cannot decide this
+ *    case: the inverse of the regularized factors is capped near 1/δ, only 100× above the
+ *    singularity threshold, and Hager's lower bound falls short of it.
+ */
+function factorTrouble(ldl: SparseLdl, n: number, m: number): string {
+  if (ldl.positivePivots !== n || ldl.negativePivots !== m) return `inertia (${ldl.positivePivots}, ${ldl.negativePivots}) instead of (${n}, ${m})`;
+  const d = ldl.diagonal();
+  let dMin = Infinity;
+  for (let i = 0; i < d.length; i++) dMin = Math.min(dMin, Math.abs(d[i]!));
+  if (ldl.regularizedPivots > 0 || dMin <= TINY_PIVOT) {
+    return `pivot ${dMin.toExponential(1)} at the regularization level${ldl.regularizedPivots > 0 ? ` (${ldl.regularizedPivots} regularized)` : ''}`;
+  }
+  return '';
+}
+
+/** K̃ in dense form (the same matrix, D, s). */
+function toDenseKkt(K: ReducedKkt): ReducedKkt {
+  return { ...K, upper: null, dense: kktDense(K) };
 }
 
 /**
- * Fill-reducing ordering of K̃ that keeps every constraint row away from a zero pivot.
+ * Fill-reducing ordering of K̃ that keeps the LDLᵀ pivots away from zero.
  *
- * AMD alone happily eliminates a constraint row (zero diagonal, few neighbours) before its
- * variables; its pivot is then the regularization −δ, the L entries are B/δ and the factorization
- * loses most digits (refinement has to win them back). Deferring a constraint until after ONE of
- * its variables is not enough either: two rows sharing that variable cancel exactly (the second
- * one's Schur complement is 0). So each constraint row c is MATCHED to a variable m(c) of its
- * own (a maximum bipartite matching between the rows of B and the variables, Kuhn's augmenting
- * paths after a greedy pass that prefers the variable AMD eliminates first) and deferred to just
- * after m(c). Then every leading block of the permuted K̃ that contains c also contains a
- * distinct variable for each of its rows, so it is nonsingular whenever those rows are
- * independent: a tiny pivot means (nearly) dependent rows. Unmatched rows (structurally
- * dependent, e.g. |J| + p > n) keep their AMD position. The elimination-tree postorder that
- * SparseLdl applies keeps descendants before ancestors, hence m(c) before c.
- *   U  upper triangle of K̃ (N×N), the n primal rows first
- * Returns perm (length N): perm[k] = node eliminated k-th.
+ * Base order: AMD of the VARIABLE graph pattern(P + BᵀB) (n nodes: two variables are adjacent
+ * when P couples them or a row of B contains both; rows with more than max(16, 10√n) entries are
+ * left out of the graph, like AMD's dense rows) — the graph the elimination of K̃ acts on once
+ * each row is placed after its variables, and a smaller one than K̃ (N nodes). When that graph
+ * would be much larger than K̃ (long rows), AMD of K̃ itself is used instead.
+ *
+ * Then each node is held back until it is READY and placed right after the node that made it
+ * ready:
+ *   - a variable with P_vv ≠ 0 ("definite") is always ready;
+ *   - a constraint row, mode 'all': once all its definite variables are placed; mode 'matched':
+ *     once its MATCHED variable is placed (matchRowsByMagnitude: distinct definite variables,
+ *     each row preferring its largest entries; unmatched rows as in 'all'); a row without
+ *     definite variables: once one of its variables is placed. With the variable-graph base
+ *     order rows are placed as soon as they are ready; with the AMD order of K̃ a row AMD puts
+ *     later keeps its place;
+ *   - a variable with P_vv = 0 is ready once one of its rows is placed.
+ * Nodes that never become ready (structurally singular K̃) end the order, in base order.
+ *
+ * 'all' bounds the pivots (below) at the price of fill: a row waiting for all its variables
+ * collects their neighbourhoods (random sparse family, n = 4600: nnz(L) 7.7M against 3.9M).
+ * 'matched' (the default) eliminates each row right after one variable — a 2×2-like pivot
+ * — with about the fill of AMD; its matched entry being the row's largest keeps the updates
+ * b_u / b_v of the row's other variables ≤ 1 in magnitude (mesh KKT: pivots in [8e-5, 1.5]
+ * where the first-free-variable choice gave [1e-13, 8e11]). factorReducedKkt falls back to
+ * 'all' when a 'matched' factorization has pivots at the regularization level.
+ *
+ * Why: AMD alone happily eliminates a constraint row (zero diagonal, few neighbours) before its
+ * variables; its pivot is then the regularization −δ, the L entries are B/δ and the
+ * factorization loses most digits. Deferring a row until after only ONE of its variables v
+ * avoids the zero pivot but not the instability: its other variables u then receive updates
+ * with factors b_u / b_v, and on rows with entries of different magnitudes (the cone rows of the
+ * geometry QP) pivots of 1e-13 next to 1e11 appear. With every row after all its definite
+ * variables, a leading block that contains row c contains them all, so for P positive definite
+ * the variable pivots are Schur complements of P on the null space of the rows placed so far
+ * (positive, bounded below) and the row pivots those of negative definite −B P⁻¹ Bᵀ-type
+ * matrices: a tiny pivot means (nearly) dependent rows. A variable with P_vv = 0 (an LP-like
+ * column) would have a zero pivot before its rows; after one of them, its pivot is
+ * −b²/(row pivot) > 0. The elimination-tree postorder that SparseLdl applies keeps descendants
+ * before ancestors, so these precedences survive it.
+ *   U         upper triangle of K̃ (N×N), the n primal rows first, diagonal stored (not modified)
+ *   n         number of primal rows
+ *   definite  optional precomputed definiteVariables(U, n)
+ *   mode      'matched' (default) or 'all' 
+ * Returns perm (length N): perm[k] = node eliminated k-th. Cost: AMD + O(nnz(U) + Σ_short rows |c|²).
  */
-export function kktOrdering(U: CscMatrix, n: number): Int32Array {
+export function kktOrdering(
+  U: CscMatrix,
+  n: number,
+  definite: Uint8Array = definiteVariables(U, n),
+  mode: KktOrderingMode = 'matched',
+): Int32Array {
   const N = U.ncols;
   const r = N - n;
-  const perm0 = amdOrder(U);
-  const pos = new Int32Array(N);
-  for (let k = 0; k < N; k++) pos[perm0[k]!] = k;
-  // adjacency of constraint row t (node n + t): its variables, sorted by AMD position
-  const adjPtr = new Int32Array(r + 1);
+  if (r <= 0 || n === 0) return amdOrder(U);
+  const { colPtr, rowIdx } = U;
+  // constraint rows are columns n..N−1 of U: their variables are the entries with row index < n.
+  // need[t]: how many more placements row t waits for
+  const need = new Int32Array(r);
+  const rowLen = new Int32Array(r);
+  const rowHasDefinite = new Uint8Array(r);
+  const varPtr = new Int32Array(n + 1);
   for (let t = 0; t < r; t++) {
-    const c = n + t;
-    let cnt = 0;
-    for (let e = U.colPtr[c]!; e < U.colPtr[c + 1]!; e++) if (U.rowIdx[e]! < n) cnt++;
-    adjPtr[t + 1] = adjPtr[t]! + cnt;
+    let def = 0;
+    let any = 0;
+    for (let e = colPtr[n + t]!, end = colPtr[n + t + 1]!; e < end; e++) {
+      const v = rowIdx[e]!;
+      if (v < n) {
+        any++;
+        if (definite[v]) def++;
+        varPtr[v + 1]++;
+      }
+    }
+    need[t] = def > 0 ? def : any > 0 ? 1 : 0;
+    rowLen[t] = any;
+    rowHasDefinite[t] = def > 0 ? 1 : 0;
   }
-  const adj = new Int32Array(adjPtr[r]!);
+  for (let v = 0; v < n; v++) varPtr[v + 1] += varPtr[v]!;
+  // 'matched': a row with a matched variable waits for that variable only
+  const match = mode === 'matched' ? matchRowsByMagnitude(U, n, definite) : null;
+  if (match) for (let t = 0; t < r; t++) if (match[t]! >= 0) need[t] = 1;
+  // the base order: AMD of the variable graph, or of K̃
+  const longRow = Math.max(16, 10 * Math.sqrt(n));
+  const G = variableGraph(U, n, rowLen, longRow, 4 * colPtr[N]! + 2 * N);
+  const base = G ? amdOrder(G) : amdOrder(U);
+  const rowsByReadiness = G !== null;
+  // varRows: the rows of each variable (in base order of the rows when rows have a base position)
+  const varRows = new Int32Array(varPtr[n]!);
+  const fill = varPtr.slice(0, n);
+  const addRow = (c: number): void => {
+    for (let e = colPtr[c]!, end = colPtr[c + 1]!; e < end; e++) {
+      const v = rowIdx[e]!;
+      if (v < n) varRows[fill[v]!++] = c - n;
+    }
+  };
+  if (rowsByReadiness) for (let c = n; c < N; c++) addRow(c);
+  else for (let k = 0; k < N; k++) if (base[k]! >= n) addRow(base[k]!);
+
+  // state: 0 not reached, 1 held (reached, not ready), 2 placed (or queued)
+  const state = new Uint8Array(N);
+  const activated = new Uint8Array(n); // zero-diagonal variable: one of its rows is placed
+  const order = new Int32Array(N);
+  const queue = new Int32Array(N);
+  let o = 0;
+  for (let k = 0; k < base.length; k++) {
+    const x0 = base[k]!;
+    if (state[x0] !== 0) continue;
+    const isReady = x0 < n ? definite[x0] === 1 || activated[x0] === 1 : need[x0 - n] === 0;
+    if (!isReady) {
+      state[x0] = 1;
+      continue;
+    }
+    // place x0, then (breadth first) every node its placement makes ready that may go now
+    let head = 0;
+    let tail = 0;
+    queue[tail++] = x0;
+    state[x0] = 2;
+    while (head < tail) {
+      const x = queue[head++]!;
+      order[o++] = x;
+      if (x < n) {
+        const def = definite[x] === 1;
+        for (let e = varPtr[x]!, end = varPtr[x + 1]!; e < end; e++) {
+          const t = varRows[e]!;
+          if (need[t] === 0) continue;
+          // a row waits for its matched variable, or its definite variables, or (none) any one
+          const mt = match ? match[t]! : -1;
+          if (mt >= 0 ? mt === x : def || rowHasDefinite[t] === 0) need[t]!--;
+          const st = state[n + t]!;
+          if (need[t] === 0 && (st === 1 || (st === 0 && rowsByReadiness))) {
+            state[n + t] = 2;
+            queue[tail++] = n + t;
+          }
+        }
+      } else {
+        for (let e = colPtr[x]!, end = colPtr[x + 1]!; e < end; e++) {
+          const v = rowIdx[e]!;
+          if (v >= n || definite[v] === 1 || activated[v] === 1) continue;
+          activated[v] = 1;
+          if (state[v] === 1) {
+            state[v] = 2;
+            queue[tail++] = v;
+          }
+        }
+      }
+    }
+  }
+  // never placed (held, or rows without a base position that never became ready): base order
+  for (let k = 0; k < base.length; k++) {
+    const x = base[k]!;
+    if (state[x] === 1) order[o++] = x;
+  }
+  if (rowsByReadiness) for (let c = n; c < N; c++) if (state[c] !== 2) order[o++] = c;
+  return order;
+}
+
+/** How kktOrdering decides when a constraint row may be eliminated (see there). */
+export type KktOrderingMode = 'matched' | 'all';
+
+/**
+ * A matching of the constraint rows of K̃ to distinct definite variables (P_vv ≠ 0), each row
+ * preferring its entries of largest magnitude: greedy (rows with fewer candidates first), then
+ * augmenting paths (Kuhn) for the rows left over. Returns match[t] = variable of row t, or −1.
+ *   U  upper triangle of K̃; n primal rows; definite  definiteVariables(U, n)
+ */
+export function matchRowsByMagnitude(U: CscMatrix, n: number, definite: Uint8Array): Int32Array {
+  const N = U.ncols;
+  const r = N - n;
+  const { colPtr, rowIdx, values } = U;
+  // candidates of each row: its definite variables with a nonzero entry, by decreasing |b|
+  const cPtr = new Int32Array(r + 1);
   for (let t = 0; t < r; t++) {
-    const c = n + t;
-    let o = adjPtr[t]!;
-    for (let e = U.colPtr[c]!; e < U.colPtr[c + 1]!; e++) if (U.rowIdx[e]! < n) adj[o++] = U.rowIdx[e]!;
-    adj.subarray(adjPtr[t]!, o).sort((a, b) => pos[a]! - pos[b]!);
+    let c = 0;
+    for (let e = colPtr[n + t]!, end = colPtr[n + t + 1]!; e < end; e++) {
+      const v = rowIdx[e]!;
+      if (v < n && definite[v] === 1 && values[e] !== 0) c++;
+    }
+    cPtr[t + 1] = cPtr[t]! + c;
   }
-  const matchRow = new Int32Array(r).fill(-1); // row t → variable
-  const matchVar = new Int32Array(n).fill(-1); // variable → row t
-  // greedy pass, rows in AMD order
-  const rowsByPos = Array.from({ length: r }, (_, t) => t).sort((a, b) => pos[n + a]! - pos[n + b]!);
-  for (const t of rowsByPos) {
-    for (let e = adjPtr[t]!; e < adjPtr[t + 1]!; e++) {
-      const v = adj[e]!;
-      if (matchVar[v] === -1) {
-        matchVar[v] = t;
-        matchRow[t] = v;
+  const cand = new Int32Array(cPtr[r]!);
+  const mag = new Float64Array(cPtr[r]!);
+  for (let t = 0; t < r; t++) {
+    let o = cPtr[t]!;
+    const lo = o;
+    for (let e = colPtr[n + t]!, end = colPtr[n + t + 1]!; e < end; e++) {
+      const v = rowIdx[e]!;
+      if (v < n && definite[v] === 1 && values[e] !== 0) {
+        cand[o] = v;
+        mag[o++] = Math.abs(values[e]!);
+      }
+    }
+    const len = o - lo;
+    if (len <= 1) continue;
+    if (len <= 32) {
+      // insertion sort, decreasing magnitude
+      for (let i = lo + 1; i < o; i++) {
+        const a = mag[i]!;
+        const v = cand[i]!;
+        let k = i - 1;
+        while (k >= lo && mag[k]! < a) {
+          mag[k + 1] = mag[k]!;
+          cand[k + 1] = cand[k]!;
+          k--;
+        }
+        mag[k + 1] = a;
+        cand[k + 1] = v;
+      }
+    } else {
+      const idx = Array.from({ length: len }, (_, i) => lo + i);
+      idx.sort((a, b) => mag[b]! - mag[a]! || cand[a]! - cand[b]!);
+      const cv = idx.map((i) => cand[i]!);
+      const mv = idx.map((i) => mag[i]!);
+      for (let i = 0; i < len; i++) {
+        cand[lo + i] = cv[i]!;
+        mag[lo + i] = mv[i]!;
+      }
+    }
+  }
+  const match = new Int32Array(r).fill(-1);
+  const owner = new Int32Array(n).fill(-1);
+  // greedy, rows with fewer candidates first (counting sort by candidate count)
+  let maxC = 0;
+  for (let t = 0; t < r; t++) maxC = Math.max(maxC, cPtr[t + 1]! - cPtr[t]!);
+  const bucket = new Int32Array(maxC + 2);
+  for (let t = 0; t < r; t++) bucket[cPtr[t + 1]! - cPtr[t]! + 1]++;
+  for (let c = 0; c <= maxC; c++) bucket[c + 1] += bucket[c]!;
+  const rowOrder = new Int32Array(r);
+  for (let t = 0; t < r; t++) rowOrder[bucket[cPtr[t + 1]! - cPtr[t]!]!++] = t;
+  for (let s = 0; s < r; s++) {
+    const t = rowOrder[s]!;
+    for (let e = cPtr[t]!, end = cPtr[t + 1]!; e < end; e++) {
+      const v = cand[e]!;
+      if (owner[v] === -1) {
+        owner[v] = t;
+        match[t] = v;
         break;
       }
     }
@@ -683,48 +1089,147 @@ export function kktOrdering(U: CscMatrix, n: number): Int32Array {
   const stackRow = new Int32Array(r);
   const stackEdge = new Int32Array(r);
   const viaVar = new Int32Array(r);
-  for (const root of rowsByPos) {
-    if (matchRow[root] !== -1) continue;
+  for (let s = 0; s < r; s++) {
+    const root = rowOrder[s]!;
+    if (match[root] !== -1 || cPtr[root + 1] === cPtr[root]) continue;
     let top = 0;
     stackRow[0] = root;
-    stackEdge[0] = adjPtr[root]!;
+    stackEdge[0] = cPtr[root]!;
     let found = -1;
     while (top >= 0 && found < 0) {
       const t = stackRow[top]!;
-      if (stackEdge[top]! >= adjPtr[t + 1]!) {
+      if (stackEdge[top]! >= cPtr[t + 1]!) {
         top--;
         continue;
       }
-      const v = adj[stackEdge[top]!++]!;
+      const v = cand[stackEdge[top]!++]!;
       if (visited[v] === root) continue;
       visited[v] = root;
       viaVar[top] = v;
-      const owner = matchVar[v]!;
-      if (owner === -1) found = top;
+      const o = owner[v]!;
+      if (o === -1) found = top;
       else {
         top++;
-        stackRow[top] = owner;
-        stackEdge[top] = adjPtr[owner]!;
+        stackRow[top] = o;
+        stackEdge[top] = cPtr[o]!;
       }
     }
     if (found < 0) continue;
-    // flip the path: row stackRow[i] takes variable viaVar[i]
     for (let i = found; i >= 0; i--) {
       const t = stackRow[i]!;
       const v = viaVar[i]!;
-      matchRow[t] = v;
-      matchVar[v] = t;
+      match[t] = v;
+      owner[v] = t;
     }
   }
-  const key = new Float64Array(N);
-  for (let i = 0; i < N; i++) key[i] = pos[i]!;
-  for (let t = 0; t < r; t++) {
-    const v = matchRow[t]!;
-    if (v >= 0 && pos[v]! > pos[n + t]!) key[n + t] = pos[v]! + 0.5;
+  return match;
+}
+
+/**
+ * Pattern of P + BᵀB restricted to the variables (strictly upper triangle, rows of a column
+ * not sorted: what amdOrder reads), as an n×n CSC (values zero), from the upper triangle U of
+ * K̃; rows with more than `longRow` variables are left out. Returns null when the pattern could
+ * hold more than `budget` entries.
+ */
+function variableGraph(U: CscMatrix, n: number, rowLen: Int32Array, longRow: number, budget: number): CscMatrix | null {
+  const N = U.ncols;
+  const { colPtr, rowIdx } = U;
+  // upper bound of the size: P entries twice + Σ over short rows of |c|²
+  let bound = 0;
+  for (let j = 0; j < n; j++) bound += 2 * (colPtr[j + 1]! - colPtr[j]!);
+  for (let t = 0; t < rowLen.length; t++) if (rowLen[t]! <= longRow) bound += rowLen[t]! * rowLen[t]!;
+  if (bound > budget) return null;
+  // adjacency of P (both directions) and the short rows of each variable
+  const pPtr = new Int32Array(n + 1);
+  for (let j = 0; j < n; j++) {
+    for (let e = colPtr[j]!, end = colPtr[j + 1]!; e < end; e++) {
+      const i = rowIdx[e]!;
+      if (i < j) {
+        pPtr[i + 1]++;
+        pPtr[j + 1]++;
+      }
+    }
   }
-  const order = Array.from({ length: N }, (_, i) => i);
-  order.sort((a, b) => key[a]! - key[b]! || pos[a]! - pos[b]!);
-  return Int32Array.from(order);
+  const rPtr = new Int32Array(n + 1);
+  for (let c = n; c < N; c++) {
+    if (rowLen[c - n]! > longRow) continue;
+    for (let e = colPtr[c]!, end = colPtr[c + 1]!; e < end; e++) if (rowIdx[e]! < n) rPtr[rowIdx[e]! + 1]++;
+  }
+  for (let v = 0; v < n; v++) {
+    pPtr[v + 1] += pPtr[v]!;
+    rPtr[v + 1] += rPtr[v]!;
+  }
+  const pAdj = new Int32Array(pPtr[n]!);
+  const pFill = pPtr.slice(0, n);
+  for (let j = 0; j < n; j++) {
+    for (let e = colPtr[j]!, end = colPtr[j + 1]!; e < end; e++) {
+      const i = rowIdx[e]!;
+      if (i < j) {
+        pAdj[pFill[i]!++] = j;
+        pAdj[pFill[j]!++] = i;
+      }
+    }
+  }
+  const vRows = new Int32Array(rPtr[n]!);
+  const rFill = rPtr.slice(0, n);
+  for (let c = n; c < N; c++) {
+    if (rowLen[c - n]! > longRow) continue;
+    for (let e = colPtr[c]!, end = colPtr[c + 1]!; e < end; e++) if (rowIdx[e]! < n) vRows[rFill[rowIdx[e]!]!++] = c;
+  }
+  // union per variable, two passes (count, fill) with a marker
+  const mark = new Int32Array(n).fill(-1);
+  const gPtr = new Int32Array(n + 1);
+  const visit = (v: number, out: Int32Array | null, o: number): number => {
+    mark[v] = v;
+    for (let e = pPtr[v]!, end = pPtr[v + 1]!; e < end; e++) {
+      const w = pAdj[e]!;
+      if (w < v && mark[w] !== v) {
+        mark[w] = v;
+        if (out) out[o] = w;
+        o++;
+      }
+    }
+    for (let e = rPtr[v]!, end = rPtr[v + 1]!; e < end; e++) {
+      const c = vRows[e]!;
+      for (let g = colPtr[c]!, gend = colPtr[c + 1]!; g < gend; g++) {
+        const w = rowIdx[g]!;
+        if (w < v && mark[w] !== v) {
+          mark[w] = v;
+          if (out) out[o] = w;
+          o++;
+        }
+      }
+    }
+    return o;
+  };
+  for (let v = 0; v < n; v++) gPtr[v + 1] = visit(v, null, gPtr[v]!);
+  const gIdx = new Int32Array(gPtr[n]!);
+  mark.fill(-1);
+  for (let v = 0; v < n; v++) visit(v, gIdx, gPtr[v]!);
+  return { format: 'csc', nrows: n, ncols: n, colPtr: gPtr, rowIdx: gIdx, values: new Float64Array(gIdx.length) };
+}
+
+/**
+ * Variables whose diagonal entry of K̃ (= P̃_vv, unit scale) exceeds TINY_PIVOT in magnitude.
+ *   U  upper triangle of K̃ with the diagonal stored; n primal rows
+ * Returns a 0/1 mask of length n.
+ */
+export function definiteVariables(U: CscMatrix, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  const { colPtr, rowIdx, values } = U;
+  for (let v = 0; v < n; v++) {
+    const end = colPtr[v + 1]!;
+    // the diagonal is the last entry of an upper-triangle column (rows sorted)
+    for (let e = end - 1; e >= colPtr[v]!; e--) {
+      const i = rowIdx[e]!;
+      if (i === v) {
+        if (Math.abs(values[e]!) > TINY_PIVOT) out[v] = 1;
+        break;
+      }
+      if (i < v) break;
+    }
+  }
+  return out;
 }
 
 /** Why K_J was declared singular (for warnings), or null. */
@@ -751,36 +1256,61 @@ export function factorReducedKkt(K: ReducedKkt, opts: FactorOptions): FactorDiag
 
   if (opts.method === 'sparse-ldl') {
     const U = K.upper!;
-    const ldl = cache.sparseLdl(K, () =>
-      SparseLdl.analyze(U, {
-        ordering: kktOrdering(U, n),
-        signs: K.signs,
-        staticReg: SPARSE_STATIC_REG,
-        dynamicReg: { eps: SPARSE_STATIC_REG * 0.01, delta: 1e-8 },
-        refineSteps: 0,
-      }),
-    );
-    cache.factorizations++;
-    try {
-      ldl.factor(U.values);
-    } catch (e) {
-      if (e instanceof LinearAlgebraError) return lstsqSolver(K, `sparse LDLᵀ failed (${e.message})`, opts.singularTol);
-      throw e;
-    }
-    if (ldl.positivePivots !== n || ldl.negativePivots !== p + k) {
-      return lstsqSolver(K, `inertia (${ldl.positivePivots}, ${ldl.negativePivots}) instead of (${n}, ${p + k})`, opts.singularTol);
-    }
-    const inner: InnerSolve = (rhs) => ldl.solve(rhs);
-    // a singular K̃ shows as a pivot at round-off / regularization level (the ordering gives every
-    // row a variable of its own); estimate the condition number only when the pivots spread
-    // over more than PIVOT_SPREAD_CHECK (the estimate costs ~5 solves)
-    if (ldl.regularizedPivots > 0 || pivotSpread(ldl.diagonal()) < PIVOT_SPREAD_CHECK) {
-      const est = estimateInverseNorm1(inner, N);
-      if (!(est * K.normInf <= maxCond)) {
-        return lstsqSolver(K, `estimated condition number ${(est * K.normInf).toExponential(1)}`, opts.singularTol);
+    // for 'auto' and small K̃, a factorization in trouble is retried with the dense path (LDLᵀ,
+    // then LU with partial pivoting, which handles e.g. zero diagonal entries of P)
+    const failed = (reason: string): FactorDiagnosis =>
+      opts.denseRetry && N <= DENSE_RETRY_LIMIT ? factorReducedKkt(toDenseKkt(K), { ...opts, method: 'dense' }) : lstsqSolver(K, reason, opts.singularTol);
+    const mask = definiteVariables(U, n);
+    // ordering 'matched' (less fill) first; when its factorization is in trouble, 'all' (every
+    // row after all its definite variables: more fill, pivots bounded for P ≻ 0)
+    let shared: SharedLdl | null = null;
+    let ldl: SparseLdl | null = null;
+    let trouble = '';
+    const owner = {};
+    for (const mode of ['matched', 'all'] as const) {
+      const key = new Uint8Array(n + 1);
+      key.set(mask);
+      key[n] = mode === 'matched' ? 1 : 2;
+      const sh = cache.sparseLdl(K, key, () =>
+        SparseLdl.analyze(U, {
+          ordering: kktOrdering(U, n, mask, mode),
+          signs: K.signs,
+          staticReg: SPARSE_STATIC_REG,
+          dynamicReg: { eps: SPARSE_STATIC_REG * 0.01, delta: 1e-8 },
+          refineSteps: 0,
+        }),
+      );
+      // a cached 'matched' analysis that failed before on this pattern: go to 'all' directly
+      if (mode === 'matched' && sh.troubled) continue;
+      cache.factorizations++;
+      let f: SparseLdl;
+      try {
+        f = sh.acquire(owner, U.values);
+      } catch (e) {
+        if (!(e instanceof LinearAlgebraError)) throw e;
+        sh.troubled = true;
+        trouble = `sparse LDLᵀ failed (${e.message})`;
+        continue;
+      }
+      trouble = factorTrouble(f, n, p + k);
+      sh.troubled = trouble !== '';
+      if (trouble === '') {
+        shared = sh;
+        ldl = f;
+        break;
       }
     }
-    return { solver: new ScaledKktSolver('sparse-ldl', false, K, inner, true, opts.singularTol), singularReason: null };
+    if (!shared || !ldl) return failed(trouble);
+    const inner: InnerSolve = (rhs) => shared.acquire(owner, U.values).solve(rhs);
+    const solver = new ScaledKktSolver('sparse-ldl', false, K, inner, true, opts.singularTol);
+    // pivots spread over more than PIVOT_SPREAD_CHECK: estimate the condition number (~8
+    // solves); below that spread K̃ is well conditioned and nothing more is done
+    if (pivotSpread(ldl.diagonal()) < PIVOT_SPREAD_CHECK) {
+      if (opts.denseRetry && N <= DENSE_RETRY_LIMIT) return factorReducedKkt(toDenseKkt(K), { ...opts, method: 'dense' });
+      const est = estimateInverseNorm1(inner, N, true);
+      if (!(est * K.normInf <= maxCond)) return failed(`estimated condition number ${(est * K.normInf).toExponential(1)}`);
+    }
+    return { solver, singularReason: null };
   }
 
   // dense: LDLᵀ in the natural order, then LU

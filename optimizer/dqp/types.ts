@@ -29,7 +29,8 @@ export const DQP_PARAMS: readonly DqpParam[] = ['P', 'q', 'A', 'b', 'C', 'd', 'l
 
 /**
  * How K_J is factored.
- *  'auto'       dense when P is a DenseMatrix or N ≤ 300, otherwise 'sparse-ldl'
+ *  'auto'       dense when P is a DenseMatrix or N ≤ 64, otherwise 'sparse-ldl' (N: size of the
+ *               system actually factored, after the elimination of fixed variables)
  *  'sparse-ldl' sparse LDLᵀ (AMD ordering, pivot signs, static regularization + iterative
  *               refinement against the unregularized K_J; inertia and conditioning checked)
  *  'dense'      dense LDLᵀ in the natural order (z first: a Cholesky of P then the Schur
@@ -91,6 +92,14 @@ export interface DqpOptions {
    * exceeds 1 / singularTol; default 1e-12
    */
   readonly singularTol?: number;
+  /**
+   * before factoring K_J, eliminate the variables FIXED by one-entry active rows (active bounds,
+   * rows of C or A with one nonzero) and TIED by active two-entry rows of equal magnitudes
+   * (b(z_u ± z_v) ≤ d, e.g. difference constraints), and recover their components exactly
+   * (eliminate.ts): same derivatives, a much smaller system when many such rows are active
+   * (simplex projection, chains). Default true; false always factors the full K_J.
+   */
+  readonly eliminateFixed?: boolean;
 }
 
 /** What happened at this point; every flag is also reported once through the warning handler. */
@@ -146,6 +155,12 @@ export interface DqpForwardResult {
   readonly solution: QPSolution;
   /** factorization of K_J used for K_J; null when the forward failed (no finite z) */
   readonly kktSolver: KktSolverKind | null;
+  /**
+   * variables fixed or tied by short active rows and eliminated from K_J before factoring (one
+   * per eliminating row; option eliminateFixed; `kktSolver` then names the factorization of the
+   * remaining system); 0 when the full K_J was factored
+   */
+  readonly eliminated: number;
   /** opaque: the K_J factorization and what the backward needs; null when not differentiable at all */
   readonly context: DqpContext | null;
 }
