@@ -12,6 +12,9 @@ export interface BenchOptions {
   readonly timeLimit?: number;
   /** active-set threshold ε_J */
   readonly epsActive?: number;
+  /** absolute / relative tolerance given to the forward solver (file suites; suite default when undefined) */
+  readonly epsAbs?: number;
+  readonly epsRel?: number;
   /** ldl suite: a Matrix Market file */
   readonly matrix?: string;
   readonly csv?: string;

@@ -67,7 +67,7 @@ describe.skipIf(!haveMm)('bench maros-meszaros', () => {
     }
     expect(res.rows.find((r) => r.problem === 'HS21')!.n).toBe(2);
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
-    expect(lines[0]).toMatch(/^problem,n,solver,status,solved,forwardMs,accuracy,iterations/);
+    expect(lines[0]).toMatch(/^problem,n,solver,status,solved,solvedStrict,forwardMs,backwardMs,totalMs,accuracy,iterations/);
     expect(lines.length).toBe(4);
     expect(lines[1]).toMatch(/^HS21,2,ipm,solved,true,/);
   });

@@ -29,6 +29,8 @@ export const command: CommandModule = {
       .option('problems', { type: 'string', describe: 'comma-separated problem names (file suites)' })
       .option('time-limit', { type: 'number', describe: 'seconds per problem' })
       .option('eps-active', { type: 'number', describe: 'active-set threshold ε_J' })
+      .option('eps-abs', { type: 'number', describe: 'absolute tolerance of the forward solver (file suites)' })
+      .option('eps-rel', { type: 'number', describe: 'relative tolerance of the forward solver (file suites)' })
       .option('matrix', { type: 'string', describe: 'ldl suite: a Matrix Market file to factor' })
       .option('csv', { type: 'string', describe: 'also write the rows as CSV to this file' })
       .option('svg', { type: 'string', describe: 'also write a plot to this SVG file' })
@@ -50,6 +52,8 @@ export const command: CommandModule = {
       problems: list(argv.problems),
       timeLimit: argv['time-limit'] as number | undefined,
       epsActive: argv['eps-active'] as number | undefined,
+      epsAbs: argv['eps-abs'] as number | undefined,
+      epsRel: argv['eps-rel'] as number | undefined,
       matrix: argv.matrix as string | undefined,
       csv: argv.csv as string | undefined,
       svg: argv.svg as string | undefined,
