@@ -12,7 +12,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dqpBackward } from '../optimizer/dqp/backward.ts';
 import { dqpForward } from '../optimizer/dqp/forward.ts';
 import { DqpLayer } from '../optimizer/dqp/layer.ts';
-import { assembleReducedKkt, definiteVariables, kktOrdering, matchRowsByMagnitude, SPARSE_STATIC_REG } from '../optimizer/dqp/reduced-kkt.ts';
+import { assembleReducedKkt, definiteVariables, kktOrdering, MATCH_MAGNITUDE, matchRowsByMagnitude, SPARSE_STATIC_REG } from '../optimizer/dqp/reduced-kkt.ts';
+import { amdOrder } from '../optimizer/linalg/amd.ts';
 import { inequalityResiduals, inequalityRows, selectActiveSet } from '../optimizer/dqp/active-set.ts';
 import type { DqpCotangents, DqpForwardResult, DqpGradients, DqpOptions } from '../optimizer/dqp/types.ts';
 import { resetDqpWarnings, setDqpWarningHandler, type DqpWarning } from '../optimizer/dqp/warnings.ts';
@@ -602,7 +603,9 @@ describe('kktOrdering', () => {
     const K = kktOf(kq.problem, kq.z);
     const U = K.upper!;
     const definite = definiteVariables(U, K.n);
-    const match = matchRowsByMagnitude(U, K.n, definite);
+    const amdPos = new Int32Array(K.N);
+    amdOrder(U).forEach((node, k) => (amdPos[node] = k));
+    const match = matchRowsByMagnitude(U, K.n, definite, amdPos);
     const perm = kktOrdering(U, K.n, definite, 'matched');
     expect(Array.from(perm).sort((a, b) => a - b)).toEqual(Array.from({ length: K.N }, (_, i) => i));
     const pos = new Int32Array(K.N);
@@ -624,10 +627,11 @@ describe('kktOrdering', () => {
         if (U.rowIdx[e] === v) mv = Math.abs(U.values[e]!);
       }
       expect(mv).toBeGreaterThan(0);
-      if (mv === mx) largest++;
+      if (mv >= MATCH_MAGNITUDE * mx) largest++;
     }
-    // each row prefers its largest entry; rows sharing variables make some take another
-    expect(largest).toBeGreaterThan(0.5 * (K.N - K.n));
+    // each row prefers its entries within MATCH_MAGNITUDE of its largest; rows sharing
+    // variables make some take another
+    expect(largest).toBeGreaterThan(0.7 * (K.N - K.n));
   });
 
   it('keeps the pivots within a few orders of magnitude on rows with entries of very different sizes', () => {

@@ -846,18 +846,19 @@ function toDenseKkt(K: ReducedKkt): ReducedKkt {
 /**
  * Fill-reducing ordering of K̃ that keeps the LDLᵀ pivots away from zero.
  *
- * Base order: AMD of the VARIABLE graph pattern(P + BᵀB) (n nodes: two variables are adjacent
- * when P couples them or a row of B contains both; rows with more than max(16, 10√n) entries are
- * left out of the graph, like AMD's dense rows) — the graph the elimination of K̃ acts on once
- * each row is placed after its variables, and a smaller one than K̃ (N nodes). When that graph
- * would be much larger than K̃ (long rows), AMD of K̃ itself is used instead.
+ * Base order: mode 'matched', AMD of K̃; mode 'all', AMD of the VARIABLE graph pattern(P + BᵀB)
+ * (n nodes: two variables are adjacent when P couples them or a row of B contains both; rows
+ * with more than max(16, 10√n) entries are left out of the graph, like AMD's dense rows) — the
+ * graph the elimination of K̃ acts on once each row is placed after its variables, and a smaller
+ * one than K̃ (N nodes); when that graph would be much larger than K̃ (long rows), AMD of K̃.
  *
  * Then each node is held back until it is READY and placed right after the node that made it
  * ready:
  *   - a variable with P_vv ≠ 0 ("definite") is always ready;
  *   - a constraint row, mode 'all': once all its definite variables are placed; mode 'matched':
  *     once its MATCHED variable is placed (matchRowsByMagnitude: distinct definite variables,
- *     each row preferring its largest entries; unmatched rows as in 'all'); a row without
+ *     each row preferring an entry within a factor 2 of its largest; unmatched rows as in
+ *     'all'); a row without
  *     definite variables: once one of its variables is placed. With the variable-graph base
  *     order rows are placed as soon as they are ready; with the AMD order of K̃ a row AMD puts
  *     later keeps its place;
@@ -866,11 +867,11 @@ function toDenseKkt(K: ReducedKkt): ReducedKkt {
  *
  * 'all' bounds the pivots (below) at the price of fill: a row waiting for all its variables
  * collects their neighbourhoods (random sparse family, n = 4600: nnz(L) 7.7M against 3.9M).
- * 'matched' (the default) eliminates each row right after one variable — a 2×2-like pivot
- * — with about the fill of AMD; its matched entry being the row's largest keeps the updates
- * b_u / b_v of the row's other variables ≤ 1 in magnitude (mesh KKT: pivots in [8e-5, 1.5]
- * where the first-free-variable choice gave [1e-13, 8e11]). factorReducedKkt falls back to
- * 'all' when a 'matched' factorization has pivots at the regularization level.
+ * 'matched' (the default) eliminates each row right after one variable — a 2×2-like pivot —
+ * with about the fill of AMD; its matched entry being among the row's largest keeps the updates
+ * b_u / b_v of the row's other variables ≤ 2 in magnitude (mesh KKT: pivots in [8e-5, 2] where
+ * the first-free-variable choice gave [1e-13, 8e11]). factorReducedKkt falls back to 'all'
+ * when a 'matched' factorization has pivots at the regularization level.
  *
  * Why: AMD alone happily eliminates a constraint row (zero diagonal, few neighbours) before its
  * variables; its pivot is then the regularization −δ, the L entries are B/δ and the
@@ -923,14 +924,19 @@ export function kktOrdering(
     rowHasDefinite[t] = def > 0 ? 1 : 0;
   }
   for (let v = 0; v < n; v++) varPtr[v + 1] += varPtr[v]!;
-  // 'matched': a row with a matched variable waits for that variable only
-  const match = mode === 'matched' ? matchRowsByMagnitude(U, n, definite) : null;
-  if (match) for (let t = 0; t < r; t++) if (match[t]! >= 0) need[t] = 1;
-  // the base order: AMD of the variable graph, or of K̃
+  // the base order: 'matched' AMD of K̃; 'all' AMD of the variable graph (or of K̃ when too big)
   const longRow = Math.max(16, 10 * Math.sqrt(n));
-  const G = variableGraph(U, n, rowLen, longRow, 4 * colPtr[N]! + 2 * N);
+  const G = mode === 'all' ? variableGraph(U, n, rowLen, longRow, 4 * colPtr[N]! + 2 * N) : null;
   const base = G ? amdOrder(G) : amdOrder(U);
   const rowsByReadiness = G !== null;
+  // 'matched': a row with a matched variable waits for that variable only
+  let match: Int32Array | null = null;
+  if (mode === 'matched') {
+    const pos = new Int32Array(N);
+    for (let k = 0; k < N; k++) pos[base[k]!] = k;
+    match = matchRowsByMagnitude(U, n, definite, pos);
+    for (let t = 0; t < r; t++) if (match[t]! >= 0) need[t] = 1;
+  }
   // varRows: the rows of each variable (in base order of the rows when rows have a base position)
   const varRows = new Int32Array(varPtr[n]!);
   const fill = varPtr.slice(0, n);
@@ -1005,16 +1011,20 @@ export function kktOrdering(
 export type KktOrderingMode = 'matched' | 'all';
 
 /**
- * A matching of the constraint rows of K̃ to distinct definite variables (P_vv ≠ 0), each row
- * preferring its entries of largest magnitude: greedy (rows with fewer candidates first), then
- * augmenting paths (Kuhn) for the rows left over. Returns match[t] = variable of row t, or −1.
+ * A matching of the constraint rows of K̃ to distinct definite variables (P_vv ≠ 0). Each row
+ * prefers, among its entries within a factor MATCH_MAGNITUDE of its largest, the variable
+ * eliminated first in `pos` (little fill, and updates b_u / b_v of the row's other variables
+ * bounded by 1/MATCH_MAGNITUDE), then its other entries by decreasing magnitude. Greedy in the
+ * order of the rows in `pos`, then augmenting paths (Kuhn) for the rows left over.
  *   U  upper triangle of K̃; n primal rows; definite  definiteVariables(U, n)
+ *   pos  position of every node in the base order (length N)
+ * Returns match[t] = variable of row t, or −1.
  */
-export function matchRowsByMagnitude(U: CscMatrix, n: number, definite: Uint8Array): Int32Array {
+export function matchRowsByMagnitude(U: CscMatrix, n: number, definite: Uint8Array, pos: Int32Array): Int32Array {
   const N = U.ncols;
   const r = N - n;
   const { colPtr, rowIdx, values } = U;
-  // candidates of each row: its definite variables with a nonzero entry, by decreasing |b|
+  // candidates of each row: its definite variables with a nonzero entry, in preference order
   const cPtr = new Int32Array(r + 1);
   for (let t = 0; t < r; t++) {
     let c = 0;
@@ -1025,54 +1035,33 @@ export function matchRowsByMagnitude(U: CscMatrix, n: number, definite: Uint8Arr
     cPtr[t + 1] = cPtr[t]! + c;
   }
   const cand = new Int32Array(cPtr[r]!);
-  const mag = new Float64Array(cPtr[r]!);
+  const key = new Float64Array(cPtr[r]!);
   for (let t = 0; t < r; t++) {
-    let o = cPtr[t]!;
-    const lo = o;
+    const lo = cPtr[t]!;
+    let o = lo;
+    let mx = 0;
     for (let e = colPtr[n + t]!, end = colPtr[n + t + 1]!; e < end; e++) {
       const v = rowIdx[e]!;
       if (v < n && definite[v] === 1 && values[e] !== 0) {
         cand[o] = v;
-        mag[o++] = Math.abs(values[e]!);
+        key[o++] = Math.abs(values[e]!);
+        mx = Math.max(mx, Math.abs(values[e]!));
       }
     }
-    const len = o - lo;
-    if (len <= 1) continue;
-    if (len <= 32) {
-      // insertion sort, decreasing magnitude
-      for (let i = lo + 1; i < o; i++) {
-        const a = mag[i]!;
-        const v = cand[i]!;
-        let k = i - 1;
-        while (k >= lo && mag[k]! < a) {
-          mag[k + 1] = mag[k]!;
-          cand[k + 1] = cand[k]!;
-          k--;
-        }
-        mag[k + 1] = a;
-        cand[k + 1] = v;
-      }
-    } else {
-      const idx = Array.from({ length: len }, (_, i) => lo + i);
-      idx.sort((a, b) => mag[b]! - mag[a]! || cand[a]! - cand[b]!);
-      const cv = idx.map((i) => cand[i]!);
-      const mv = idx.map((i) => mag[i]!);
-      for (let i = 0; i < len; i++) {
-        cand[lo + i] = cv[i]!;
-        mag[lo + i] = mv[i]!;
-      }
-    }
+    // sort key: large entries first by position (key < N), the others by decreasing magnitude
+    for (let i = lo; i < o; i++) key[i] = key[i]! >= MATCH_MAGNITUDE * mx ? pos[cand[i]!]! : N + 1 + (1 - key[i]! / mx);
+    sortByKey(cand, key, lo, o);
   }
   const match = new Int32Array(r).fill(-1);
   const owner = new Int32Array(n).fill(-1);
-  // greedy, rows with fewer candidates first (counting sort by candidate count)
-  let maxC = 0;
-  for (let t = 0; t < r; t++) maxC = Math.max(maxC, cPtr[t + 1]! - cPtr[t]!);
-  const bucket = new Int32Array(maxC + 2);
-  for (let t = 0; t < r; t++) bucket[cPtr[t + 1]! - cPtr[t]! + 1]++;
-  for (let c = 0; c <= maxC; c++) bucket[c + 1] += bucket[c]!;
   const rowOrder = new Int32Array(r);
-  for (let t = 0; t < r; t++) rowOrder[bucket[cPtr[t + 1]! - cPtr[t]!]!++] = t;
+  let q = 0;
+  {
+    // rows in base order
+    const byPos = new Int32Array(N).fill(-1);
+    for (let t = 0; t < r; t++) byPos[pos[n + t]!] = t;
+    for (let k = 0; k < N; k++) if (byPos[k]! >= 0) rowOrder[q++] = byPos[k]!;
+  }
   for (let s = 0; s < r; s++) {
     const t = rowOrder[s]!;
     for (let e = cPtr[t]!, end = cPtr[t + 1]!; e < end; e++) {
@@ -1123,6 +1112,38 @@ export function matchRowsByMagnitude(U: CscMatrix, n: number, definite: Uint8Arr
     }
   }
   return match;
+}
+
+/** a row's matched entry is chosen among those with |b| ≥ MATCH_MAGNITUDE · max |b| when possible */
+export const MATCH_MAGNITUDE = 0.5;
+
+/** Sort a[lo, hi) by increasing key[lo, hi) (both permuted; insertion sort for short ranges). */
+function sortByKey(a: Int32Array, key: Float64Array, lo: number, hi: number): void {
+  const len = hi - lo;
+  if (len <= 1) return;
+  if (len <= 32) {
+    for (let i = lo + 1; i < hi; i++) {
+      const kv = key[i]!;
+      const av = a[i]!;
+      let j = i - 1;
+      while (j >= lo && key[j]! > kv) {
+        key[j + 1] = key[j]!;
+        a[j + 1] = a[j]!;
+        j--;
+      }
+      key[j + 1] = kv;
+      a[j + 1] = av;
+    }
+    return;
+  }
+  const idx = Array.from({ length: len }, (_, i) => lo + i);
+  idx.sort((x, y) => key[x]! - key[y]! || a[x]! - a[y]!);
+  const av = idx.map((i) => a[i]!);
+  const kv = idx.map((i) => key[i]!);
+  for (let i = 0; i < len; i++) {
+    a[lo + i] = av[i]!;
+    key[lo + i] = kv[i]!;
+  }
 }
 
 /**
