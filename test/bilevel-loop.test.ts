@@ -156,6 +156,27 @@ describe('embedBilevel', () => {
     expect(r.valid).toBe(false);
   });
 
+  it('a blocked stop (duals below stopTol, map still folded) keeps going but respects maxIter', () => {
+    // stopTol = 10 > every dual of the cross at θ₀ (max 0.96), whose harmonic map has 41 flips
+    const r = embedBilevel(crossQP(), { stopTol: 10, maxIter: 3 });
+    expect(r.stopReason).toBe('max-iter');
+    expect(r.converged).toBe(false);
+    expect(r.iterations).toBe(3);
+    expect(r.blockedStops).toBe(4);
+    expect(r.flips).toBeGreaterThan(0);
+    // without requireValid the same dual test stops at once on the folded map (the spec's rule)
+    const plain = embedBilevel(crossQP(), { stopTol: 10, maxIter: 3, requireValid: false });
+    expect(plain.stopReason).toBe('converged');
+    expect(plain.iterations).toBe(0);
+    expect(plain.flips).toBeGreaterThan(0);
+  });
+
+  it('stops at the time limit', () => {
+    const r = embedBilevel(crossQP(), { timeLimit: 1e-6 });
+    expect(r.stopReason).toBe('time-limit');
+    expect(r.iterations).toBe(0);
+  });
+
   it('rejects bad options', () => {
     const qp = cornerQP(4);
     expect(() => embedBilevel(qp, { lr: 0 })).toThrow(InputError);

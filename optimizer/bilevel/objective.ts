@@ -27,11 +27,11 @@
  *   - a row outside J has a solver dual ≥ stopTol (the active set contradicts the duals), or
  *   - every dual of the layer is < stopTol (the loop would stop: confirm it tightly),
  * and that result is used. With gap ≤ 1e-9 every row with μ_j ≥ 1e-4 has s_j ≲ 1e-5 < ε_J.
- * Inconsistent loose solves come in runs, so after one the next 1, 3, 7, … (at most MAX_PAUSE)
- * forwards go to the tight layer directly (the pause doubles while the loose attempt after it
- * is inconsistent again and resets when it is not). Tight results are always acceptable, so
- * this only saves the wasted loose solves (on the corner study ~90 % of loose solves were
- * inconsistent).
+ * Loose solves that need repeating come in runs, so after one the next 1, 3, 7, … (at most
+ * MAX_PAUSE) forwards go to the tight layer directly (the pause doubles while the loose attempt
+ * after it needs repeating again and resets when it does not). Tight results are always
+ * acceptable, so this only saves wasted loose solves (on the corner study ~90 % of the loose
+ * solves were inconsistent).
  */
 import { DimensionError, InputError } from '../errors.ts';
 import type { EmbeddingQP } from '../../geometry/embedding-qp.ts';
@@ -161,12 +161,11 @@ export class EmbeddingObjective {
         if (again.context) {
           forward = again;
           tight = true;
-          // inconsistent loose solves come in runs (the slack of the active rows drifts to
-          // ≈ ε_J): skip the loose attempt for a while, doubling the pause while it keeps failing
-          if (why === 'inconsistent') {
-            this.pause = Math.min(2 * this.pause + 1, MAX_PAUSE);
-            this.skipLoose = this.pause;
-          }
+          // loose solves that need repeating come in runs (the slack of the active rows drifts
+          // to ≈ ε_J; or the duals sit below stopTol on a map the loop does not accept yet):
+          // skip the loose attempt for a while, doubling the pause while it keeps failing
+          this.pause = Math.min(2 * this.pause + 1, MAX_PAUSE);
+          this.skipLoose = this.pause;
         }
       } else if (forward.context) this.pause = 0;
     }

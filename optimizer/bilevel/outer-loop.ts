@@ -175,8 +175,9 @@ export function embedBilevel(qp: EmbeddingQP, options: BilevelOptions = {}): Bil
           else blockedStops++;
         }
       }
-      else if (k >= o.maxIter) stop = 'max-iter';
-      else if ((performance.now() - tStart) / 1000 > o.timeLimit) stop = 'time-limit';
+      // the limits apply whatever the dual test said (a blocked stop must not run past them)
+      if (stop === null && k >= o.maxIter) stop = 'max-iter';
+      if (stop === null && (performance.now() - tStart) / 1000 > o.timeLimit) stop = 'time-limit';
       if (stop) {
         stopReason = stop;
         o.onIteration?.({ ...record, backwardMs: null } satisfies IterationRecord);
