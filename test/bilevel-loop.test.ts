@@ -12,7 +12,7 @@ import { gridBoundaryClockwise, unitSquareGrid } from '../geometry/examples/grid
 import { HarmonicSolver } from '../geometry/harmonic.ts';
 import { countFlipped, signedAreas } from '../geometry/validity.ts';
 import { EmbeddingObjective } from '../optimizer/bilevel/objective.ts';
-import { embedBilevel, median } from '../optimizer/bilevel/outer-loop.ts';
+import { embedBilevel, embedBilevelAsync, median } from '../optimizer/bilevel/outer-loop.ts';
 import { embeddingLossOp } from '../optimizer/bilevel/tf-loss.ts';
 import { refineSizes } from '../cli/commands/refine.ts';
 import type { BilevelResult } from '../optimizer/bilevel/types.ts';
@@ -169,6 +169,34 @@ describe('embedBilevel', () => {
     expect(plain.stopReason).toBe('converged');
     expect(plain.iterations).toBe(0);
     expect(plain.flips).toBeGreaterThan(0);
+  });
+
+  it('embedBilevelAsync gives the same result as embedBilevel and yields to the event loop', async () => {
+    const sync = embedBilevel(crossQP(), { maxIter: 5 });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const asyncResult = await embedBilevelAsync(crossQP(), { maxIter: 5 });
+    clearInterval(timer);
+    expect(asyncResult.iterations).toBe(sync.iterations);
+    expect(asyncResult.lossHistory).toEqual(sync.lossHistory);
+    expect(Array.from(asyncResult.theta)).toEqual(Array.from(sync.theta));
+    expect(ticks).toBeGreaterThan(0);
+  });
+
+  it('stops with "interrupted" when the signal is aborted, and still certifies the final map', async () => {
+    const controller = new AbortController();
+    const r = await embedBilevelAsync(crossQP(), {
+      signal: controller.signal,
+      onIteration: (rec) => {
+        if (rec.iteration === 2) controller.abort();
+      },
+    });
+    expect(r.stopReason).toBe('interrupted');
+    expect(r.converged).toBe(false);
+    expect(r.iterations).toBe(3);
+    // the final map is still re-solved and counted (the cross folds at θ₀ + 3 small steps)
+    expect(r.flips).toBeGreaterThan(0);
+    expect(r.V.length).toBe(2 * crossQP().domain.nv);
   });
 
   it('stops at the time limit', () => {

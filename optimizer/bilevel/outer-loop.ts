@@ -13,7 +13,8 @@
  *     stop if max_j μ_j < stopTol for the layer's AND the solver's duals, confirmed by a tight
  *       re-solve (objective.ts), and (requireValid, default) the map z has no flipped triangle
  *       ('converged'); or the solver failed ('solver-failed'),
- *       or k = maxIter ('max-iter'), or the time limit passed ('time-limit')
+ *       or k = maxIter ('max-iter'), or the time limit passed ('time-limit'), or
+ *       options.signal was aborted ('interrupted'; embedBilevelAsync lets signal handlers run)
  *     Adam step: optimizer.minimize(op(θ)) where op = embeddingLossOp (tf.customGrad; the
  *       forward reuses the evaluation above, the gradient is the Float64 backward)
  *   `iterations` = Adam steps taken (a loop that converges at θ₀ reports 0).
@@ -84,6 +85,30 @@ function sameSet(a: Int32Array, b: Int32Array): boolean {
  * stopReason 'solver-failed' (the result still describes the last map).
  */
 export function embedBilevel(qp: EmbeddingQP, options: BilevelOptions = {}): BilevelResult {
+  const steps = bilevelSteps(qp, options);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
+}
+
+/**
+ * embedBilevel that yields to the event loop after every outer iteration, so that timers and
+ * signal handlers run while it works (a CLI's SIGINT handler can abort `options.signal`: the
+ * loop then stops with stopReason 'interrupted' after the current iteration and still returns
+ * the certified final map). Results are identical to embedBilevel's.
+ */
+export async function embedBilevelAsync(qp: EmbeddingQP, options: BilevelOptions = {}): Promise<BilevelResult> {
+  const steps = bilevelSteps(qp, options);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The loop of embedBilevel as a generator: yields after each outer iteration, returns the result. */
+function* bilevelSteps(qp: EmbeddingQP, options: BilevelOptions): Generator<void, BilevelResult, void> {
   const o = { ...BILEVEL_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof BILEVEL_DEFAULTS &
     BilevelOptions;
   positive('lr', o.lr);
@@ -178,6 +203,7 @@ export function embedBilevel(qp: EmbeddingQP, options: BilevelOptions = {}): Bil
       // the limits apply whatever the dual test said (a blocked stop must not run past them)
       if (stop === null && k >= o.maxIter) stop = 'max-iter';
       if (stop === null && (performance.now() - tStart) / 1000 > o.timeLimit) stop = 'time-limit';
+      if (stop === null && o.signal?.aborted) stop = 'interrupted';
       if (stop) {
         stopReason = stop;
         o.onIteration?.({ ...record, backwardMs: null } satisfies IterationRecord);
@@ -192,6 +218,7 @@ export function embedBilevel(qp: EmbeddingQP, options: BilevelOptions = {}): Bil
       adamMs.push(Math.max(0, stepMs - objective.lastBackwardMs));
       steps++;
       o.onIteration?.({ ...record, backwardMs: objective.lastBackwardMs } satisfies IterationRecord);
+      yield;
     }
   } finally {
     thetaVar.dispose();

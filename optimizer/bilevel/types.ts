@@ -52,6 +52,12 @@ export interface BilevelOptions {
   readonly finalEpsAbs?: number;
   /** wall-clock limit of the loop in seconds; default Infinity */
   readonly timeLimit?: number;
+  /**
+   * checked after every forward: once aborted, the loop stops ('interrupted') and the final map
+   * is still certified. With embedBilevel (synchronous) only onIteration can abort it; use
+   * embedBilevelAsync to let signal handlers and timers run between iterations
+   */
+  readonly signal?: AbortSignal;
   /** initial θ (#E, not modified); default θ = −1 on every edge */
   readonly theta0?: Float64Array | null;
   /**
@@ -89,7 +95,7 @@ export interface IterationRecord {
 }
 
 /** Why the loop ended. */
-export type StopReason = 'converged' | 'max-iter' | 'time-limit' | 'solver-failed';
+export type StopReason = 'converged' | 'max-iter' | 'time-limit' | 'solver-failed' | 'interrupted';
 
 export interface BilevelResult {
   /** every inequality dual < stopTol at the last forward */
