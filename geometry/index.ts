@@ -45,7 +45,7 @@ export {
 export type { EmbeddingReport } from './validity.ts';
 export { domainSvg, embeddingSvg } from './svg.ts';
 export type { EmbeddingSvgOptions } from './svg.ts';
-export { gridBoundaryClockwise, unitSquareGrid } from './examples/grid.ts';
+export { gridBoundaryClockwise, unitSquareGrid, type GridSplit } from './examples/grid.ts';
 export { CROSS_POLYGON, crossExample } from './examples/cross.ts';
 export { CORNER_POINT, cornerExample, cornerStudySizes } from './examples/corner.ts';
 export { loadSharedAnt, loadSharedCross, loadSharedCrossVt, sharedMeshDir } from './examples/shared-data.ts';

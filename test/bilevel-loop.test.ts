@@ -91,6 +91,10 @@ describe('embedBilevel', () => {
     expect(r.boundaryDeviation).toBeLessThan(1e-8);
     expect(r.theta.length).toBe(qp.ne);
     expect(r.loss).toBe('norm');
+    // the spec's dual rule first held at a stop on a valid map (or earlier, on a folded one)
+    expect(r.dualRule).not.toBeNull();
+    expect(r.dualRule!.iteration).toBeLessThanOrEqual(r.iterations);
+    if (r.blockedStops === 0) expect(r.dualRule).toEqual({ iteration: r.iterations, flips: 0 });
   });
 
   it('stops at θ₀ with 0 steps when no dual is positive (convex target)', () => {
@@ -156,6 +160,22 @@ describe('embedBilevel', () => {
     expect(r.valid).toBe(false);
   });
 
+  it("corner family: the 'anti' grid converges to a bijective map in few steps; the 'corners' grid does not", () => {
+    // N = 22 (484 vertices): 58 Adam steps with the default settings (grid.ts, corner.ts)
+    const r = embedBilevel(cornerQP(22), { maxIter: 200 });
+    expect(r.converged).toBe(true);
+    expect(r.flips).toBe(0);
+    expect(r.valid).toBe(true);
+    expect(r.iterations).toBeGreaterThan(20);
+    expect(r.iterations).toBeLessThan(200);
+    // the same polygon and vertices, with the corner cell's diagonal against all the others:
+    // still folded after the same budget (806 steps measured)
+    const c = cornerExample(22, 'corners');
+    const other = embedBilevel(EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets), { maxIter: 200 });
+    expect(other.converged).toBe(false);
+    expect(other.stopReason).toBe('max-iter');
+  });
+
   it('a blocked stop (duals below stopTol, map still folded) keeps going but respects maxIter', () => {
     // stopTol = 10 > every dual of the cross at θ₀ (max 0.96), whose harmonic map has 41 flips
     const r = embedBilevel(crossQP(), { stopTol: 10, maxIter: 3 });
@@ -164,6 +184,9 @@ describe('embedBilevel', () => {
     expect(r.iterations).toBe(3);
     expect(r.blockedStops).toBe(4);
     expect(r.flips).toBeGreaterThan(0);
+    // the dual rule held from the first forward on, on a folded map
+    expect(r.dualRule?.iteration).toBe(0);
+    expect(r.dualRule?.flips).toBeGreaterThan(0);
     // without requireValid the same dual test stops at once on the folded map (the spec's rule)
     const plain = embedBilevel(crossQP(), { stopTol: 10, maxIter: 3, requireValid: false });
     expect(plain.stopReason).toBe('converged');

@@ -94,6 +94,27 @@ describe('diskTopology', () => {
     }
   });
 
+  it("split 'anti' cuts every cell by v10–v01: positive triangles, two at (1, 0) and (0, 1), one at (0, 0) and (1, 1)", () => {
+    for (const N of [3, 5, 8]) {
+      const g = unitSquareGrid(N, 'anti');
+      expect(g.nf).toBe(2 * (N - 1) ** 2);
+      for (let f = 0; f < g.nf; f++) {
+        const [i, j, k] = [g.F[3 * f]!, g.F[3 * f + 1]!, g.F[3 * f + 2]!];
+        const area = (g.V[2 * j]! - g.V[2 * i]!) * (g.V[2 * k + 1]! - g.V[2 * i + 1]!) - (g.V[2 * k]! - g.V[2 * i]!) * (g.V[2 * j + 1]! - g.V[2 * i + 1]!);
+        expect(area).toBeGreaterThan(0);
+      }
+      const facesAt = (c: number) => g.F.filter((v) => v === c).length;
+      expect(facesAt((N - 1) * N)).toBe(2); // (1, 0)
+      expect(facesAt(N - 1)).toBe(2); // (0, 1)
+      expect(facesAt(0)).toBe(1);
+      expect(facesAt(N * N - 1)).toBe(1);
+      // every cell's diagonal joins v10 = (a+1, b) and v01 = (a, b+1)
+      const { edges } = diskTopology(g.F, g.nv);
+      expect(edges.ne).toBe(2 * N * (N - 1) + (N - 1) ** 2);
+    }
+    expect(() => unitSquareGrid(4, 'diagonal' as never)).toThrow(InputError);
+  });
+
   it('rejects a non-manifold edge, naming the faces', () => {
     const F = Int32Array.from([0, 1, 2, 1, 0, 3, 0, 1, 4]);
     const e = errorOf(() => diskTopology(F, 5));

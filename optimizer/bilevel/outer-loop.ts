@@ -150,6 +150,7 @@ function* bilevelSteps(qp: EmbeddingQP, options: BilevelOptions): Generator<void
   let stopReason: StopReason = 'max-iter';
   let steps = 0;
   let blockedStops = 0;
+  let dualRule: { iteration: number; flips: number } | null = null;
   let lastMaxDual = NaN;
   let theta = Float64Array.from(theta0);
   let lastZ: Float64Array | null = null;
@@ -193,12 +194,10 @@ function* bilevelSteps(qp: EmbeddingQP, options: BilevelOptions): Generator<void
       else if (ev.maxDual < o.stopTol && ev.solverMaxDual < o.stopTol) {
         // the dual test passed (tightly confirmed); with rows still active (0 < μ < stopTol) the
         // map may yet fold: require 0 flipped triangles unless requireValid is off
-        if (!o.requireValid) stop = 'converged';
-        else {
-          const flips = countFlipped(signedAreas(interleavedFromSplit(fwd.z), qp.domain.F), qp.domain.orientation);
-          if (flips === 0) stop = 'converged';
-          else blockedStops++;
-        }
+        const flips = countFlipped(signedAreas(interleavedFromSplit(fwd.z), qp.domain.F), qp.domain.orientation);
+        dualRule ??= { iteration: k, flips };
+        if (!o.requireValid || flips === 0) stop = 'converged';
+        else blockedStops++;
       }
       // the limits apply whatever the dual test said (a blocked stop must not run past them)
       if (stop === null && k >= o.maxIter) stop = 'max-iter';
@@ -270,6 +269,7 @@ function* bilevelSteps(qp: EmbeddingQP, options: BilevelOptions): Generator<void
     loss: o.squared ? 'squared-norm' : 'norm',
     tightSolves: objective.tightSolves,
     blockedStops,
+    dualRule,
   };
 }
 

@@ -142,4 +142,10 @@ export interface BilevelResult {
   readonly tightSolves: number;
   /** times the dual test passed but the map still had flipped triangles (requireValid) */
   readonly blockedStops: number;
+  /**
+   * the first forward at which the spec's dual rule held (every dual < stopTol, tightly
+   * confirmed), with the flipped triangles of that forward's map: where a loop without
+   * requireValid would have stopped. null when the rule never held
+   */
+  readonly dualRule: { readonly iteration: number; readonly flips: number } | null;
 }
