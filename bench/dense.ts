@@ -3,7 +3,7 @@
  * bench/generators.ts randomDenseQP), forward + backward through the dQP layer per solver.
  * Paper sizes: 10 … 4600 (--sizes); the default stops at 450 so a run takes a few minutes.
  */
-import type { BenchOptions } from './options.ts';
+import type { BenchOptions, BenchOutcome } from './options.ts';
 import { runSyntheticSuite, type SuiteDefaults } from './synthetic.ts';
 
 export const DEFAULTS: SuiteDefaults = {
@@ -15,6 +15,10 @@ export const DEFAULTS: SuiteDefaults = {
   timeLimit: 60,
 };
 
-export async function run(options: BenchOptions): Promise<void> {
-  await runSyntheticSuite(DEFAULTS, options);
+/** run() honours options.signal (stops between problems, bench/synthetic.ts) */
+export const interruptible = true;
+
+export async function run(options: BenchOptions): Promise<BenchOutcome> {
+  const { interrupted } = await runSyntheticSuite(DEFAULTS, options);
+  return { interrupted };
 }

@@ -21,4 +21,25 @@ export interface BenchOptions {
   readonly svg?: string;
   readonly json: boolean;
   readonly quiet: boolean;
+  /**
+   * aborted by the first Ctrl-C / SIGTERM (cli/interrupt.ts), only for suites that export
+   * `interruptible = true`: the suite then stops before its next problem (it must yield to the
+   * event loop between problems for the signal to be seen), reports the rows finished so far
+   * (marked interrupted) and resolves to { interrupted: true }. Other suites keep the default
+   * signal behaviour (the process ends at once).
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** What a suite's run() may resolve to (void: not interrupted). */
+export interface BenchOutcome {
+  /** the suite stopped early because options.signal was aborted */
+  readonly interrupted: boolean;
+}
+
+/** The module interface of bench/<suite>.ts. */
+export interface BenchSuiteModule {
+  run(options: BenchOptions): Promise<void | BenchOutcome>;
+  /** true when run() honours options.signal (see BenchOptions.signal) */
+  readonly interruptible?: boolean;
 }

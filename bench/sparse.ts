@@ -4,7 +4,7 @@
  * Ill-conditioned reduced KKT systems are expected. Paper sizes 100 … 10 000 (--sizes); the
  * default stops at 1000 so a run takes a few minutes (n = 2100 takes ~30 s per problem here).
  */
-import type { BenchOptions } from './options.ts';
+import type { BenchOptions, BenchOutcome } from './options.ts';
 import { runSyntheticSuite, type SuiteDefaults } from './synthetic.ts';
 
 export const DEFAULTS: SuiteDefaults = {
@@ -16,6 +16,10 @@ export const DEFAULTS: SuiteDefaults = {
   timeLimit: 60,
 };
 
-export async function run(options: BenchOptions): Promise<void> {
-  await runSyntheticSuite(DEFAULTS, options);
+/** run() honours options.signal (stops between problems, bench/synthetic.ts) */
+export const interruptible = true;
+
+export async function run(options: BenchOptions): Promise<BenchOutcome> {
+  const { interrupted } = await runSyntheticSuite(DEFAULTS, options);
+  return { interrupted };
 }

@@ -12,7 +12,12 @@
  * smallest size) precedes the measurements so JIT compilation is not charged to the first row. Progress goes to stderr (one line per run, --quiet silences it);
  * stdout gets the summary table, or with --json a single last line
  *   {"suite","rows":[{"problem","n","solver","status","solved","solvedStrict","forwardMs",
- *    "backwardMs","totalMs","accuracy",...}]}.
+ *    "backwardMs","totalMs","accuracy",...}],"interrupted"}.
+ *
+ * Interruption (options.signal, aborted by the CLI's first Ctrl-C / SIGTERM): the runner yields
+ * to the event loop (one setImmediate) before every (problem, solver) run and stops when the
+ * signal is aborted; the table / JSON / CSV / SVG then hold the runs finished so far (each row
+ * complete), with a note that the run was interrupted.
  */
 import { InputError } from '../optimizer/errors.ts';
 import { dqpBackward, dqpForward } from '../optimizer/dqp/index.ts';
@@ -151,11 +156,15 @@ export function resolveSuiteOptions(defaults: SuiteDefaults, options: BenchOptio
   return { sizes, samples, solvers, timeLimit, ...(options.epsActive !== undefined ? { epsActive: options.epsActive } : {}) };
 }
 
+/** Resolve after one macrotask (lets signal handlers and timers run). */
+const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * Run a synthetic suite end to end: problems × solvers, progress on stderr, table / JSON on
- * stdout, optional CSV and SVG. Returns the rows.
+ * stdout, optional CSV and SVG. Returns the rows and whether options.signal stopped the run
+ * early (then `rows` holds the runs finished before it).
  */
-export async function runSyntheticSuite(defaults: SuiteDefaults, options: BenchOptions): Promise<SyntheticRow[]> {
+export async function runSyntheticSuite(defaults: SuiteDefaults, options: BenchOptions): Promise<{ rows: SyntheticRow[]; interrupted: boolean }> {
   const o = resolveSuiteOptions(defaults, options);
   const log = progress(options.quiet);
   await loadSolvers(o.solvers);
@@ -165,12 +174,28 @@ export async function runSyntheticSuite(defaults: SuiteDefaults, options: BenchO
   // solver and the dQP layer is not charged to the first measured problem
   const warm = generateProblem(defaults.family, Math.min(...o.sizes, defaults.family === 'chain' ? 200 : 20), o.samples);
   for (const solver of o.solvers) runOne(warm, { solver, timeLimit: o.timeLimit });
-  for (const n of o.sizes) {
+  const total = o.sizes.length * o.samples * o.solvers.length;
+  let interrupted = false;
+  runs: for (const n of o.sizes) {
     for (let i = 0; i < o.samples; i++) {
+      if (options.signal) {
+        await nextMacrotask();
+        if (options.signal.aborted) {
+          interrupted = true;
+          break runs;
+        }
+      }
       const tg = now();
       const gen = generateProblem(defaults.family, n, i);
       const genMs = now() - tg;
-      for (const solver of o.solvers) {
+      for (const [si, solver] of o.solvers.entries()) {
+        if (options.signal && si > 0) {
+          await nextMacrotask();
+          if (options.signal.aborted) {
+            interrupted = true;
+            break runs;
+          }
+        }
         const r = runOne(gen, { solver, timeLimit: o.timeLimit, ...(o.epsActive !== undefined ? { epsActive: o.epsActive } : {}) });
         rows.push(r);
         log(
@@ -180,20 +205,23 @@ export async function runSyntheticSuite(defaults: SuiteDefaults, options: BenchO
       }
     }
   }
+  const note = `interrupted: ${rows.length} of ${total} runs finished (the results cover only those)`;
+  if (interrupted) log(`[${defaults.family}] ${note}`);
   const groups = summarizeRows(rows);
   if (options.csv) {
     writeRowsCsv(options.csv, rows);
     log(`wrote ${options.csv}`);
   }
   if (options.svg) {
-    writeFileAtomic(options.svg, summaryChart(defaults.title, groups));
+    writeFileAtomic(options.svg, summaryChart(interrupted ? `${defaults.title} (interrupted: ${rows.length} of ${total} runs)` : defaults.title, groups));
     log(`wrote ${options.svg}`);
   }
   if (options.json) {
-    printJson({ suite: defaults.family, rows });
+    printJson({ suite: defaults.family, rows, interrupted, ...(interrupted ? { runs: total } : {}) });
   } else {
     process.stdout.write(`${defaults.title} — median [q1, q3] over solved problems; loss Σz; accuracy max(r_p, r_d, r_g)\n\n`);
     process.stdout.write(`${formatSummaryTable(groups)}\n`);
+    if (interrupted) process.stdout.write(`\n${note}\n`);
   }
-  return rows;
+  return { rows, interrupted };
 }

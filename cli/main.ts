@@ -2,6 +2,10 @@
  * The dqp command line. Every file in cli/commands/ exports `command` (a yargs CommandModule);
  * they are registered in alphabetical order. Commands that report results accept --json and
  * then print one machine-readable JSON object as the LAST line of stdout.
+ *
+ * Exit codes (cli/interrupt.ts EXIT_*): 0 ok; 1 bad input or an error; 2 outputs written but the
+ * result not certified / not solved; 130 interrupted by SIGINT / SIGTERM (the long-running
+ * commands install cli/interrupt.ts and stop cleanly; the others end at once by default).
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -36,6 +40,12 @@ async function main(): Promise<void> {
     .alias('h', 'help')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .epilogue(
+      'Exit codes: 0 ok; 1 bad input or an error (nothing written); 2 the run finished and wrote its outputs but the ' +
+        'result is not certified (solve: no differentiable point; embed/refine: not converged, time limit, flipped triangles); ' +
+        '130 interrupted by Ctrl-C / SIGTERM (embed, refine, sudoku, bench dense|sparse|simplex|chain finish the current ' +
+        'step and write the results so far; a second Ctrl-C stops at once).',
+    )
     .fail((msg, err) => {
       if (err) throw err;
       console.error(`${msg}\n\nRun with --help for usage.`);

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { holdSignals, registerTemporary, releaseTemporary } from './interrupt.ts';
 
 /** Print `value` as one line of JSON on stdout (the last line a command prints). */
 export function printJson(value: unknown): void {
@@ -26,18 +27,28 @@ export function progress(quiet: boolean): Progress {
   return quiet ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
 }
 
-/** Write `content` to `path` atomically (temporary file + rename). Creates the folder. */
+/**
+ * Write `content` to `path` atomically (temporary file `.NAME.PID.TIME.tmp` in the same folder +
+ * rename). Creates the folder. A SIGINT / SIGTERM during the write is handled after the rename
+ * (cli/interrupt.ts holdSignals), and the temporary file is removed if the process exits before
+ * the rename, so `path` is either untouched or complete and no temporary file stays behind.
+ */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    writeFileSync(tmp, content);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  holdSignals(() => {
+    registerTemporary(tmp);
+    try {
+      writeFileSync(tmp, content);
+      renameSync(tmp, path);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    } finally {
+      releaseTemporary(tmp);
+    }
+  });
 }
 
 /** Format a table of rows (arrays of cells) with right-aligned numeric columns. */

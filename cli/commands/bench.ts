@@ -1,6 +1,12 @@
 /**
  * `dqp bench SUITE`: the benchmark suites. Each suite lives in bench/<suite>.ts and exports
- * `run(options: BenchOptions): Promise<void>`; this file only parses the shared options.
+ * `run(options: BenchOptions): Promise<void | BenchOutcome>` (bench/options.ts); this file only
+ * parses the shared options.
+ *
+ * Interruption: a suite that exports `interruptible = true` gets `options.signal`, aborted by
+ * the first Ctrl-C / SIGTERM (cli/interrupt.ts); it stops before its next problem, reports the
+ * rows finished so far and resolves to { interrupted: true }: exit code 130. A second signal ends
+ * the process at once. Suites without the export keep the default: a signal ends the process.
  */
 import type { CommandModule } from 'yargs';
 import { pathToFileURL } from 'node:url';
@@ -8,7 +14,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../optimizer/errors.ts';
-import type { BenchOptions } from '../../bench/options.ts';
+import type { BenchOptions, BenchSuiteModule } from '../../bench/options.ts';
+import { EXIT_INTERRUPTED, installInterrupt } from '../interrupt.ts';
 
 export const SUITES = ['dense', 'sparse', 'simplex', 'chain', 'maros-meszaros', 'mpc', 'ldl'] as const;
 
@@ -35,7 +42,11 @@ export const command: CommandModule = {
       .option('csv', { type: 'string', describe: 'also write the rows as CSV to this file' })
       .option('svg', { type: 'string', describe: 'also write a plot to this SVG file' })
       .option('json', { type: 'boolean', default: false, describe: 'print results as JSON (last line of stdout)' })
-      .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' }),
+      .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
+      .epilogue(
+        'Ctrl-C / SIGTERM (dense, sparse, simplex, chain): the suite finishes the current problem, prints and writes the ' +
+          'results of the problems finished so far (marked interrupted) and exits with code 130; a second Ctrl-C stops at once.',
+      ),
   handler: async (argv) => {
     const suite = String(argv.suite);
     const file = join(benchDir, `${suite}.ts`);
@@ -60,7 +71,17 @@ export const command: CommandModule = {
       json: Boolean(argv.json),
       quiet: Boolean(argv.quiet),
     };
-    const mod = (await import(pathToFileURL(file).href)) as { run: (o: BenchOptions) => Promise<void> };
-    await mod.run(options);
+    const mod = (await import(pathToFileURL(file).href)) as BenchSuiteModule;
+    if (mod.interruptible !== true) {
+      await mod.run(options);
+      return;
+    }
+    const stop = installInterrupt('the current problem');
+    try {
+      const outcome = await mod.run({ ...options, signal: stop.signal });
+      if (outcome?.interrupted) process.exitCode = EXIT_INTERRUPTED;
+    } finally {
+      stop.dispose();
+    }
   },
 };

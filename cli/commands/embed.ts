@@ -14,8 +14,11 @@
  *
  * Exit codes: 0 = converged to a certified bijective map (all inequality duals < 1e-4 and
  * 0 flipped triangles); 2 = the loop ran and the files were written, but the map is not
- * certified (not converged within --max-iter, or flips remain); 1 = bad input / error
- * (message naming the file, nothing written).
+ * certified (not converged within --max-iter or --time-limit, or flips remain); 1 = bad input /
+ * error (message naming the file, nothing written); 130 = interrupted (SIGINT / SIGTERM, see
+ * cli/interrupt.ts): the loop stopped after the current iteration, the files and the summary
+ * describe the last map (certified as usual, stopReason "interrupted"). A second signal ends
+ * the process at once (no files are written then; the outputs are either absent or complete).
  *
  * --json prints {"converged","iterations","flips","maxDual","vertices","constraints","totalMs",
  * "forwardMsMedian","backwardMsMedian","output","svg", ...} as the last line of stdout.
@@ -32,10 +35,11 @@ import { writeObj } from '../../geometry/obj-write.ts';
 import { lossCurveSvg } from '../../geometry/plots.ts';
 import { domainSvg } from '../../geometry/svg.ts';
 import type { BoundaryTargets } from '../../geometry/types.ts';
-import { BILEVEL_DEFAULTS, embedBilevel } from '../../optimizer/bilevel/outer-loop.ts';
+import { BILEVEL_DEFAULTS, embedBilevelAsync } from '../../optimizer/bilevel/outer-loop.ts';
 import type { BilevelResult, IterationRecord } from '../../optimizer/bilevel/types.ts';
 import { FileFormatError, InputError } from '../../optimizer/errors.ts';
 import { getBackend, loadSolvers, setWarningHandler } from '../../optimizer/qp/registry.ts';
+import { EXIT_INTERRUPTED, EXIT_NOT_CERTIFIED, installInterrupt } from '../interrupt.ts';
 import { formatNumber, printJson, progress, writeFileAtomic } from '../output.ts';
 
 /** The loaded problem: connectivity, targets, and where it came from. */
@@ -94,8 +98,9 @@ export function iterationLine(r: IterationRecord): string {
 /** Human summary of a run. */
 export function resultSummary(r: BilevelResult): string {
   const cert = r.converged && r.flips === 0 ? 'bijective embedding (0 flipped triangles, all cone duals < tolerance)' : 'NOT certified';
+  const why = r.stopReason === 'interrupted' ? 'interrupted' : `stopped (${r.stopReason})`;
   return [
-    `${r.converged ? 'converged' : `stopped (${r.stopReason})`} after ${r.iterations} Adam steps: ${cert}`,
+    `${r.converged ? 'converged' : why} after ${r.iterations} Adam steps: ${cert}`,
     `  vertices ${r.vertices}, cone rows ${r.constraints}, flipped ${r.flips}, max dual ${r.maxDual.toExponential(2)}, boundary deviation ${r.boundaryDeviation.toExponential(1)}`,
     `  total ${formatNumber(r.totalMs / 1000)} s; per iteration (median): forward ${formatNumber(r.forwardMsMedian)} ms, backward ${formatNumber(r.backwardMsMedian)} ms, adam ${formatNumber(r.adamMsMedian)} ms`,
   ].join('\n');
@@ -112,6 +117,7 @@ export const command: CommandModule = {
       .option('solver', { type: 'string', default: BILEVEL_DEFAULTS.solver, describe: 'inner QP solver (see `dqp solvers`)' })
       .option('lr', { type: 'number', default: BILEVEL_DEFAULTS.lr, describe: 'Adam learning rate' })
       .option('max-iter', { type: 'number', default: BILEVEL_DEFAULTS.maxIter, describe: 'maximum Adam steps' })
+      .option('time-limit', { type: 'number', describe: 'stop the loop after this many seconds (stopReason "time-limit", exit code 2; the files are written)' })
       .option('eps-abs', { type: 'number', default: BILEVEL_DEFAULTS.epsAbs, describe: 'inner solver tolerance during the loop (the paper: 1e-5; rows are re-solved at 1e-9 when inconsistent)' })
       .option('squared', { type: 'boolean', default: false, describe: 'minimize ‖μ‖₂² (the paper text) instead of ‖μ‖₂ (the authors\' code, default)' })
       .option('out', { type: 'string', describe: 'output OBJ (default outputs/<mesh name>.obj, outputs/cross.obj without MESH)' })
@@ -124,7 +130,9 @@ export const command: CommandModule = {
           'The loop stops when every dual is < 1e-4 (confirmed by a re-solve at tolerance 1e-9) and the map has no ' +
           'flipped triangle (μ = 0: the harmonic map satisfies every cone condition and is bijective). The OBJ and SVG are always written once the loop ran. Exit code 0: ' +
           'converged with 0 flipped triangles; 2: files written but the map is not certified (not converged within ' +
-          '--max-iter, or flips remain); 1: bad input (nothing written).',
+          '--max-iter / --time-limit, or flips remain); 1: bad input (nothing written); 130: interrupted by Ctrl-C / ' +
+          'SIGTERM (the loop finishes its iteration, the files describe the last map; press Ctrl-C twice to stop at once, ' +
+          'nothing is written then).',
       ),
   handler: async (argv) => {
     const quiet = Boolean(argv.quiet);
@@ -133,6 +141,7 @@ export const command: CommandModule = {
     const lr = checkNumber('--lr', argv.lr, (x) => Number.isFinite(x) && x > 0, 'a number > 0');
     const epsAbs = checkNumber('--eps-abs', argv['eps-abs'], (x) => Number.isFinite(x) && x > 0, 'a number > 0');
     const maxIter = checkNumber('--max-iter', argv['max-iter'], (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0');
+    const timeLimit = checkNumber('--time-limit', argv['time-limit'], (x) => Number.isFinite(x) && x > 0, 'a number of seconds > 0');
     const solver = String(argv.solver ?? BILEVEL_DEFAULTS.solver);
     getBackend(solver); // SolverNotFoundError lists the available ones
     await loadSolvers([solver]);
@@ -154,66 +163,79 @@ export const command: CommandModule = {
       if (!quiet) process.stderr.write(`dqp: warning: ${m}\n`);
     });
     tf.enableProdMode(); // silences tfjs's "install the node backend" banner (stderr)
-    let result: BilevelResult;
+    const stop = installInterrupt('the current iteration');
     try {
-      result = embedBilevel(qp, {
-        solver,
-        reg,
-        lr,
-        maxIter,
-        epsAbs,
-        squared: Boolean(argv.squared),
-        onIteration: quiet ? null : (r) => say(iterationLine(r)),
-      });
-    } finally {
-      setWarningHandler(prevHandler);
-    }
+      let result: BilevelResult;
+      try {
+        result = await embedBilevelAsync(qp, {
+          solver,
+          reg,
+          lr,
+          maxIter,
+          epsAbs,
+          timeLimit,
+          signal: stop.signal,
+          squared: Boolean(argv.squared),
+          onIteration: quiet ? null : (r) => say(iterationLine(r)),
+        });
+      } finally {
+        setWarningHandler(prevHandler);
+      }
+      stop.setStep('writing the outputs');
+      const interrupted = result.stopReason === 'interrupted';
 
-    const status = result.converged && result.flips === 0 ? 'bijective' : `not certified (${result.stopReason}, ${result.flips} flipped)`;
-    const comment = [
-      `dqp embed: ${input.source}`,
-      `${status}; ${result.iterations} Adam steps, λ_reg = ${reg ?? 0}, solver ${solver}, loss ${result.loss === 'norm' ? '‖μ‖₂' : '‖μ‖₂²'}`,
-      'v: embedded positions (z = 0); faces as in the input',
-    ].join('\n');
-    writeFileAtomic(outObj, writeObj(result.V, 2, input.F, { comment }));
-    const C = qp.instance(result.theta).C;
-    const title = `${mesh === undefined ? 'cross example' : basename(mesh)}: ${status}, ${result.iterations} steps`;
-    writeFileAtomic(outSvg, domainSvg(domain, result.V, { C, rowTol: 1e-9, title }));
-    if (lossSvg) {
-      writeFileAtomic(
-        lossSvg,
-        lossCurveSvg({ loss: result.lossHistory, maxDual: result.maxDualHistory, activeChanges: result.activeChanges, stopTol: BILEVEL_DEFAULTS.stopTol }),
-      );
+      const status = result.converged && result.flips === 0 ? 'bijective' : `not certified (${result.stopReason}, ${result.flips} flipped)`;
+      const comment = [
+        `dqp embed: ${input.source}`,
+        ...(interrupted ? [`interrupted (SIGINT/SIGTERM) after ${result.iterations} Adam steps: the map of the last iteration`] : []),
+        `${status}; ${result.iterations} Adam steps, λ_reg = ${reg ?? 0}, solver ${solver}, loss ${result.loss === 'norm' ? '‖μ‖₂' : '‖μ‖₂²'}`,
+        'v: embedded positions (z = 0); faces as in the input',
+      ].join('\n');
+      writeFileAtomic(outObj, writeObj(result.V, 2, input.F, { comment }));
+      const C = qp.instance(result.theta).C;
+      const title = `${mesh === undefined ? 'cross example' : basename(mesh)}: ${status}, ${result.iterations} steps`;
+      writeFileAtomic(outSvg, domainSvg(domain, result.V, { C, rowTol: 1e-9, title }));
+      if (lossSvg) {
+        writeFileAtomic(
+          lossSvg,
+          lossCurveSvg({ loss: result.lossHistory, maxDual: result.maxDualHistory, activeChanges: result.activeChanges, stopTol: BILEVEL_DEFAULTS.stopTol }),
+        );
+      }
+      if (argv.json) {
+        printJson({
+          converged: result.converged,
+          iterations: result.iterations,
+          flips: result.flips,
+          maxDual: result.maxDual,
+          vertices: result.vertices,
+          constraints: result.constraints,
+          totalMs: result.totalMs,
+          forwardMsMedian: result.forwardMsMedian,
+          backwardMsMedian: result.backwardMsMedian,
+          output: outObj,
+          svg: outSvg,
+          lossSvg: lossSvg ?? null,
+          valid: result.valid,
+          stopReason: result.stopReason,
+          interrupted,
+          timeLimit: timeLimit ?? null,
+          boundaryDeviation: result.boundaryDeviation,
+          reg: reg ?? 0,
+          solver,
+          loss: result.loss,
+          activeChanges: result.activeChanges,
+          tightSolves: result.tightSolves,
+          blockedStops: result.blockedStops,
+          adamMsMedian: result.adamMsMedian,
+          warnings,
+        });
+      } else {
+        process.stdout.write(`${resultSummary(result)}\nwrote ${outObj}, ${outSvg}${lossSvg ? `, ${lossSvg}` : ''}\n`);
+      }
+      if (interrupted) process.exitCode = EXIT_INTERRUPTED;
+      else if (!(result.converged && result.flips === 0)) process.exitCode = EXIT_NOT_CERTIFIED;
+    } finally {
+      stop.dispose();
     }
-    if (argv.json) {
-      printJson({
-        converged: result.converged,
-        iterations: result.iterations,
-        flips: result.flips,
-        maxDual: result.maxDual,
-        vertices: result.vertices,
-        constraints: result.constraints,
-        totalMs: result.totalMs,
-        forwardMsMedian: result.forwardMsMedian,
-        backwardMsMedian: result.backwardMsMedian,
-        output: outObj,
-        svg: outSvg,
-        lossSvg: lossSvg ?? null,
-        valid: result.valid,
-        stopReason: result.stopReason,
-        boundaryDeviation: result.boundaryDeviation,
-        reg: reg ?? 0,
-        solver,
-        loss: result.loss,
-        activeChanges: result.activeChanges,
-        tightSolves: result.tightSolves,
-        blockedStops: result.blockedStops,
-        adamMsMedian: result.adamMsMedian,
-        warnings,
-      });
-    } else {
-      process.stdout.write(`${resultSummary(result)}\nwrote ${outObj}, ${outSvg}${lossSvg ? `, ${lossSvg}` : ''}\n`);
-    }
-    if (!(result.converged && result.flips === 0)) process.exitCode = 2;
   },
 };

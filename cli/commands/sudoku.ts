@@ -16,7 +16,14 @@
  * With --json the last line of stdout is
  *   {"trainLoss":[...],"testLoss":[...],"testAccuracy":[...],"trainAccuracy":[...],
  *    "testCellAccuracy":[...],"epochs","train","test","solver","learningRate","initScale","seed",
- *    "failures","nonDifferentiableSteps","msPerStep","seconds"}.
+ *    "failures","nonDifferentiableSteps","msPerStep","seconds","interrupted","epoch","boardsTrained"}
+ * where epoch[e] is the (fractional) number of passes over the training set behind entry e.
+ *
+ * Interruption (Ctrl-C / SIGTERM, cli/interrupt.ts): training stops after the current board (the
+ * loop yields to the event loop after every board); the test set is evaluated once more for the
+ * partial epoch (its entry: trainLoss = mean over the boards of that epoch so far, epoch =
+ * e − 1 + boards/train), the curves so far are printed / written, exit code 130. A second
+ * signal ends the process at once. Exit codes otherwise: 0 ok, 1 bad input.
  * Solver and dQP warnings (e.g. non-differentiable points) go to the progress stream, so
  * --quiet silences them; nonDifferentiableSteps counts every such training step.
  * The paper's scale is --train 9000 --test 1000; the defaults take about a minute (measured:
@@ -30,6 +37,7 @@ import { getBackend, loadSolvers, setWarningHandler } from '../../optimizer/qp/r
 import { makeSudokuDataset } from '../../optimizer/sudoku/board.ts';
 import { loadTf, type Tf } from '../../optimizer/tf/load.ts';
 import { chartGrid, lineChart } from '../chart.ts';
+import { EXIT_INTERRUPTED, installInterrupt } from '../interrupt.ts';
 import { printJson, progress, writeFileAtomic } from '../output.ts';
 import { fmt, markdownTable } from '../../bench/report.ts';
 
@@ -65,7 +73,11 @@ export const command: CommandModule = {
       .option('seed', { type: 'number', default: 0, describe: 'seed of the data set and of the initial A' })
       .option('svg', { type: 'string', describe: 'write loss and accuracy curves to this SVG file' })
       .option('json', { type: 'boolean', default: false, describe: 'print the curves as JSON (last line of stdout)' })
-      .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' }),
+      .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
+      .epilogue(
+        'Ctrl-C / SIGTERM: training stops after the current board, the test set is evaluated once more, the curves so far ' +
+          'are printed (--json "interrupted": true) and written (--svg); exit code 130. A second Ctrl-C stops at once.',
+      ),
   handler: async (argv) => {
     const nTrain = positiveInt('--train', argv.train);
     const nTest = positiveInt('--test', argv.test);
@@ -99,104 +111,127 @@ export const command: CommandModule = {
     const testAccuracy: number[] = [];
     const testCellAccuracy: number[] = [];
     const seconds: number[] = [];
+    const epochAt: number[] = [];
     let steps = 0;
+    let interrupted = false;
     let stepMs = 0;
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-    const evalAll = (e: number, trainValue: number, trainAcc: number) => {
+    const evalAll = (e: number, trainValue: number, trainAcc: number, at = e) => {
       const ev = model.evaluate(test);
+      epochAt.push(at);
       trainLoss.push(trainValue);
       trainAccuracy.push(trainAcc);
       testLoss.push(ev.loss);
       testAccuracy.push(ev.accuracy);
       testCellAccuracy.push(ev.cellAccuracy);
       seconds.push((performance.now() - t0) / 1000);
-      log(`epoch ${e}: train loss ${fmt(trainValue)}  test loss ${fmt(ev.loss)}  test accuracy ${pct(ev.accuracy)} (cells ${pct(ev.cellAccuracy)})  (${seconds[seconds.length - 1]!.toFixed(1)} s)`);
+      log(`epoch ${at === e ? e : `${e} (partial, ${fmt(at)})`}: train loss ${fmt(trainValue)}  test loss ${fmt(ev.loss)}  test accuracy ${pct(ev.accuracy)} (cells ${pct(ev.cellAccuracy)})  (${seconds[seconds.length - 1]!.toFixed(1)} s)`);
     };
+    const stop = installInterrupt('the current training board');
     try {
-      const ev0 = model.evaluate(train);
-      evalAll(0, ev0.loss, ev0.accuracy);
-      for (let e = 1; e <= epochs; e++) {
-        let sum = 0, count = 0, correct = 0;
-        const tEpoch = performance.now();
-        for (let i = 0; i < train.length; i++) {
-          const r = model.trainStep(train[i]!);
-          if (r) {
-            sum += r.loss;
-            count++;
-            if (r.correct) correct++;
+      try {
+        const ev0 = model.evaluate(train);
+        evalAll(0, ev0.loss, ev0.accuracy);
+        for (let e = 1; e <= epochs && !interrupted; e++) {
+          let sum = 0, count = 0, correct = 0;
+          const tEpoch = performance.now();
+          let done = 0;
+          for (let i = 0; i < train.length; i++) {
+            // one macrotask per board: lets the SIGINT / SIGTERM handler run (~µs against ~10 ms a step)
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            if (stop.signal.aborted) {
+              interrupted = true;
+              break;
+            }
+            done++;
+            const r = model.trainStep(train[i]!);
+            if (r) {
+              sum += r.loss;
+              count++;
+              if (r.correct) correct++;
+            }
+            if ((i + 1) % 500 === 0) log(`  epoch ${e}: ${i + 1}/${train.length}  running loss ${fmt(sum / Math.max(1, count))}  ${((performance.now() - tEpoch) / (i + 1)).toFixed(1)} ms/step`);
           }
-          if ((i + 1) % 500 === 0) log(`  epoch ${e}: ${i + 1}/${train.length}  running loss ${fmt(sum / Math.max(1, count))}  ${((performance.now() - tEpoch) / (i + 1)).toFixed(1)} ms/step`);
+          steps += done;
+          stepMs += performance.now() - tEpoch;
+          // an interrupted epoch gets its own (partial) entry when it trained on at least one board
+          if (done > 0) evalAll(e, count > 0 ? sum / count : Number.NaN, correct / done, e - 1 + done / train.length);
         }
-        steps += train.length;
-        stepMs += performance.now() - tEpoch;
-        evalAll(e, count > 0 ? sum / count : Number.NaN, correct / train.length);
+        if (interrupted) log(`sudoku: interrupted after ${steps} training step(s)`);
+        stop.setStep('writing the outputs');
+      } finally {
+        model.dispose();
+        setWarningHandler(previousHandler);
       }
+      const epochIdx = epochAt;
+      if (argv.svg) {
+        const loss = lineChart({
+          title: 'Sudoku 4×4: loss (MSE)',
+          xLabel: 'epoch',
+          yLabel: 'loss',
+          yLog: true,
+          series: [
+            { name: 'train', x: epochIdx, y: trainLoss, markers: true },
+            { name: 'test', x: epochIdx, y: testLoss, markers: true, dashed: true },
+          ],
+        });
+        const acc = lineChart({
+          title: 'Sudoku 4×4: accuracy',
+          xLabel: 'epoch',
+          yLabel: 'fraction correct',
+          yRange: [0, 1],
+          series: [
+            { name: 'test boards', x: epochIdx, y: testAccuracy, markers: true },
+            { name: 'train boards', x: epochIdx, y: trainAccuracy, markers: true, dashed: true },
+            { name: 'test cells', x: epochIdx, y: testCellAccuracy, markers: true, dashed: true },
+          ],
+        });
+        writeFileAtomic(String(argv.svg), chartGrid([loss, acc], 2));
+        log(`wrote ${String(argv.svg)}`);
+      }
+      const total = (performance.now() - t0) / 1000;
+      if (argv.json) {
+        printJson({
+          trainLoss,
+          testLoss,
+          testAccuracy,
+          trainAccuracy,
+          testCellAccuracy,
+          epochs,
+          train: nTrain,
+          test: nTest,
+          solver,
+          learningRate: lr,
+          initScale,
+          seed,
+          failures: model.failures,
+          nonDifferentiableSteps: model.nonDifferentiable,
+          msPerStep: steps > 0 ? stepMs / steps : null,
+          seconds: total,
+          interrupted,
+          epoch: epochAt,
+          boardsTrained: steps,
+        });
+      } else {
+        const rows = trainLoss.map((_, e) => [
+          Number.isInteger(epochAt[e]!) ? String(epochAt[e]) : `${fmt(epochAt[e]!)} (interrupted)`,
+          fmt(trainLoss[e]!),
+          pct(trainAccuracy[e]!),
+          fmt(testLoss[e]!),
+          pct(testAccuracy[e]!),
+          pct(testCellAccuracy[e]!),
+          seconds[e]!.toFixed(1),
+        ]);
+        process.stdout.write(`Sudoku 4×4 through the dQP layer (solver ${solver}; epoch 0 = untrained)\n\n`);
+        process.stdout.write(`${markdownTable(['epoch', 'train loss', 'train accuracy', 'test loss', 'test accuracy', 'test cells', 'elapsed s'], rows)}\n`);
+        if (steps > 0) process.stdout.write(`\n${(stepMs / steps).toFixed(1)} ms per training step (forward + backward + Adam)\n`);
+        if (model.failures > 0) process.stdout.write(`${model.failures} forward solve(s) failed and were skipped\n`);
+        if (model.nonDifferentiable > 0) process.stdout.write(`${model.nonDifferentiable} training step(s) at a non-differentiable point (one-sided / least-squares gradient)\n`);
+        if (interrupted) process.stdout.write(`interrupted after ${steps} of ${epochs * nTrain} training steps\n`);
+      }
+      if (interrupted) process.exitCode = EXIT_INTERRUPTED;
     } finally {
-      model.dispose();
-      setWarningHandler(previousHandler);
-    }
-
-    const epochIdx = trainLoss.map((_, i) => i);
-    if (argv.svg) {
-      const loss = lineChart({
-        title: 'Sudoku 4×4: loss (MSE)',
-        xLabel: 'epoch',
-        yLabel: 'loss',
-        yLog: true,
-        series: [
-          { name: 'train', x: epochIdx, y: trainLoss, markers: true },
-          { name: 'test', x: epochIdx, y: testLoss, markers: true, dashed: true },
-        ],
-      });
-      const acc = lineChart({
-        title: 'Sudoku 4×4: accuracy',
-        xLabel: 'epoch',
-        yLabel: 'fraction correct',
-        yRange: [0, 1],
-        series: [
-          { name: 'test boards', x: epochIdx, y: testAccuracy, markers: true },
-          { name: 'train boards', x: epochIdx, y: trainAccuracy, markers: true, dashed: true },
-          { name: 'test cells', x: epochIdx, y: testCellAccuracy, markers: true, dashed: true },
-        ],
-      });
-      writeFileAtomic(String(argv.svg), chartGrid([loss, acc], 2));
-      log(`wrote ${String(argv.svg)}`);
-    }
-    const total = (performance.now() - t0) / 1000;
-    if (argv.json) {
-      printJson({
-        trainLoss,
-        testLoss,
-        testAccuracy,
-        trainAccuracy,
-        testCellAccuracy,
-        epochs,
-        train: nTrain,
-        test: nTest,
-        solver,
-        learningRate: lr,
-        initScale,
-        seed,
-        failures: model.failures,
-        nonDifferentiableSteps: model.nonDifferentiable,
-        msPerStep: steps > 0 ? stepMs / steps : null,
-        seconds: total,
-      });
-    } else {
-      const rows = trainLoss.map((_, e) => [
-        String(e),
-        fmt(trainLoss[e]!),
-        pct(trainAccuracy[e]!),
-        fmt(testLoss[e]!),
-        pct(testAccuracy[e]!),
-        pct(testCellAccuracy[e]!),
-        seconds[e]!.toFixed(1),
-      ]);
-      process.stdout.write(`Sudoku 4×4 through the dQP layer (solver ${solver}; epoch 0 = untrained)\n\n`);
-      process.stdout.write(`${markdownTable(['epoch', 'train loss', 'train accuracy', 'test loss', 'test accuracy', 'test cells', 'elapsed s'], rows)}\n`);
-      if (steps > 0) process.stdout.write(`\n${(stepMs / steps).toFixed(1)} ms per training step (forward + backward + Adam)\n`);
-      if (model.failures > 0) process.stdout.write(`${model.failures} forward solve(s) failed and were skipped\n`);
-      if (model.nonDifferentiable > 0) process.stdout.write(`${model.nonDifferentiable} training step(s) at a non-differentiable point (one-sided / least-squares gradient)\n`);
+      stop.dispose();
     }
   },
 };
