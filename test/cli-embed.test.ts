@@ -239,4 +239,18 @@ describe('dqp refine', () => {
     expect(csv[0]).toContain('vertices');
     expect(readFileSync(join(cwd, 'r.svg'), 'utf8')).toContain('<svg');
   });
+
+  it("--grid corners runs the other triangulation (more Adam steps at the same sizes); a bad --grid is rejected", async () => {
+    const cwd = freshDir();
+    const anti = lastJson((await dqp(['refine', '--max-vertices', '16', '--json', '--quiet'], cwd)).stdout).rows as Record<string, number>[];
+    const r = await dqp(['refine', '--max-vertices', '16', '--grid', 'corners', '--json', '--quiet'], cwd);
+    expect(r.code).toBe(0);
+    const corners = lastJson(r.stdout).rows as Record<string, number>[];
+    expect(corners.map((x) => x.vertices)).toEqual([9, 16]);
+    // N = 3: 29 vs 49 steps, N = 4: 39 vs 99 (measured)
+    for (let i = 0; i < 2; i++) expect(corners[i]!.iterations).toBeGreaterThan(anti[i]!.iterations);
+    const bad = await dqp(['refine', '--grid', 'diagonal'], cwd);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('grid');
+  });
 });

@@ -73,6 +73,12 @@ export const command: CommandModule = {
       .option('solver', { type: 'string', default: BILEVEL_DEFAULTS.solver, describe: 'inner QP solver' })
       .option('max-iter', { type: 'number', default: BILEVEL_DEFAULTS.maxIter, describe: 'maximum Adam steps per size' })
       .option('time-limit', { type: 'number', describe: 'seconds per size (that size stops with stopReason "time-limit")' })
+      .option('grid', {
+        type: 'string',
+        choices: ['anti', 'corners'],
+        default: 'anti',
+        describe: "cell diagonals of the corner grids: 'anti' all parallel to the one through the reflex corner; 'corners' the other direction except in the corner cells (much slower to converge; see geometry/examples/corner.ts)",
+      })
       .option('csv', { type: 'string', describe: 'also write the rows as CSV to this file' })
       .option('svg', { type: 'string', describe: 'also write the scaling plot to this SVG file' })
       .option('json', { type: 'boolean', default: false, describe: 'print {"rows": [...]} as JSON (last line of stdout)' })
@@ -109,7 +115,7 @@ export const command: CommandModule = {
             interrupted = true;
             break;
           }
-          const c = cornerExample(N);
+          const c = cornerExample(N, argv.grid === 'corners' ? 'corners' : 'anti');
           const qp = EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets);
           const r = await embedBilevelAsync(qp, {
             solver,
