@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SparseLdl } from '../optimizer/linalg/ldl.ts';
+import { SIMPLICIAL_MAX_FLOPS_PER_ENTRY, SparseLdl } from '../optimizer/linalg/ldl.ts';
 import type { LdlOptions } from '../optimizer/linalg/ldl.ts';
-import { columnCounts, eliminationTree, postorder } from '../optimizer/linalg/ldl-symbolic.ts';
+import { columnCounts, eliminationTree, postorder, simplicialStructure } from '../optimizer/linalg/ldl-symbolic.ts';
 import { cscFromDense, cscFromTriplets, cscLowerTriangle, cscToDense, cscUpperTriangle } from '../optimizer/linalg/csc.ts';
 import type { CscMatrix, DenseMatrix } from '../optimizer/linalg/types.ts';
 import { DimensionError, InputError, StructurallySingularError, ZeroPivotError } from '../optimizer/errors.ts';
@@ -639,7 +639,159 @@ describe('symbolic analysis', () => {
       const post = postorder(n, parent);
       // the analysis postorders its elimination tree, so the postorder here is the identity
       expect(Array.from(post)).toEqual(Array.from({ length: n }, (_, i) => i));
-      expect(Array.from(columnCounts(n, lp, li, parent))).toEqual(counts);
+      const cc = columnCounts(n, lp, li, parent);
+      expect(Array.from(cc)).toEqual(counts);
+      // simplicial structure: rows of L from explicit elimination, columns ascending, positions consistent
+      const colsOfRow: number[][] = Array.from({ length: n }, () => []);
+      const adj2: Set<number>[] = Array.from({ length: n }, () => new Set<number>());
+      for (let j = 0; j < n; j++) for (const i of lowerRows[j]!) adj2[j]!.add(i);
+      for (let k = 0; k < n; k++) {
+        const later = [...adj2[k]!].filter((x) => x > k);
+        for (const a of later) colsOfRow[a]!.push(k);
+        for (const a of later) for (const b of later) if (a < b) adj2[a]!.add(b);
+      }
+      const st = simplicialStructure(n, lp, li, parent, cc);
+      for (let k = 0; k < n; k++) {
+        const row = Array.from(st.rowCol.subarray(st.rowPtr[k]!, st.rowPtr[k + 1]!));
+        expect(row).toEqual(colsOfRow[k]!.sort((a, b) => a - b));
+        for (let t = st.rowPtr[k]!; t < st.rowPtr[k + 1]!; t++) {
+          const j = st.rowCol[t]!;
+          const pos = st.rowPos[t]!;
+          expect(pos >= st.Lp[j]! && pos < st.Lp[j + 1]!).toBe(true);
+          expect(st.Li[pos]).toBe(k);
+        }
+      }
+      for (let j = 0; j < n; j++) {
+        expect(st.Lp[j + 1]! - st.Lp[j]!).toBe(cc[j]! - 1);
+        for (let p = st.Lp[j]! + 1; p < st.Lp[j + 1]!; p++) expect(st.Li[p]!).toBeGreaterThan(st.Li[p - 1]!);
+      }
     }
+  });
+});
+
+describe('simplicial (up-looking) and supernodal (multifrontal) numeric methods', () => {
+  it('give the same factorization and solution on random quasi-definite matrices, with regularization and refinement', () => {
+    const rand = rng(21);
+    for (let trial = 0; trial < 30; trial++) {
+      const n = 1 + Math.floor(rand() * 60);
+      const m = Math.floor(rand() * 20);
+      const N = n + m;
+      const K = dense(N);
+      const P = randomSpd(n, [0.03, 0.1, 0.4][trial % 3]!, rand);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) K.data[i * N + j] = P.data[i * n + j]!;
+      for (let r = 0; r < m; r++) {
+        const rowDensity = rand() < 0.2 ? 1 : 0.1;
+        for (let j = 0; j < n; j++) {
+          if (rand() < rowDensity) {
+            const v = 2 * rand() - 1;
+            K.data[(n + r) * N + j] = v;
+            K.data[j * N + n + r] = v;
+          }
+        }
+        K.data[(n + r) * N + n + r] = -(0.01 + rand());
+      }
+      const signs = new Int8Array(N).fill(1);
+      signs.fill(-1, n);
+      const b = randVec(N, rand);
+      const ref = denseSolve(K, b);
+      const regs: LdlOptions[] = [{}, { signs, staticReg: 1e-9, dynamicReg: { eps: 1e-14, delta: 1e-9 }, refineSteps: 3 }];
+      for (const extra of regs) {
+        const sup = SparseLdl.analyze(upper(K), { ...extra, method: 'supernodal' }).factor();
+        const sim = SparseLdl.analyze(upper(K), { ...extra, method: 'simplicial' }).factor();
+        expect(sup.method).toBe('supernodal');
+        expect(sim.method).toBe('simplicial');
+        expect(Array.from(sim.perm)).toEqual(Array.from(sup.perm));
+        expect(sim.nnzL).toBe(sup.nnzL);
+        expect(sim.storedL).toBe(sim.nnzL);
+        expect([sim.positivePivots, sim.negativePivots]).toEqual([n, m]);
+        expectClose(sim.diagonal(), sup.diagonal(), 1e-12);
+        const x = sim.solve(b);
+        expect(relResidual(K, x, b)).toBeLessThan(1e-13);
+        expectClose(x, ref, 1e-8);
+        // elimination order solves and refactoring with new values on the same pattern
+        const bP = Float64Array.from(sim.perm, (i) => b[i]!);
+        const xP = new Float64Array(N);
+        sim.solvePermuted(bP, xP);
+        expect(Array.from(xP)).toEqual(Array.from(sim.perm, (i) => x[i]!));
+        const U = upper(K);
+        const scaled = U.values.map((v) => 2 * v);
+        sim.factor(scaled);
+        expectClose(sim.solve(b), x.map((v) => v / 2), 1e-8);
+      }
+    }
+  });
+
+  it("'auto' picks simplicial for a diagonal with a dense row and for a band, supernodal for a dense matrix", () => {
+    const n = 300;
+    // arrow: diag(2..) with a dense last row/column, the last pivot negative (quasi-definite)
+    const r: number[] = [];
+    const c: number[] = [];
+    const v: number[] = [];
+    for (let j = 0; j < n; j++) {
+      r.push(j, j);
+      c.push(j, n);
+      v.push(2 + (j % 5), 1);
+    }
+    r.push(n);
+    c.push(n);
+    v.push(-1);
+    const arrow = cscFromTriplets(n + 1, n + 1, r, c, v);
+    const signs = new Int8Array(n + 1).fill(1);
+    signs[n] = -1;
+    const a = SparseLdl.analyze(arrow, { signs }).factor();
+    expect(a.method).toBe('simplicial');
+    expect(a.perm[n]).toBe(n); // the dense row is eliminated last: no fill
+    expect(a.nnzL).toBe(n);
+    expect([a.positivePivots, a.negativePivots]).toEqual([n, 1]);
+    const b = new Float64Array(n + 1).fill(1);
+    const x = a.solve(b);
+    // check K x = b directly
+    let worst = 0;
+    let last = -x[n]!;
+    for (let j = 0; j < n; j++) {
+      worst = Math.max(worst, Math.abs((2 + (j % 5)) * x[j]! + x[n]! - 1));
+      last += x[j]!;
+    }
+    worst = Math.max(worst, Math.abs(last - 1));
+    expect(worst).toBeLessThan(1e-12);
+    // tridiagonal band
+    const tr: number[] = [];
+    const tc: number[] = [];
+    const tv: number[] = [];
+    for (let j = 0; j < n; j++) {
+      tr.push(j);
+      tc.push(j);
+      tv.push(4);
+      if (j > 0) {
+        tr.push(j - 1);
+        tc.push(j);
+        tv.push(-1);
+      }
+    }
+    expect(SparseLdl.analyze(cscFromTriplets(n, n, tr, tc, tv)).method).toBe('simplicial');
+    // dense: Σ(cc−1)² / nnzL ≈ 2n/3 ≫ SIMPLICIAL_MAX_FLOPS_PER_ENTRY
+    const rand = rng(5);
+    const D = randomSpd(3 * SIMPLICIAL_MAX_FLOPS_PER_ENTRY, 1, rand);
+    expect(SparseLdl.analyze(upper(D)).method).toBe('supernodal');
+    expect(() => SparseLdl.analyze(upper(D), { method: 'fast' as unknown as 'auto' })).toThrow(InputError);
+  });
+
+  it('simplicial: a zero pivot names the original column; dynamic regularization completes a singular matrix', () => {
+    // K = [[1,0,1],[0,1,0],[1,0,0]]: original column 2 has a zero diagonal and is eliminated first
+    const K = cscFromTriplets(3, 3, [0, 1, 0, 2], [0, 1, 2, 2], [1, 1, 1, 0]);
+    let err: unknown;
+    try {
+      SparseLdl.analyze(K, { ordering: new Int32Array([2, 0, 1]), method: 'simplicial' }).factor();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ZeroPivotError);
+    expect((err as ZeroPivotError).column).toBe(2);
+    // [[1, 1], [1, 1]]: singular; the second pivot 1 − 1 = 0 is replaced by delta
+    const S = cscFromTriplets(2, 2, [0, 0, 1], [0, 1, 1], [1, 1, 1]);
+    expect(() => SparseLdl.analyze(S, { ordering: 'natural', method: 'simplicial' }).factor()).toThrow(ZeroPivotError);
+    const reg = SparseLdl.analyze(S, { ordering: 'natural', method: 'simplicial', dynamicReg: { eps: 1e-12, delta: 1e-6 } }).factor();
+    expect(reg.regularizedPivots).toBe(1);
+    expect(Array.from(reg.diagonal())).toEqual([1, 1e-6]);
   });
 });

@@ -325,3 +325,78 @@ function sortRange(a: Int32Array, lo: number, hi: number): void {
     a[j + 1] = v;
   }
 }
+
+/** Column-by-column (simplicial) structure of L for the up-looking numeric LDLᵀ. */
+export interface SimplicialStructure {
+  /** length n+1: column j of L (strictly below the diagonal) is Li/Lx[Lp[j] .. Lp[j+1]) */
+  Lp: Int32Array;
+  /** length nnz(L): row indices, ascending within each column */
+  Li: Int32Array;
+  /** length n+1: the pattern of row k of L (columns j < k) is rowCol[rowPtr[k] .. rowPtr[k+1]) */
+  rowPtr: Int32Array;
+  /** length nnz(L): columns of each row pattern, ascending (a topological order of the etree) */
+  rowCol: Int32Array;
+  /** length nnz(L): position in Li/Lx of the entry (k, rowCol[t]) */
+  rowPos: Int32Array;
+  /** the strictly lower entries of C by rows: row k holds columns Rj[Rp[k] .. Rp[k+1]) < k, whose values are Cx[Rpos[..]] */
+  Rp: Int32Array;
+  Rj: Int32Array;
+  Rpos: Int32Array;
+}
+
+/**
+ * Structure of L for a simplicial (column by column, no supernodes) up-looking factorization.
+ * Input: strictly lower lists of C (colPtr, rowIdx: column j holds rows i > j), parent (the
+ * elimination tree, labels postordered so parent[j] > j) and the column counts cc (with the
+ * diagonal). Row k of L is the row subtree of k: the union of the etree paths from each j with
+ * C_kj ≠ 0 up to k (Liu 1990); its columns are listed ascending, which is a topological order
+ * (a descendant has a smaller label than its ancestors). Columns of L are filled row by row, so
+ * their row indices come out ascending.
+ */
+export function simplicialStructure(n: number, colPtr: Int32Array, rowIdx: Int32Array, parent: Int32Array, cc: Int32Array): SimplicialStructure {
+  // C by rows (transpose of the strictly lower lists), keeping the value positions
+  const nnzC = colPtr[n]!;
+  const Rp = new Int32Array(n + 1);
+  for (let p = 0; p < nnzC; p++) Rp[rowIdx[p]! + 1]!++;
+  for (let k = 0; k < n; k++) Rp[k + 1]! += Rp[k]!;
+  const Rj = new Int32Array(nnzC);
+  const Rpos = new Int32Array(nnzC);
+  const nextR = Rp.slice(0, n);
+  for (let j = 0; j < n; j++) {
+    for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
+      const t = nextR[rowIdx[p]!]!++;
+      Rj[t] = j;
+      Rpos[t] = p;
+    }
+  }
+  const Lp = new Int32Array(n + 1);
+  for (let j = 0; j < n; j++) Lp[j + 1] = Lp[j]! + cc[j]! - 1;
+  const nnzL = Lp[n]!;
+  const Li = new Int32Array(nnzL);
+  const rowPtr = new Int32Array(n + 1);
+  const rowCol = new Int32Array(nnzL);
+  const rowPos = new Int32Array(nnzL);
+  const mark = new Int32Array(n).fill(-1);
+  const nextL = Lp.slice(0, n);
+  let t = 0;
+  for (let k = 0; k < n; k++) {
+    mark[k] = k;
+    const start = t;
+    for (let q = Rp[k]!, end = Rp[k + 1]!; q < end; q++) {
+      for (let i = Rj[q]!; mark[i] !== k; i = parent[i]!) {
+        if (t >= nnzL || i < 0) throw new Error(`ldl symbolic: row ${k} of L exceeds the column counts`);
+        mark[i] = k;
+        rowCol[t++] = i;
+      }
+    }
+    sortRange(rowCol, start, t);
+    for (let s = start; s < t; s++) {
+      const p = nextL[rowCol[s]!]!++;
+      Li[p] = k;
+      rowPos[s] = p;
+    }
+    rowPtr[k + 1] = t;
+  }
+  if (t !== nnzL) throw new Error(`ldl symbolic: ${t} entries in the rows of L, expected ${nnzL}`);
+  return { Lp, Li, rowPtr, rowCol, rowPos, Rp, Rj, Rpos };
+}

@@ -13,13 +13,22 @@
  *
  * Phases (the symbolic work is done once per sparsity pattern):
  *   analyze(K)   ordering; permuted lower triangle C = tril(P K Pᵀ) with a value map (so a refactor
- *                is a scatter); elimination tree, postorder, column counts of L (Gilbert–Ng–Peyton),
- *                supernodes (relaxed) and their row structures; all storage allocated once.
- *   factor(v)    numeric MULTIFRONTAL supernodal LDLᵀ: for each supernode in postorder, a dense
- *                frontal matrix is assembled from C and the children's update matrices
- *                (extend-add), its k pivot columns are factored densely (pivot by pivot, with the
- *                regularization rules below) and the Schur complement is passed to the parent.
- *                Repeatable with new values on the same pattern without symbolic work.
+ *                is a scatter); elimination tree, postorder, column counts of L (Gilbert–Ng–Peyton);
+ *                the numeric method (LdlOptions.method; 'auto' by the multiply-adds per entry of L,
+ *                SIMPLICIAL_MAX_FLOPS_PER_ENTRY) and its structure: supernodes (relaxed) and their
+ *                row structures, or the row patterns of L; all storage allocated once.
+ *   factor(v)    numeric LDLᵀ, repeatable with new values on the same pattern without symbolic work:
+ *                supernodal  MULTIFRONTAL: for each supernode in postorder, a dense frontal matrix
+ *                            is assembled from C and the children's update matrices (extend-add),
+ *                            its k pivot columns are factored densely (pivot by pivot, with the
+ *                            regularization rules below) and the Schur complement is passed to
+ *                            the parent;
+ *                simplicial  UP-LOOKING, row by row over the precomputed row patterns of L (a
+ *                            sparse triangular solve per row), L stored column by column: no
+ *                            fronts, so no per-supernode overhead when L is very sparse (a
+ *                            diagonal with a few dense rows, bands: the ipm's KKT systems of
+ *                            bound-heavy QPs, simplex and chain projections).
+ *                Both give the same L and D up to rounding (same ordering and pivot rules).
  *   solve(b)     x = K⁻¹ b: permute, L solve, D solve, Lᵀ solve, unpermute; when the factorization
  *                was regularized, iterative refinement against the UNREGULARIZED K.
  *
@@ -34,7 +43,7 @@
 import { DimensionError, InputError, StructurallySingularError, ZeroPivotError } from '../errors.ts';
 import { amdOrder } from './amd.ts';
 import { invertPermutation } from './csc.ts';
-import { columnCounts, eliminationTree, postorder, supernodes } from './ldl-symbolic.ts';
+import { columnCounts, eliminationTree, postorder, simplicialStructure, supernodes } from './ldl-symbolic.ts';
 import type { Supernodes } from './ldl-symbolic.ts';
 import type { CscMatrix } from './types.ts';
 
@@ -54,7 +63,24 @@ export interface LdlOptions {
    * few explicit zeros are added; faster dense kernels, same solution. false = exact structure.
    */
   relaxedSupernodes?: boolean;
+  /**
+   * numeric method: 'supernodal' (multifrontal, dense kernels on the fronts), 'simplicial'
+   * (up-looking, column by column, no fronts) or 'auto' (default): simplicial when the
+   * factorization is so sparse that fronts would be tiny, i.e. when the multiply-adds per entry
+   * of L, Σ_j (cc_j − 1)² / nnz(L), stay below SIMPLICIAL_MAX_FLOPS_PER_ENTRY (diagonal plus a
+   * few dense rows, banded matrices, the KKT systems of bound-heavy QPs).
+   */
+  method?: 'auto' | 'supernodal' | 'simplicial';
 }
+
+/**
+ * 'auto' picks the simplicial method below this many multiply-adds per stored entry of L
+ * (Σ_j (cc_j − 1)² / nnz(L); cc_j = entries of column j of L with the diagonal). For such sparse
+ * factors the per-front overhead of the multifrontal method (front assembly, extend-add, stack
+ * copies) costs more than its dense kernels save. Measured on the ipm's KKT systems (simplex
+ * projection: arrow matrix, ratio 1; chain: banded, ratio ≈ 3; Maros–Meszaros).
+ */
+export const SIMPLICIAL_MAX_FLOPS_PER_ENTRY = 40;
 
 /** Timings (ms) of the phases of analyze / the last factor, for benchmarks. */
 export interface LdlTimings {
@@ -72,8 +98,10 @@ export class SparseLdl {
   readonly nnzL: number;
   /** entries stored for the strictly lower part of L (nnzL + zeros added by supernode amalgamation) */
   readonly storedL: number;
-  /** number of supernodes */
+  /** number of supernodes (n for the simplicial method: one column each) */
   readonly supernodeCount: number;
+  /** the numeric method in use (LdlOptions.method resolved) */
+  readonly method: 'supernodal' | 'simplicial';
   /** perm[k] = original row/column eliminated k-th (the AMD order, postordered) */
   readonly perm: Int32Array;
   /** pinv[i] = position of original row i in the elimination order */
@@ -149,6 +177,19 @@ export class SparseLdl {
   private readonly w2: Float64Array;
   private readonly w3: Float64Array;
   private readonly w4: Float64Array;
+
+  // ---- simplicial method (empty arrays for the supernodal one) ----
+  /** columns of L: rows sLi[sLp[j] .. sLp[j+1]) ascending, values in Lx at the same positions */
+  private readonly sLp: Int32Array;
+  private readonly sLi: Int32Array;
+  /** row patterns of L (columns ascending) and the positions of their entries in Lx */
+  private readonly sRowPtr: Int32Array;
+  private readonly sRowCol: Int32Array;
+  private readonly sRowPos: Int32Array;
+  /** strictly lower entries of C by rows (row k: columns sRj[sRp[k] .. sRp[k+1]), values Cx[sRpos[·]]) */
+  private readonly sRp: Int32Array;
+  private readonly sRj: Int32Array;
+  private readonly sRpos: Int32Array;
 
   private constructor(K: CscMatrix, options: LdlOptions) {
     const n = K.ncols;
@@ -235,6 +276,56 @@ export class SparseLdl {
     let nnzL = 0;
     for (let j = 0; j < n; j++) nnzL += cc[j]! - 1;
     this.nnzL = nnzL;
+    const method = options.method ?? 'auto';
+    if (method !== 'auto' && method !== 'supernodal' && method !== 'simplicial') {
+      throw new InputError('method', "'auto', 'supernodal' or 'simplicial'", String(method));
+    }
+    let flops = 0;
+    for (let j = 0; j < n; j++) flops += (cc[j]! - 1) * (cc[j]! - 1);
+    const simplicial = method === 'simplicial' || (method === 'auto' && flops < SIMPLICIAL_MAX_FLOPS_PER_ENTRY * nnzL);
+    this.method = simplicial ? 'simplicial' : 'supernodal';
+    this.D = new Float64Array(n);
+    this.Dinv = new Float64Array(n);
+    this.w1 = new Float64Array(n);
+    this.w2 = new Float64Array(n);
+    this.w3 = new Float64Array(n);
+    this.w4 = new Float64Array(n);
+    const none = new Int32Array(0);
+    if (simplicial) {
+      const st = simplicialStructure(n, Cp, Ci, parent, cc);
+      this.sLp = st.Lp;
+      this.sLi = st.Li;
+      this.sRowPtr = st.rowPtr;
+      this.sRowCol = st.rowCol;
+      this.sRowPos = st.rowPos;
+      this.sRp = st.Rp;
+      this.sRj = st.Rj;
+      this.sRpos = st.Rpos;
+      this.supernodeCount = n;
+      this.storedL = nnzL;
+      this.snFirst = none;
+      this.snRowPtr = none;
+      this.snRows = none;
+      this.snLPtr = new Float64Array(0);
+      this.snChild = none;
+      this.snSibling = none;
+      this.stackOff = new Float64Array(0);
+      this.Lx = new Float64Array(nnzL);
+      this.front = new Float64Array(0);
+      this.stack = new Float64Array(0);
+      this.relpos = none;
+      this.rel = none;
+      this.timings.symbolicMs = now() - tStart - this.timings.orderMs;
+      return;
+    }
+    this.sLp = none;
+    this.sLi = none;
+    this.sRowPtr = none;
+    this.sRowCol = none;
+    this.sRowPos = none;
+    this.sRp = none;
+    this.sRj = none;
+    this.sRpos = none;
     const relax = options.relaxedSupernodes ?? true;
     const sn = supernodes(n, Cp, Ci, parent, cc, relax ? { maxCols: 32, maxZeros: 24 } : null);
     const ns = sn.count;
@@ -249,16 +340,10 @@ export class SparseLdl {
     this.snSibling = snSibling;
     this.stackOff = stackOff;
     this.Lx = new Float64Array(snLPtr[ns]!);
-    this.D = new Float64Array(n);
-    this.Dinv = new Float64Array(n);
     this.front = new Float64Array(maxFront);
     this.stack = new Float64Array(maxStack);
     this.relpos = new Int32Array(n);
     this.rel = new Int32Array(maxM);
-    this.w1 = new Float64Array(n);
-    this.w2 = new Float64Array(n);
-    this.w3 = new Float64Array(n);
-    this.w4 = new Float64Array(n);
     this.timings.symbolicMs = now() - tStart - this.timings.orderMs;
   }
 
@@ -304,7 +389,8 @@ export class SparseLdl {
       else if (t <= -2) Cd[-t - 2] += x;
     }
     this.normKValid = false;
-    this.numeric();
+    if (this.method === 'simplicial') this.numericSimplicial();
+    else this.numeric();
     this.timings.factorMs = now() - t0;
     return this;
   }
@@ -429,8 +515,65 @@ export class SparseLdl {
     this.factored = true;
   }
 
+  /**
+   * Numeric up-looking (row by row) LDLᵀ of C + diag(staticShift), simplicial storage: row k of
+   * L solves L(0:k, 0:k) D l = C(0:k, k) over its precomputed pattern (columns j ascending):
+   * y = C(·, k) scattered, then for each j: L_kj = y_j / d_j, y_i −= L_ij y_j for the entries
+   * i < k already in column j, d_k −= L_kj y_j. y is zero again after each row. Work
+   * Σ_j (cc_j − 1)² with no per-column overhead beyond a few loads.
+   */
+  private numericSimplicial(): void {
+    const { Cx, Cd, staticShift, Lx, D, Dinv, sLp, sLi, sRowPtr, sRowCol, sRowPos, sRp, sRj, sRpos } = this;
+    const y = this.w1; // zero outside the current row's pattern (solve() leaves data in it)
+    const n = this.n;
+    y.fill(0);
+    this.nReg = 0;
+    // the pivot rule (pivot()) inlined for the common case: no dynamic regularization, the
+    // pivot is used as computed unless it is exactly zero or not finite
+    const dynamic = this.dynamic;
+    let nPos = 0;
+    for (let k = 0; k < n; k++) {
+      for (let q = sRp[k]!, end = sRp[k + 1]!; q < end; q++) y[sRj[q]!] = Cx[sRpos[q]!]!;
+      let d = Cd[k]! + (staticShift !== null ? staticShift[k]! : 0);
+      for (let t = sRowPtr[k]!, tend = sRowPtr[k + 1]!; t < tend; t++) {
+        const j = sRowCol[t]!;
+        const pos = sRowPos[t]!;
+        const yj = y[j]!;
+        y[j] = 0;
+        if (yj !== 0) for (let p = sLp[j]!; p < pos; p++) y[sLi[p]!] -= Lx[p]! * yj;
+        const l = yj * Dinv[j]!;
+        Lx[pos] = l;
+        d -= l * yj;
+      }
+      if (dynamic || d === 0 || d - d !== 0) d = this.pivot(k, d);
+      if (d > 0) nPos++;
+      D[k] = d;
+      Dinv[k] = 1 / d;
+    }
+    this.nPos = nPos;
+    this.nNeg = n - nPos;
+    this.regularized = this.nReg > 0 || staticShift !== null;
+    this.factored = true;
+  }
+
   /** x ← (L D Lᵀ)⁻¹ x in permuted numbering (x modified) */
   private ldltSolveInPlace(x: Float64Array): void {
+    if (this.method === 'simplicial') {
+      const { sLp, sLi, Lx, Dinv } = this;
+      const n = this.n;
+      for (let j = 0; j < n; j++) {
+        const xj = x[j]!;
+        if (xj === 0) continue;
+        for (let p = sLp[j]!, end = sLp[j + 1]!; p < end; p++) x[sLi[p]!] -= Lx[p]! * xj;
+      }
+      for (let j = 0; j < n; j++) x[j] *= Dinv[j]!;
+      for (let j = n - 1; j >= 0; j--) {
+        let s = x[j]!;
+        for (let p = sLp[j]!, end = sLp[j + 1]!; p < end; p++) s -= Lx[p]! * x[sLi[p]!]!;
+        x[j] = s;
+      }
+      return;
+    }
     const { snFirst, snRowPtr, snRows, snLPtr, Lx, Dinv } = this;
     const ns = this.supernodeCount;
     const n = this.n;

@@ -66,6 +66,12 @@ export interface QpData {
   mulG(x: Float64Array, out: Float64Array): void;
   /** out (+)= G̃ᵀ z (length n) */
   mulGT(z: Float64Array, out: Float64Array, accumulate: boolean): void;
+  /**
+   * The four products of a residual evaluation: Aty = Ãᵀy, Gtz = G̃ᵀz (length n), Ax = Ãx
+   * (length p), Gx = G̃x (length m); outputs overwritten, x, y, z not modified. The sparse
+   * storage makes one sweep over the columns of each matrix for both of its products.
+   */
+  residualProducts(x: Float64Array, y: Float64Array, z: Float64Array, Aty: Float64Array, Gtz: Float64Array, Ax: Float64Array, Gx: Float64Array): void;
 }
 
 /** Index bookkeeping shared by both storages: kept inequality rows and finite bounds. */
@@ -84,25 +90,27 @@ function layout(problem: QPProblem): Layout {
   const n = problem.q.length;
   const p = problem.A ? problem.A.nrows : 0;
   const mOriginal = problem.C ? problem.C.nrows : 0;
-  const d = problem.d;
-  const rows: number[] = [];
-  for (let i = 0; i < mOriginal; i++) if (d![i]! < INFINITE_BOUND) rows.push(i);
-  const lbI: number[] = [];
-  const ubI: number[] = [];
-  if (problem.lb) for (let j = 0; j < n; j++) if (problem.lb[j]! > -INFINITE_BOUND) lbI.push(j);
-  if (problem.ub) for (let j = 0; j < n; j++) if (problem.ub[j]! < INFINITE_BOUND) ubI.push(j);
-  const lbIdx = Int32Array.from(lbI);
-  const ubIdx = Int32Array.from(ubI);
-  return {
-    n,
-    p,
-    mOriginal,
-    ineqRows: Int32Array.from(rows),
-    lbIdx,
-    lbRaw: Float64Array.from(lbIdx, (j) => problem.lb![j]!),
-    ubIdx,
-    ubRaw: Float64Array.from(ubIdx, (j) => problem.ub![j]!),
-  };
+  const ineqRows = finiteIndices(problem.d ?? null, mOriginal, 1);
+  const lbIdx = finiteIndices(problem.lb ?? null, problem.lb ? n : 0, -1);
+  const ubIdx = finiteIndices(problem.ub ?? null, problem.ub ? n : 0, 1);
+  return { n, p, mOriginal, ineqRows, lbIdx, lbRaw: gather(problem.lb ?? null, lbIdx), ubIdx, ubRaw: gather(problem.ub ?? null, ubIdx) };
+}
+
+/** indices i < len with sign·v_i < INFINITE_BOUND (finite upper values for sign 1, lower for −1), ascending */
+function finiteIndices(v: ArrayLike<number> | null, len: number, sign: number): Int32Array {
+  if (v === null) return new Int32Array(0);
+  let count = 0;
+  for (let i = 0; i < len; i++) if (sign * v[i]! < INFINITE_BOUND) count++;
+  const out = new Int32Array(count);
+  for (let i = 0, t = 0; i < len; i++) if (sign * v[i]! < INFINITE_BOUND) out[t++] = i;
+  return out;
+}
+
+/** v[idx[k]] for each k (empty when v is null) */
+function gather(v: ArrayLike<number> | null, idx: Int32Array): Float64Array {
+  const out = new Float64Array(v === null ? 0 : idx.length);
+  if (v !== null) for (let k = 0; k < idx.length; k++) out[k] = v[idx[k]!]!;
+  return out;
 }
 
 /** Ruiz scale factor for a row/column of ∞-norm `norm`. */
@@ -205,7 +213,7 @@ function scaledBounds(idx: Int32Array, raw: Float64Array, D: Float64Array): Floa
 }
 
 function copyOrEmpty(v: Float64Array | null | undefined, len: number): Float64Array {
-  return v ? Float64Array.from(v) : new Float64Array(len);
+  return v ? new Float64Array(v) : new Float64Array(len);
 }
 
 // =============================================================================================
@@ -214,6 +222,7 @@ function copyOrEmpty(v: Float64Array | null | undefined, len: number): Float64Ar
 
 /** Rows `rows` of M (CSC) as a new CSC matrix, values copied. */
 function selectRowsCsc(M: CscMatrix, rows: Int32Array): CscMatrix {
+  if (rows.length === M.nrows) return copyCsc(M); // rows is 0 .. nrows−1 (ascending, unique)
   const map = new Int32Array(M.nrows).fill(-1);
   for (let k = 0; k < rows.length; k++) map[rows[k]!] = k;
   const colPtr = new Int32Array(M.ncols + 1);
@@ -239,7 +248,7 @@ function selectRowsCsc(M: CscMatrix, rows: Int32Array): CscMatrix {
 }
 
 function copyCsc(M: CscMatrix): CscMatrix {
-  return { format: 'csc', nrows: M.nrows, ncols: M.ncols, colPtr: M.colPtr, rowIdx: M.rowIdx, values: Float64Array.from(M.values) };
+  return { format: 'csc', nrows: M.nrows, ncols: M.ncols, colPtr: M.colPtr, rowIdx: M.rowIdx, values: M.values.slice(0, M.colPtr[M.ncols]!) };
 }
 
 /** Upper triangle (row ≤ column) of a CSC matrix, values copied. */
@@ -267,6 +276,49 @@ function upperCsc(M: CscMatrix): CscMatrix {
 
 function emptyCsc(nrows: number, ncols: number): CscMatrix {
   return { format: 'csc', nrows, ncols, colPtr: new Int32Array(ncols + 1), rowIdx: new Int32Array(0), values: new Float64Array(0) };
+}
+
+/**
+ * One Ruiz sweep on P̃ (upper triangle, symmetric): P ← diag(sx) P diag(sx) in place, and
+ * col_j ← max(col_j, ∞-norm of column j of the scaled symmetric P) (col: length n, NOT reset).
+ */
+function scaleSymUpper(P: CscMatrix, sx: Float64Array, col: Float64Array): void {
+  const { colPtr, rowIdx, values } = P;
+  for (let j = 0, n = P.ncols; j < n; j++) {
+    const sj = sx[j]!;
+    let cj = col[j]!;
+    for (let q = colPtr[j]!, end = colPtr[j + 1]!; q < end; q++) {
+      const i = rowIdx[q]!;
+      const v = values[q]! * sx[i]! * sj;
+      values[q] = v;
+      const a = Math.abs(v);
+      if (a > cj) cj = a;
+      if (a > col[i]!) col[i] = a;
+    }
+    if (cj > col[j]!) col[j] = cj;
+  }
+}
+
+/**
+ * One Ruiz sweep on a constraint block M (rows × n): M ← diag(sr) M diag(sx) in place,
+ * col_j ← max(col_j, ∞-norm of scaled column j) (NOT reset), row ← ∞-norms of the scaled rows.
+ */
+function scaleRect(M: CscMatrix, sr: Float64Array, sx: Float64Array, col: Float64Array, row: Float64Array): void {
+  row.fill(0);
+  const { colPtr, rowIdx, values } = M;
+  for (let j = 0, n = M.ncols; j < n; j++) {
+    const sj = sx[j]!;
+    let cj = col[j]!;
+    for (let q = colPtr[j]!, end = colPtr[j + 1]!; q < end; q++) {
+      const i = rowIdx[q]!;
+      const v = values[q]! * sr[i]! * sj;
+      values[q] = v;
+      const a = Math.abs(v);
+      if (a > cj) cj = a;
+      if (a > row[i]!) row[i] = a;
+    }
+    col[j] = cj;
+  }
 }
 
 export class SparseQpData implements QpData {
@@ -310,9 +362,9 @@ export class SparseQpData implements QpData {
     this.Pu = upperCsc(toCsc(problem.P));
     this.A = problem.A && this.p > 0 ? copyCsc(toCsc(problem.A)) : emptyCsc(0, this.n);
     this.G = problem.C && this.m > 0 ? selectRowsCsc(toCsc(problem.C), L.ineqRows) : emptyCsc(0, this.n);
-    this.c = Float64Array.from(problem.q);
+    this.c = new Float64Array(problem.q);
     this.b = copyOrEmpty(problem.b, this.p);
-    this.h = Float64Array.from(L.ineqRows, (i) => problem.d![i]!);
+    this.h = gather(problem.d ?? null, L.ineqRows);
     const s = equilibrate(this, this.n, this.p, this.m, this.c, this.b, this.h, ruizIterations, scaleCost);
     this.D = s.D;
     this.EA = s.EA;
@@ -351,44 +403,10 @@ export class SparseQpData implements QpData {
   }
 
   scale(sx: Float64Array, sA: Float64Array, sG: Float64Array, col: Float64Array, rowA: Float64Array, rowG: Float64Array): void {
-    const n = this.n;
     col.fill(0);
-    {
-      const { colPtr, rowIdx, values } = this.Pu;
-      for (let j = 0; j < n; j++) {
-        const sj = sx[j]!;
-        let cj = col[j]!;
-        for (let q = colPtr[j]!, end = colPtr[j + 1]!; q < end; q++) {
-          const i = rowIdx[q]!;
-          const v = values[q]! * sx[i]! * sj;
-          values[q] = v;
-          const a = Math.abs(v);
-          if (a > cj) cj = a;
-          if (a > col[i]!) col[i] = a;
-        }
-        if (cj > col[j]!) col[j] = cj;
-      }
-    }
-    for (let t = 0; t < 2; t++) {
-      const M = t === 0 ? this.A : this.G;
-      const sr = t === 0 ? sA : sG;
-      const row = t === 0 ? rowA : rowG;
-      row.fill(0);
-      const { colPtr, rowIdx, values } = M;
-      for (let j = 0; j < n; j++) {
-        const sj = sx[j]!;
-        let cj = col[j]!;
-        for (let q = colPtr[j]!, end = colPtr[j + 1]!; q < end; q++) {
-          const i = rowIdx[q]!;
-          const v = values[q]! * sr[i]! * sj;
-          values[q] = v;
-          const a = Math.abs(v);
-          if (a > cj) cj = a;
-          if (a > row[i]!) row[i] = a;
-        }
-        col[j] = cj;
-      }
-    }
+    scaleSymUpper(this.Pu, sx, col);
+    scaleRect(this.A, sA, sx, col, rowA);
+    scaleRect(this.G, sG, sx, col, rowG);
   }
 
   meanColNormP(): number {
@@ -448,6 +466,30 @@ export class SparseQpData implements QpData {
       for (let q = colPtr[j]!, end = colPtr[j + 1]!; q < end; q++) s += values[q]! * y[rowIdx[q]!]!;
       out[j] = accumulate ? out[j]! + s : s;
     }
+  }
+
+  /** out = M v (scatter) and outT = Mᵀ w (column dots) in one sweep over the columns of M */
+  private static mulBoth(M: CscMatrix, v: Float64Array, w: Float64Array, out: Float64Array, outT: Float64Array): void {
+    out.fill(0);
+    const { colPtr, rowIdx, values } = M;
+    for (let j = 0; j < M.ncols; j++) {
+      const vj = v[j]!;
+      let s = 0;
+      for (let q = colPtr[j]!, end = colPtr[j + 1]!; q < end; q++) {
+        const i = rowIdx[q]!;
+        const a = values[q]!;
+        s += a * w[i]!;
+        out[i] += a * vj;
+      }
+      outT[j] = s;
+    }
+  }
+
+  residualProducts(x: Float64Array, y: Float64Array, z: Float64Array, Aty: Float64Array, Gtz: Float64Array, Ax: Float64Array, Gx: Float64Array): void {
+    if (this.p > 0) SparseQpData.mulBoth(this.A, x, y, Ax, Aty);
+    else Aty.fill(0);
+    if (this.m > 0) SparseQpData.mulBoth(this.G, x, z, Gx, Gtz);
+    else Gtz.fill(0);
   }
 
   mulA(x: Float64Array, out: Float64Array): void {
@@ -531,9 +573,9 @@ export class DenseQpData implements QpData {
     this.P = P;
     this.A = problem.A && this.p > 0 ? denseRows(problem.A, null) : new Float64Array(0);
     this.G = problem.C && this.m > 0 ? denseRows(problem.C, L.ineqRows) : new Float64Array(0);
-    this.c = Float64Array.from(problem.q);
+    this.c = new Float64Array(problem.q);
     this.b = copyOrEmpty(problem.b, this.p);
-    this.h = Float64Array.from(L.ineqRows, (i) => problem.d![i]!);
+    this.h = gather(problem.d ?? null, L.ineqRows);
     const s = equilibrate(this, n, this.p, this.m, this.c, this.b, this.h, ruizIterations, scaleCost);
     this.D = s.D;
     this.EA = s.EA;
@@ -640,6 +682,12 @@ export class DenseQpData implements QpData {
 
   mulP(x: Float64Array, out: Float64Array): void {
     DenseQpData.mul(this.P, this.n, this.n, x, out);
+  }
+  residualProducts(x: Float64Array, y: Float64Array, z: Float64Array, Aty: Float64Array, Gtz: Float64Array, Ax: Float64Array, Gx: Float64Array): void {
+    this.mulAT(y, Aty, false);
+    this.mulGT(z, Gtz, false);
+    this.mulA(x, Ax);
+    this.mulG(x, Gx);
   }
   mulA(x: Float64Array, out: Float64Array): void {
     DenseQpData.mul(this.A, this.p, this.n, x, out);

@@ -22,7 +22,9 @@
  *        [ P̃ + ρI + B + G̃ₑᵀW⁻¹G̃ₑ   Ãᵀ    G̃ₖᵀ ]
  *        [ Ã                       −δI     0  ]      dz_e = W_e⁻¹(G̃ₑ dx − r_e),
  *        [ G̃ₖ                        0   −W_k ]
- *    upper triangle in CSC, factored by SparseLdl (linalg/ldl.ts). A one-entry row only adds
+ *    upper triangle in CSC, factored by SparseLdl (linalg/ldl.ts; its 'auto' method takes the
+ *    simplicial up-looking factorization when L is very sparse, as for the reduced KKT of
+ *    simplex projections, an arrow matrix, and of chains, a band). A one-entry row only adds
  *    g²/W to a diagonal entry (like a bound); simplex-type (C = −I) and chain-type (rows
  *    ±(e_j − e_{j+1})) problems then factor a matrix of order n + p instead of n + p + m.
  *    Everything that depends only on the patterns of P̃, Ã, G̃ (which rows are eliminated, the
@@ -65,8 +67,10 @@ export interface KktSystem {
   /**
    * Solve K [dx; dy; dz] = [rx; ry; rz] with the last successful factorization.
    * rx, dx: length n; ry, dy: length p; rz, dz: length m. Inputs not modified; outputs overwritten.
+   * Returns Σdx + Σdy + Σdz (not finite exactly when some entry of the step is not: the
+   * caller's finiteness check without another pass over the step).
    */
-  solve(rx: Float64Array, ry: Float64Array, rz: Float64Array, dx: Float64Array, dy: Float64Array, dz: Float64Array): void;
+  solve(rx: Float64Array, ry: Float64Array, rz: Float64Array, dx: Float64Array, dy: Float64Array, dz: Float64Array): number;
 }
 
 // =============================================================================================
@@ -120,6 +124,9 @@ export class KktStructure {
   /** eliminated rows in CSR: entries elimPtr[e] .. elimPtr[e+1] (columns ascending) */
   readonly elimPtr: Int32Array;
   readonly elimCol: Int32Array;
+  /** r ∈ {1, 2} when every eliminated row has exactly r entries (elimPtr[e] = r·e: the loops
+   *  over eliminated rows then skip elimPtr and the inner loop), else 0 */
+  readonly elimUniform: number;
   /** clique entries of eliminated row e: cliquePtr[e] .. cliquePtr[e+1]; entry c adds
    *  elimVal[cliqueA[c]]·elimVal[cliqueB[c]] / W at K.values[cliquePos[c]] */
   readonly cliquePtr: Int32Array;
@@ -250,6 +257,9 @@ export class KktStructure {
     this.elimRows = elimRows;
     this.elimPtr = elimPtr;
     this.elimCol = elimCol;
+    let uniform = me > 0 ? elimPtr[1]! : 0;
+    for (let e = 0; e < me && uniform > 0; e++) if (elimPtr[e + 1]! - elimPtr[e]! !== uniform) uniform = 0;
+    this.elimUniform = uniform <= 2 ? uniform : 0;
     const signs = new Int8Array(N);
     for (let k = 0; k < N; k++) signs[k] = k < n ? 1 : -1;
     this.signs = signs;
@@ -439,6 +449,92 @@ function eliminationLimit(G: CscMatrix): number {
   return KKT_ELIMINATE_MAX_ROW_NNZ;
 }
 
+/**
+ * Clique terms of the eliminated rows: winv_e = 1/W[rows[e]] and v[cliquePos[c]] += coef[c]·winv_e
+ * over the clique entries c of row e (cliquePtr; for uniform rows of length r, the r(r+1)/2
+ * entries of row e start at c = e·r(r+1)/2). v and winv modified. Returns Σ winv (finiteness).
+ */
+function addCliques(v: Float64Array, W: Float64Array, rows: Int32Array, cliquePtr: Int32Array, cliquePos: Int32Array, coef: Float64Array, winv: Float64Array, uniform: number): number {
+  let check = 0;
+  const me = rows.length;
+  if (uniform === 1) {
+    for (let e = 0; e < me; e++) {
+      const wi = 1 / W[rows[e]!]!;
+      check += wi;
+      winv[e] = wi;
+      v[cliquePos[e]!] += coef[e]! * wi;
+    }
+  } else if (uniform === 2) {
+    for (let e = 0, c = 0; e < me; e++, c += 3) {
+      const wi = 1 / W[rows[e]!]!;
+      check += wi;
+      winv[e] = wi;
+      v[cliquePos[c]!] += coef[c]! * wi;
+      v[cliquePos[c + 1]!] += coef[c + 1]! * wi;
+      v[cliquePos[c + 2]!] += coef[c + 2]! * wi;
+    }
+  } else {
+    for (let e = 0; e < me; e++) {
+      const wi = 1 / W[rows[e]!]!;
+      check += wi;
+      winv[e] = wi;
+      for (let c = cliquePtr[e]!, end = cliquePtr[e + 1]!; c < end; c++) v[cliquePos[c]!] += coef[c]! * wi;
+    }
+  }
+  return check;
+}
+
+/** rhs_x += G_eᵀ W_e⁻¹ r_e: rhs[colP[a]] += val[a]·winv[e]·rz[rows[e]] over the entries a of each eliminated row e (rhs modified) */
+function addEliminatedRhs(rhs: Float64Array, rz: Float64Array, rows: Int32Array, ptr: Int32Array, colP: Int32Array, val: Float64Array, winv: Float64Array, uniform: number): void {
+  const me = rows.length;
+  if (uniform === 1) {
+    for (let e = 0; e < me; e++) rhs[colP[e]!] += val[e]! * (winv[e]! * rz[rows[e]!]!);
+  } else if (uniform === 2) {
+    for (let e = 0, a = 0; e < me; e++, a += 2) {
+      const w = winv[e]! * rz[rows[e]!]!;
+      rhs[colP[a]!] += val[a]! * w;
+      rhs[colP[a + 1]!] += val[a + 1]! * w;
+    }
+  } else {
+    for (let e = 0; e < me; e++) {
+      const w = winv[e]! * rz[rows[e]!]!;
+      if (w === 0) continue;
+      for (let a = ptr[e]!, end = ptr[e + 1]!; a < end; a++) rhs[colP[a]!] += val[a]! * w;
+    }
+  }
+}
+
+/** dz_e = winv_e (G_e dx − r_e) for the eliminated rows, dx read from sol (elimination order); dz modified; returns Σ dz_e */
+function eliminatedDuals(sol: Float64Array, rz: Float64Array, rows: Int32Array, ptr: Int32Array, colP: Int32Array, val: Float64Array, winv: Float64Array, uniform: number, dz: Float64Array): number {
+  const me = rows.length;
+  let sum = 0;
+  if (uniform === 1) {
+    for (let e = 0; e < me; e++) {
+      const k = rows[e]!;
+      const v = winv[e]! * (val[e]! * sol[colP[e]!]! - rz[k]!);
+      dz[k] = v;
+      sum += v;
+    }
+  } else if (uniform === 2) {
+    for (let e = 0, a = 0; e < me; e++, a += 2) {
+      const k = rows[e]!;
+      const v = winv[e]! * (val[a]! * sol[colP[a]!]! + val[a + 1]! * sol[colP[a + 1]!]! - rz[k]!);
+      dz[k] = v;
+      sum += v;
+    }
+  } else {
+    for (let e = 0; e < me; e++) {
+      let g = 0;
+      for (let a = ptr[e]!, end = ptr[e + 1]!; a < end; a++) g += val[a]! * sol[colP[a]!]!;
+      const k = rows[e]!;
+      const v = winv[e]! * (g - rz[k]!);
+      dz[k] = v;
+      sum += v;
+    }
+  }
+  return sum;
+}
+
 export class SparseKkt implements KktSystem {
   readonly kind = 'sparse' as const;
   private readonly data: SparseQpData;
@@ -517,12 +613,7 @@ export class SparseKkt implements KktSystem {
       check += w;
       v[diagPos[off + k]!] = -w;
     }
-    for (let e = 0; e < elimRows.length; e++) {
-      const wi = 1 / W[elimRows[e]!]!;
-      check += wi;
-      winvE[e] = wi;
-      for (let c = cliquePtr[e]!, end = cliquePtr[e + 1]!; c < end; c++) v[cliquePos[c]!] += cliqueCoef[c]! * wi;
-    }
+    check += addCliques(v, W, elimRows, cliquePtr, cliquePos, cliqueCoef, winvE, st.elimUniform);
     if (!Number.isFinite(check)) return false;
     const ldl = this.ldl(robust);
     try {
@@ -540,7 +631,7 @@ export class SparseKkt implements KktSystem {
    * Solve with the right-hand side assembled directly in the elimination order of the
    * factorization (SparseLdl.solvePermuted): K row t sits at position pinv[t].
    */
-  solve(rx: Float64Array, ry: Float64Array, rz: Float64Array, dx: Float64Array, dy: Float64Array, dz: Float64Array): void {
+  solve(rx: Float64Array, ry: Float64Array, rz: Float64Array, dx: Float64Array, dy: Float64Array, dz: Float64Array): number {
     const ldl = this.current;
     if (!ldl) throw new LinearAlgebraError('KKT solve without a valid factorization');
     const { st, rhs, sol, elimVal, winvE } = this.cur;
@@ -549,25 +640,29 @@ export class SparseKkt implements KktSystem {
     const elimColP = this.cur.elimColPermuted(ldl);
     // rhs_x = r_x + G_eᵀ W_e⁻¹ r_e
     for (let j = 0; j < n; j++) rhs[pinv[j]!] = rx[j]!;
-    for (let e = 0; e < elimRows.length; e++) {
-      const w = winvE[e]! * rz[elimRows[e]!]!;
-      if (w === 0) continue;
-      for (let a = elimPtr[e]!, end = elimPtr[e + 1]!; a < end; a++) rhs[elimColP[a]!] += elimVal[a]! * w;
-    }
+    addEliminatedRhs(rhs, rz, elimRows, elimPtr, elimColP, elimVal, winvE, st.elimUniform);
     for (let i = 0; i < p; i++) rhs[pinv[n + i]!] = ry[i]!;
     const off = n + p;
     for (let k = 0; k < keptRows.length; k++) rhs[pinv[off + k]!] = rz[keptRows[k]!]!;
     ldl.solvePermuted(rhs, sol);
-    for (let j = 0; j < n; j++) dx[j] = sol[pinv[j]!]!;
-    for (let i = 0; i < p; i++) dy[i] = sol[pinv[n + i]!]!;
-    for (let k = 0; k < keptRows.length; k++) dz[keptRows[k]!] = sol[pinv[off + k]!]!;
-    // dz_e = W_e⁻¹ (G_e dx − r_e)
-    for (let e = 0; e < elimRows.length; e++) {
-      let g = 0;
-      for (let a = elimPtr[e]!, end = elimPtr[e + 1]!; a < end; a++) g += elimVal[a]! * sol[elimColP[a]!]!;
-      const k = elimRows[e]!;
-      dz[k] = winvE[e]! * (g - rz[k]!);
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      const v = sol[pinv[j]!]!;
+      dx[j] = v;
+      sum += v;
     }
+    for (let i = 0; i < p; i++) {
+      const v = sol[pinv[n + i]!]!;
+      dy[i] = v;
+      sum += v;
+    }
+    for (let k = 0; k < keptRows.length; k++) {
+      const v = sol[pinv[off + k]!]!;
+      dz[keptRows[k]!] = v;
+      sum += v;
+    }
+    // dz_e = W_e⁻¹ (G_e dx − r_e)
+    return sum + eliminatedDuals(sol, rz, elimRows, elimPtr, elimColP, elimVal, winvE, st.elimUniform, dz);
   }
 }
 
@@ -729,7 +824,7 @@ export class DenseKkt implements KktSystem {
     return true;
   }
 
-  solve(rx: Float64Array, ry: Float64Array, rz: Float64Array, dx: Float64Array, dy: Float64Array, dz: Float64Array): void {
+  solve(rx: Float64Array, ry: Float64Array, rz: Float64Array, dx: Float64Array, dy: Float64Array, dz: Float64Array): number {
     const { n, p, m } = this.data;
     if (!this.current) throw new LinearAlgebraError('KKT solve without a valid factorization');
     const { rhs, sol, work, winv } = this;
@@ -742,10 +837,17 @@ export class DenseKkt implements KktSystem {
     this.current.solve(rhs, sol);
     dx.set(sol.subarray(0, n));
     dy.set(sol.subarray(n, n + p));
+    let sum = 0;
+    for (let t = 0; t < n + p; t++) sum += sol[t]!;
     // dz = W⁻¹ (G̃ dx − r_z)
     if (m > 0) {
       this.data.mulG(dx, dz);
-      for (let k = 0; k < m; k++) dz[k] = winv[k]! * (dz[k]! - rz[k]!);
+      for (let k = 0; k < m; k++) {
+        const v = winv[k]! * (dz[k]! - rz[k]!);
+        dz[k] = v;
+        sum += v;
+      }
     }
+    return sum;
   }
 }
