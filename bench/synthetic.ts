@@ -57,6 +57,9 @@ export interface RunSettings {
   readonly timeLimit: number;
   /** ε_J (undefined: the dQP default) */
   readonly epsActive?: number;
+  /** forward solver tolerances (undefined: the dQP defaults, ε_abs 1e-9, ε_rel 0) */
+  readonly epsAbs?: number;
+  readonly epsRel?: number;
 }
 
 export type SyntheticRow = BenchRow;
@@ -94,6 +97,8 @@ export function runOne(gen: GeneratedProblem, settings: RunSettings): SyntheticR
     fwd = dqpForward(problem, {
       solver: settings.solver,
       ...(settings.epsActive !== undefined ? { epsActive: settings.epsActive } : {}),
+      ...(settings.epsAbs !== undefined ? { epsAbs: settings.epsAbs } : {}),
+      ...(settings.epsRel !== undefined ? { epsRel: settings.epsRel } : {}),
       solverSettings: { timeLimit: settings.timeLimit },
     });
   } catch (e) {
@@ -141,7 +146,10 @@ export function runOne(gen: GeneratedProblem, settings: RunSettings): SyntheticR
 }
 
 /** Resolve the CLI options against the suite defaults (InputError for bad values). */
-export function resolveSuiteOptions(defaults: SuiteDefaults, options: BenchOptions): { sizes: number[]; samples: number; solvers: string[]; timeLimit: number; epsActive?: number } {
+export function resolveSuiteOptions(
+  defaults: SuiteDefaults,
+  options: BenchOptions,
+): { sizes: number[]; samples: number; solvers: string[]; timeLimit: number; epsActive?: number; epsAbs?: number; epsRel?: number } {
   const sizes = options.sizes ?? [...defaults.sizes];
   if (defaults.family === 'chain') {
     for (const n of sizes) if (n % 100 !== 0) throw new InputError('--sizes', 'multiples of 100 for the chain suite (n = 100·k)', String(n));
@@ -153,7 +161,18 @@ export function resolveSuiteOptions(defaults: SuiteDefaults, options: BenchOptio
   if (options.epsActive !== undefined && !(options.epsActive >= 0)) throw new InputError('--eps-active', 'a number ≥ 0', String(options.epsActive));
   const solvers = options.solvers ?? [...defaults.solvers];
   for (const s of solvers) getBackend(s); // SolverNotFoundError lists the available ones
-  return { sizes, samples, solvers, timeLimit, ...(options.epsActive !== undefined ? { epsActive: options.epsActive } : {}) };
+  for (const [flag, v] of [['--eps-abs', options.epsAbs], ['--eps-rel', options.epsRel]] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new InputError(flag, 'a number ≥ 0', String(v));
+  }
+  return {
+    sizes,
+    samples,
+    solvers,
+    timeLimit,
+    ...(options.epsActive !== undefined ? { epsActive: options.epsActive } : {}),
+    ...(options.epsAbs !== undefined ? { epsAbs: options.epsAbs } : {}),
+    ...(options.epsRel !== undefined ? { epsRel: options.epsRel } : {}),
+  };
 }
 
 /** untimed warm-up problems per solver before the measured ones */
@@ -207,7 +226,13 @@ export async function runSyntheticSuite(defaults: SuiteDefaults, options: BenchO
             break runs;
           }
         }
-        const r = runOne(gen, { solver, timeLimit: o.timeLimit, ...(o.epsActive !== undefined ? { epsActive: o.epsActive } : {}) });
+        const r = runOne(gen, {
+          solver,
+          timeLimit: o.timeLimit,
+          ...(o.epsActive !== undefined ? { epsActive: o.epsActive } : {}),
+          ...(o.epsAbs !== undefined ? { epsAbs: o.epsAbs } : {}),
+          ...(o.epsRel !== undefined ? { epsRel: o.epsRel } : {}),
+        });
         rows.push(r);
         log(
           `[${defaults.family}] ${gen.name} ${solver}: ${r.status}${r.solved ? '' : ' (FAILED)'}  forward ${fmt(r.forwardMs)} ms  backward ${fmt(r.backwardMs)} ms  accuracy ${fmt(r.accuracy)}` +

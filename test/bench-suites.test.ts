@@ -60,6 +60,16 @@ describe('suite options', () => {
     expect(() => resolveSuiteOptions(chainDefaults, { sizes: [250], json: false, quiet: true })).toThrow(/multiples of 100/);
     expect(() => resolveSuiteOptions(denseDefaults, { samples: 0, json: false, quiet: true })).toThrow(InputError);
     expect(() => resolveSuiteOptions(denseDefaults, { solvers: ['no-such'], json: false, quiet: true })).toThrow(SolverNotFoundError);
+    expect(() => resolveSuiteOptions(denseDefaults, { epsAbs: -1, json: false, quiet: true })).toThrow(/--eps-abs/);
+    expect(resolveSuiteOptions(denseDefaults, { epsAbs: 1e-6, epsRel: 1e-4, json: false, quiet: true })).toMatchObject({ epsAbs: 1e-6, epsRel: 1e-4 });
+  });
+
+  it('--eps-abs reaches the forward solver: a loose tolerance gives a less accurate point', () => {
+    const gen = generateProblem('chain', 200, 0);
+    const tight = runOne(gen, { solver: 'ipm', timeLimit: 60 });
+    const loose = runOne(gen, { solver: 'ipm', timeLimit: 60, epsAbs: 1e-2 });
+    expect(tight.accuracy).toBeLessThan(1e-7);
+    expect(loose.accuracy).toBeGreaterThan(10 * tight.accuracy);
   });
 });
 
