@@ -7,13 +7,15 @@
  *   admm      OSQP-style ADMM with polishing (pure TypeScript, dense and sparse)
  *   highs     HiGHS active-set QP, WASM (needs `await loadSolvers(['highs'])`)
  *   quadprog  Goldfarb–Idnani dual active set, dense, P positive definite
+ *   dualas    our own dense Goldfarb–Idnani dual active set (Cholesky + Givens updates), P positive definite
  */
 import type { QPBackend } from '../backend.ts';
 import { admmBackend } from './admm/index.ts';
+import { dualasBackend } from './dualas/index.ts';
 import { highsBackend } from './highs.ts';
 import { ipmBackend } from './ipm/index.ts';
 import { quadprogBackend } from './quadprog.ts';
 
-export { admmBackend, highsBackend, ipmBackend, quadprogBackend };
+export { admmBackend, dualasBackend, highsBackend, ipmBackend, quadprogBackend };
 
-export const builtinBackends: readonly QPBackend[] = [ipmBackend, admmBackend, highsBackend, quadprogBackend];
+export const builtinBackends: readonly QPBackend[] = [ipmBackend, admmBackend, highsBackend, quadprogBackend, dualasBackend];

@@ -1,0 +1,536 @@
+/**
+ * Dense kernels of the `dualas` backend (Goldfarb–Idnani dual active set). All matrices are
+ * row-major Float64Arrays with explicit sizes; nothing here allocates inside a loop over
+ * entries. The O(n³) pieces (triangular solves with many right-hand sides, the compact-WY
+ * products) run their bulk through the packed GEMM of linalg/dense.ts (denseMatMul).
+ *
+ *   choleskyLower          P = L Lᵀ (via DenseLdl, no pivoting), positive-definiteness check
+ *   solveLowerInPlace      L X = B   for X: n × r          (blocked, GEMM updates)
+ *   solveLowerTransInPlace Lᵀ X = B  for X: n × r          (blocked, GEMM updates)
+ *   forwardSolve / backwardSolveT   the single-vector versions (L x = b, Lᵀ x = b)
+ *   householderSkipQR      Q R of a set of vectors in order, skipping (numerically) dependent ones
+ *   compactWyT             T with H₀H₁⋯H_{r−1} = I − V T Vᵀ
+ *   applyQ / applyQt       x ← Q x, x ← Qᵀ x with Q = H₀H₁⋯H_{r−1} (reflectors, O(n r))
+ *   orthogonalComplementColumns   Q[:, r:n] explicitly (n × (n − r)), via compact WY + GEMM
+ *   rotateColumnsAdd / rotateColumnsDrop   chains of Givens rotations applied to adjacent
+ *                          columns of a row-major matrix, one streaming pass over its rows
+ */
+import { ZeroPivotError } from '../../../errors.ts';
+import { DenseLdl, denseGram, denseMatMul } from '../../../linalg/dense.ts';
+import type { DenseMatrix } from '../../../linalg/types.ts';
+
+export const EPS = 2.220446049250313e-16;
+
+/** Row block of the blocked triangular solves (the GEMM inner dimension). */
+const TRSM_NB = 160;
+
+const wrap = (nrows: number, ncols: number, data: Float64Array): DenseMatrix => ({ format: 'dense', nrows, ncols, data });
+
+/** Outcome of choleskyLower: the factor, or why P is not (numerically) positive definite. */
+export type CholeskyResult = { readonly ok: true; readonly l: Float64Array } | { readonly ok: false; readonly reason: string };
+
+/**
+ * P = L Lᵀ with L lower triangular (row-major n × n, strict upper part zero, positive diagonal).
+ * P: n × n symmetric, only its lower triangle is read, not modified. Computed as P = L̃ D L̃ᵀ
+ * (DenseLdl, blocked, no pivoting) and L = L̃ D^{1/2}. P is accepted as positive definite when
+ * every pivot d_i > n·ε·max|P_ij| (DenseLdl's zero-pivot tolerance) — a negative or tiny pivot
+ * gives { ok: false, reason } (a semidefinite or indefinite P), never an exception.
+ */
+export function choleskyLower(P: DenseMatrix): CholeskyResult {
+  const n = P.nrows;
+  let f: DenseLdl;
+  try {
+    f = DenseLdl.factor(P);
+  } catch (e) {
+    if (e instanceof ZeroPivotError) {
+      return { ok: false, reason: `P is singular to working precision (pivot ${e.pivot.toExponential(3)} at column ${e.column})` };
+    }
+    throw e;
+  }
+  const d = f.pivots();
+  for (let i = 0; i < n; i++) {
+    if (!(d[i]! > 0)) return { ok: false, reason: `P is not positive definite (pivot ${d[i]!.toExponential(3)} at column ${i})` };
+  }
+  const l = f.lower().data;
+  const sq = new Float64Array(n);
+  for (let j = 0; j < n; j++) sq[j] = Math.sqrt(d[j]!);
+  for (let i = 0; i < n; i++) {
+    const o = i * n;
+    for (let j = 0; j <= i; j++) l[o + j] *= sq[j]!;
+  }
+  return { ok: true, l };
+}
+
+/**
+ * Solve L X = B in place. l: n × n lower triangular (row-major, diagonal nonzero), not modified;
+ * x: n × r row-major, B on entry, X on exit. Blocked by TRSM_NB rows: the diagonal block is solved
+ * by row operations, the rows below get X(k1:, :) −= L(k1:, k0:k1) X(k0:k1, :) through the GEMM.
+ */
+export function solveLowerInPlace(l: Float64Array, n: number, x: Float64Array, r: number): void {
+  if (r === 0 || n === 0) return;
+  for (let k0 = 0; k0 < n; k0 += TRSM_NB) {
+    const k1 = Math.min(k0 + TRSM_NB, n);
+    for (let i = k0; i < k1; i++) {
+      const oi = i * r;
+      const li = i * n;
+      for (let j = k0; j < i; j++) {
+        const a = l[li + j]!;
+        if (a === 0) continue;
+        const oj = j * r;
+        for (let c = 0; c < r; c++) x[oi + c] -= a * x[oj + c]!;
+      }
+      const inv = 1 / l[li + i]!;
+      for (let c = 0; c < r; c++) x[oi + c] *= inv;
+    }
+    if (k1 >= n) break;
+    const kb = k1 - k0;
+    const rows = n - k1;
+    const a = new Float64Array(rows * kb);
+    for (let i = 0; i < rows; i++) {
+      const src = (k1 + i) * n + k0;
+      a.set(l.subarray(src, src + kb), i * kb);
+    }
+    const prod = denseMatMul(wrap(rows, kb, a), wrap(kb, r, x.subarray(k0 * r, k1 * r))).data;
+    const base = k1 * r;
+    for (let t = 0; t < prod.length; t++) x[base + t] -= prod[t]!;
+  }
+}
+
+/**
+ * Solve Lᵀ X = B in place (l as in solveLowerInPlace; x: n × r row-major). Blocks from the
+ * bottom: the diagonal block by row operations, then X(0:k0, :) −= L(k0:k1, 0:k0)ᵀ X(k0:k1, :).
+ */
+export function solveLowerTransInPlace(l: Float64Array, n: number, x: Float64Array, r: number): void {
+  if (r === 0 || n === 0) return;
+  for (let k1 = n; k1 > 0; ) {
+    const k0 = Math.max(0, k1 - TRSM_NB);
+    for (let i = k1 - 1; i >= k0; i--) {
+      const oi = i * r;
+      const li = i * n;
+      const inv = 1 / l[li + i]!;
+      for (let c = 0; c < r; c++) x[oi + c] *= inv;
+      for (let j = k0; j < i; j++) {
+        const a = l[li + j]!;
+        if (a === 0) continue;
+        const oj = j * r;
+        for (let c = 0; c < r; c++) x[oj + c] -= a * x[oi + c]!;
+      }
+    }
+    if (k0 > 0) {
+      const kb = k1 - k0;
+      const a = new Float64Array(kb * k0);
+      for (let i = 0; i < kb; i++) {
+        const src = (k0 + i) * n;
+        a.set(l.subarray(src, src + k0), i * k0);
+      }
+      const prod = denseMatMul(wrap(kb, k0, a), wrap(kb, r, x.subarray(k0 * r, k1 * r)), { transA: true }).data;
+      for (let t = 0; t < prod.length; t++) x[t] -= prod[t]!;
+    }
+    k1 = k0;
+  }
+}
+
+/** L x = b in place (x: length n, b on entry). Rows of L are read contiguously. */
+export function forwardSolve(l: Float64Array, n: number, x: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    const o = i * n;
+    x[i] = (x[i]! - dotFrom(l, o, x, 0, 0, i)) / l[o + i]!;
+  }
+}
+
+/**
+ * L x = b in place where b (hence x) is zero before index `first` (e.g. b = e_first): the
+ * leading zeros are skipped. Cost (n − first)²/2.
+ */
+export function forwardSolveFrom(l: Float64Array, n: number, x: Float64Array, first: number): void {
+  for (let i = first; i < n; i++) {
+    const o = i * n;
+    x[i] = (x[i]! - dotFrom(l, o, x, 0, first, i)) / l[o + i]!;
+  }
+}
+
+/** Lᵀ x = b in place (x: length n). Column-oriented: once x_i is known, x(0:i) −= L(i, 0:i) x_i. */
+export function backwardSolveT(l: Float64Array, n: number, x: Float64Array): void {
+  for (let i = n - 1; i >= 0; i--) {
+    const o = i * n;
+    const xi = x[i]! / l[o + i]!;
+    x[i] = xi;
+    if (xi !== 0) for (let j = 0; j < i; j++) x[j] -= l[o + j]! * xi;
+  }
+}
+
+/** Result of householderSkipQR: reflectors H_k = I − τ_k v_k v_kᵀ (k < rank) and R. */
+export interface SkipQR {
+  /** number of accepted (independent) vectors = number of reflectors */
+  readonly rank: number;
+  /** rank × n row-major: row k is v_k, with v_k[0..k) = 0 and v_k[k] = 1 */
+  readonly vt: Float64Array;
+  /** length rank */
+  readonly tau: Float64Array;
+  /** rank × rank upper triangular, COLUMN-major (R[col·rank + row]) */
+  readonly r: Float64Array;
+  /** length rank: index (row of the input) of the k-th accepted vector */
+  readonly taken: Int32Array;
+  /** length count: true for the input rows skipped as dependent */
+  readonly skipped: Uint8Array;
+}
+
+/** Candidate vectors per panel of the blocked QR. */
+const QR_NB = 48;
+
+/**
+ * Householder QR of the vectors w_0, …, w_{count−1} (the ROWS of wt, count × n, row-major;
+ * OVERWRITTEN) taken in order: [w_j for accepted j] = Q [R; 0], Q = H₀H₁⋯H_{rank−1}.
+ * A vector whose component outside the span of the accepted ones has norm ≤ depTol·norms[j]
+ * (norms[j]: a scale of w_j, typically ‖w_j‖₂ before any transformation) is skipped as
+ * linearly dependent; so is every vector once rank = n. R's diagonal may be negative
+ * (β = −sign(x_k)‖x(k:n)‖).
+ *
+ * Blocked: the candidates are taken in panels of QR_NB rows; inside a panel each accepted
+ * reflector is applied to the later rows of the panel (row operations), then the panel's
+ * reflectors, as one block I − V T Vᵀ, update all later rows by three GEMMs:
+ * X ← X − ((X V) T) Vᵀ (on the columns ≥ the panel's first reflector index).
+ */
+export function householderSkipQR(wt: Float64Array, count: number, n: number, norms: Float64Array, depTol: number): SkipQR {
+  const cap = Math.min(count, n);
+  const vt = new Float64Array(cap * n);
+  const tau = new Float64Array(cap);
+  const rcol = new Float64Array(cap * cap);
+  const taken = new Int32Array(cap);
+  const skipped = new Uint8Array(count);
+  let rk = 0;
+  for (let j0 = 0; j0 < count; j0 += QR_NB) {
+    const j1 = Math.min(j0 + QR_NB, count);
+    const rk0 = rk;
+    for (let j = j0; j < j1; j++) {
+      const o = j * n;
+      if (rk >= n) {
+        skipped[j] = 1;
+        continue;
+      }
+      let ss = 0;
+      for (let i = rk; i < n; i++) ss += wt[o + i]! * wt[o + i]!;
+      const nrm = Math.sqrt(ss);
+      if (!(nrm > depTol * norms[j]!) || nrm === 0) {
+        skipped[j] = 1;
+        continue;
+      }
+      const alpha = wt[o + rk]!;
+      const beta = alpha >= 0 ? -nrm : nrm;
+      const scale = 1 / (alpha - beta);
+      const vo = rk * n;
+      vt[vo + rk] = 1;
+      for (let i = rk + 1; i < n; i++) vt[vo + i] = wt[o + i]! * scale;
+      const t = (beta - alpha) / beta;
+      tau[rk] = t;
+      for (let i = 0; i < rk; i++) rcol[rk * cap + i] = wt[o + i]!;
+      rcol[rk * cap + rk] = beta;
+      taken[rk] = j;
+      for (let jj = j + 1; jj < j1; jj++) {
+        const oo = jj * n;
+        let s = dotFrom(vt, vo, wt, oo, rk, n);
+        if (s === 0) continue;
+        s *= t;
+        for (let i = rk; i < n; i++) wt[oo + i] -= s * vt[vo + i]!;
+      }
+      rk++;
+    }
+    const kb = rk - rk0;
+    const rest = count - j1;
+    if (kb === 0 || rest === 0) continue;
+    // block update of rows j1..count on columns rk0..n
+    const wc = n - rk0;
+    const vb = new Float64Array(kb * wc);
+    for (let a = 0; a < kb; a++) vb.set(vt.subarray((rk0 + a) * n + rk0, (rk0 + a + 1) * n), a * wc);
+    const tb = blockT(vb, kb, wc, tau, rk0);
+    const xs = new Float64Array(rest * wc);
+    for (let a = 0; a < rest; a++) xs.set(wt.subarray((j1 + a) * n + rk0, (j1 + a + 1) * n), a * wc);
+    const xv = denseMatMul(wrap(rest, wc, xs), wrap(kb, wc, vb), { transB: true }); // rest × kb
+    const xvt = denseMatMul(xv, wrap(kb, kb, tb)); // rest × kb
+    const upd = denseMatMul(xvt, wrap(kb, wc, vb)).data; // rest × wc
+    for (let a = 0; a < rest; a++) {
+      const o = (j1 + a) * n + rk0;
+      const ou = a * wc;
+      for (let i = 0; i < wc; i++) wt[o + i] -= upd[ou + i]!;
+    }
+  }
+  const r = new Float64Array(rk * rk);
+  for (let c = 0; c < rk; c++) for (let i = 0; i <= c; i++) r[c * rk + i] = rcol[c * cap + i]!;
+  return { rank: rk, vt: vt.slice(0, rk * n), tau: tau.slice(0, rk), r, taken: taken.slice(0, rk), skipped };
+}
+
+/**
+ * T (kb × kb, row-major upper triangular) of H_a⋯H_{a+kb−1} = I − V T Vᵀ for the reflectors
+ * stored as the rows of vb (kb × wc) with factors tau[a..a+kb).
+ */
+function blockT(vb: Float64Array, kb: number, wc: number, tau: Float64Array, a: number): Float64Array {
+  const G = denseMatMul(wrap(kb, wc, vb), wrap(kb, wc, vb), { transB: true }).data;
+  return tFromGram(G, kb, tau, a);
+}
+
+/** T recurrence T_kk = τ_k, T(0:k, k) = −τ_k T(0:k, 0:k) G(0:k, k), G symmetric (row k read). */
+function tFromGram(G: Float64Array, r: number, tau: Float64Array, a: number): Float64Array {
+  const T = new Float64Array(r * r);
+  const tmp = new Float64Array(r);
+  for (let k = 0; k < r; k++) {
+    const tk = tau[a + k]!;
+    const gk = k * r;
+    tmp.fill(0, 0, k);
+    // tmp = T(0:k,0:k) G(0:k,k): accumulate row-wise, T rows contiguous
+    for (let i = 0; i < k; i++) {
+      const ti = i * r;
+      let s = 0;
+      for (let j = i; j < k; j++) s += T[ti + j]! * G[gk + j]!;
+      tmp[i] = s;
+    }
+    for (let i = 0; i < k; i++) T[i * r + k] = -tk * tmp[i]!;
+    T[k * r + k] = tk;
+  }
+  return T;
+}
+
+/** Σ_{i=from}^{to−1} a[ao+i]·b[bo+i] with four accumulators. */
+export function dotFrom(a: Float64Array, ao: number, b: Float64Array, bo: number, from: number, to: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = from;
+  for (; i + 3 < to; i += 4) {
+    s0 += a[ao + i]! * b[bo + i]!;
+    s1 += a[ao + i + 1]! * b[bo + i + 1]!;
+    s2 += a[ao + i + 2]! * b[bo + i + 2]!;
+    s3 += a[ao + i + 3]! * b[bo + i + 3]!;
+  }
+  for (; i < to; i++) s0 += a[ao + i]! * b[bo + i]!;
+  return s0 + s1 + (s2 + s3);
+}
+
+/**
+ * The upper-triangular T (rank × rank, row-major) of the compact WY form
+ * H₀H₁⋯H_{r−1} = I − V T Vᵀ (V = vtᵀ, n × r). Recurrence (Schreiber–Van Loan):
+ * T_kk = τ_k, T(0:k, k) = −τ_k T(0:k, 0:k) Vᵀ(:, 0:k) v_k, with the Gram matrix VᵀV from the GEMM.
+ */
+export function compactWyT(qr: SkipQR, n: number): Float64Array {
+  const r = qr.rank;
+  if (r === 0) return new Float64Array(0);
+  // G = V V ᵀ over the rows of vt: Gram of the n × r matrix vtᵀ (upper blocks only, mirrored)
+  const v = new Float64Array(n * r);
+  for (let k = 0; k < r; k++) for (let i = k; i < n; i++) v[i * r + k] = qr.vt[k * n + i]!;
+  const G = denseGram(wrap(n, r, v)).data;
+  return tFromGram(G, r, qr.tau, 0);
+}
+
+/** x ← Q x with Q = H₀H₁⋯H_{r−1} (x: length n; H_{r−1} is applied first). */
+export function applyQ(qr: SkipQR, n: number, x: Float64Array): void {
+  const { vt, tau } = qr;
+  for (let k = qr.rank - 1; k >= 0; k--) applyReflector(vt, k, n, tau[k]!, x);
+}
+
+/** x ← Qᵀ x = H_{r−1}⋯H₀ x (H₀ first). */
+export function applyQt(qr: SkipQR, n: number, x: Float64Array): void {
+  const { vt, tau } = qr;
+  for (let k = 0; k < qr.rank; k++) applyReflector(vt, k, n, tau[k]!, x);
+}
+
+function applyReflector(vt: Float64Array, k: number, n: number, t: number, x: Float64Array): void {
+  const o = k * n;
+  let s = 0;
+  for (let i = k; i < n; i++) s += vt[o + i]! * x[i]!;
+  s *= t;
+  if (s !== 0) for (let i = k; i < n; i++) x[i] -= s * vt[o + i]!;
+}
+
+/**
+ * Q(:, r:n) explicitly, n × (n − r) row-major, for Q = H₀⋯H_{r−1} = I − V T Vᵀ:
+ * Q(:, r:n) = E − V (T V(r:n, :)ᵀ) with E = I(:, r:n). Two GEMMs, 2r²(n−r) + 2nr(n−r) flops.
+ */
+export function orthogonalComplementColumns(qr: SkipQR, T: Float64Array, n: number): Float64Array {
+  const r = qr.rank;
+  const w = n - r;
+  if (r === 0) {
+    const e = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) e[i * n + i] = 1;
+    return e;
+  }
+  const vr = new Float64Array(r * w); // Vt(:, r:n)
+  for (let k = 0; k < r; k++) vr.set(qr.vt.subarray(k * n + r, k * n + n), k * w);
+  const M = denseMatMul(wrap(r, r, T), wrap(r, w, vr)).data; // r × w
+  const out = denseMatMul(wrap(r, n, qr.vt), wrap(r, w, M), { transA: true }).data; // n × w
+  for (let t = 0; t < out.length; t++) out[t] = -out[t]!;
+  for (let c = 0; c < w; c++) out[(r + c) * w + c] += 1;
+  return out;
+}
+
+/**
+ * Givens coefficients that zero d[lo+1 .. hi] into d[lo], bottom up: for j = hi−1 down to lo the
+ * rotation G_j = [c s; −s c] on (d_j, d_{j+1}) with c = d_j/h, s = d_{j+1}/h, h = ‖(d_j, d_{j+1})‖
+ * leaves (h, 0). d is modified (d[lo] = ‖d[lo..hi]‖ unless d[lo+1..hi] was already zero, the
+ * rest 0); c, s: written at j (c = 1, s = 0 where d_{j+1} = 0).
+ */
+export function givensZeroTail(d: Float64Array, lo: number, hi: number, c: Float64Array, s: Float64Array): void {
+  for (let j = hi - 1; j >= lo; j--) {
+    const y = d[j + 1]!;
+    if (y === 0) {
+      c[j] = 1;
+      s[j] = 0;
+      continue;
+    }
+    d[j] = givensInto(d[j]!, y, c, s, j);
+    d[j + 1] = 0;
+  }
+}
+
+/**
+ * The rotation [c s; −s c] mapping (x, y) to (h, 0): writes c[j] = x/h, s[j] = y/h and returns
+ * h = ‖(x, y)‖ (c = 1, s = 0, h = 0 for x = y = 0). Computed on (x, y)/(|x| + |y|), so c and s
+ * are orthonormal to round-off even for subnormal or huge inputs (a plain x/hypot(x, y) is not:
+ * at the bottom of the subnormal range hypot itself is not representable).
+ */
+export function givensInto(x: number, y: number, c: Float64Array, s: Float64Array, j: number): number {
+  const scale = Math.abs(x) + Math.abs(y);
+  if (scale === 0) {
+    c[j] = 1;
+    s[j] = 0;
+    return 0;
+  }
+  const xs = x / scale;
+  const ys = y / scale;
+  const r = Math.sqrt(xs * xs + ys * ys);
+  c[j] = xs / r;
+  s[j] = ys / r;
+  return scale * r;
+}
+
+/**
+ * Apply the rotations of givensZeroTail(·, lo, hi) to the columns lo..hi of the row-major
+ * n × w matrix a (a ← a G_{hi−1}ᵀ ⋯ G_loᵀ, i.e. column j ← c_j·col_j + s_j·col_{j+1},
+ * column j+1 ← −s_j·col_j + c_j·col_{j+1}, for j = hi−1 down to lo). One pass over the rows:
+ * within a row the chain carries the running column, 6 flops per entry.
+ */
+export function rotateColumnsAdd(a: Float64Array, n: number, w: number, lo: number, hi: number, c: Float64Array, s: Float64Array): void {
+  if (hi <= lo) return;
+  let i = 0;
+  // four rows at a time: four independent carry chains share the loads of c_j, s_j
+  for (; i + 3 < n; i += 4) {
+    const o0 = i * w;
+    const o1 = o0 + w;
+    const o2 = o1 + w;
+    const o3 = o2 + w;
+    let c0 = a[o0 + hi]!;
+    let c1 = a[o1 + hi]!;
+    let c2 = a[o2 + hi]!;
+    let c3 = a[o3 + hi]!;
+    for (let j = hi - 1; j >= lo; j--) {
+      const cj = c[j]!;
+      const sj = s[j]!;
+      const x0 = a[o0 + j]!;
+      const x1 = a[o1 + j]!;
+      const x2 = a[o2 + j]!;
+      const x3 = a[o3 + j]!;
+      a[o0 + j + 1] = cj * c0 - sj * x0;
+      a[o1 + j + 1] = cj * c1 - sj * x1;
+      a[o2 + j + 1] = cj * c2 - sj * x2;
+      a[o3 + j + 1] = cj * c3 - sj * x3;
+      c0 = cj * x0 + sj * c0;
+      c1 = cj * x1 + sj * c1;
+      c2 = cj * x2 + sj * c2;
+      c3 = cj * x3 + sj * c3;
+    }
+    a[o0 + lo] = c0;
+    a[o1 + lo] = c1;
+    a[o2 + lo] = c2;
+    a[o3 + lo] = c3;
+  }
+  for (; i < n; i++) {
+    const o = i * w;
+    let carry = a[o + hi]!;
+    for (let j = hi - 1; j >= lo; j--) {
+      const x = a[o + j]!;
+      const cj = c[j]!;
+      const sj = s[j]!;
+      a[o + j + 1] = cj * carry - sj * x;
+      carry = cj * x + sj * carry;
+    }
+    a[o + lo] = carry;
+  }
+}
+
+/**
+ * Apply rotations G_j (j = lo..hi−1, in this order) to columns (j, j+1) of the row-major n × w
+ * matrix a: column j ← c_j·col_j + s_j·col_{j+1}, column j+1 ← −s_j·col_j + c_j·col_{j+1}
+ * (the restoring rotations after a column of R is deleted). One pass over the rows.
+ */
+export function rotateColumnsDrop(a: Float64Array, n: number, w: number, lo: number, hi: number, c: Float64Array, s: Float64Array): void {
+  if (hi <= lo) return;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const o0 = i * w;
+    const o1 = o0 + w;
+    const o2 = o1 + w;
+    const o3 = o2 + w;
+    let c0 = a[o0 + lo]!;
+    let c1 = a[o1 + lo]!;
+    let c2 = a[o2 + lo]!;
+    let c3 = a[o3 + lo]!;
+    for (let j = lo; j < hi; j++) {
+      const cj = c[j]!;
+      const sj = s[j]!;
+      const y0 = a[o0 + j + 1]!;
+      const y1 = a[o1 + j + 1]!;
+      const y2 = a[o2 + j + 1]!;
+      const y3 = a[o3 + j + 1]!;
+      a[o0 + j] = cj * c0 + sj * y0;
+      a[o1 + j] = cj * c1 + sj * y1;
+      a[o2 + j] = cj * c2 + sj * y2;
+      a[o3 + j] = cj * c3 + sj * y3;
+      c0 = cj * y0 - sj * c0;
+      c1 = cj * y1 - sj * c1;
+      c2 = cj * y2 - sj * c2;
+      c3 = cj * y3 - sj * c3;
+    }
+    a[o0 + hi] = c0;
+    a[o1 + hi] = c1;
+    a[o2 + hi] = c2;
+    a[o3 + hi] = c3;
+  }
+  for (; i < n; i++) {
+    const o = i * w;
+    let carry = a[o + lo]!;
+    for (let j = lo; j < hi; j++) {
+      const y = a[o + j + 1]!;
+      const cj = c[j]!;
+      const sj = s[j]!;
+      a[o + j] = cj * carry + sj * y;
+      carry = cj * y - sj * carry;
+    }
+    a[o + hi] = carry;
+  }
+}
+
+/**
+ * d = aᵀ x for the row-major n × w matrix a (d: length w, overwritten; x: length n). Four rows
+ * per sweep of d (one load/store of d per 8 flops); rows with x_i = 0 cost nothing.
+ */
+export function matTVecRows(a: Float64Array, n: number, w: number, x: Float64Array, xo: number, d: Float64Array): void {
+  d.fill(0, 0, w);
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const x0 = x[xo + i]!;
+    const x1 = x[xo + i + 1]!;
+    const x2 = x[xo + i + 2]!;
+    const x3 = x[xo + i + 3]!;
+    if (x0 === 0 && x1 === 0 && x2 === 0 && x3 === 0) continue;
+    const o0 = i * w;
+    const o1 = o0 + w;
+    const o2 = o1 + w;
+    const o3 = o2 + w;
+    for (let col = 0; col < w; col++) d[col] += x0 * a[o0 + col]! + x1 * a[o1 + col]! + x2 * a[o2 + col]! + x3 * a[o3 + col]!;
+  }
+  for (; i < n; i++) {
+    const xi = x[xo + i]!;
+    if (xi === 0) continue;
+    const o = i * w;
+    for (let col = 0; col < w; col++) d[col] += xi * a[o + col]!;
+  }
+}
