@@ -22,6 +22,7 @@
  * Output K is the UPPER TRIANGLE (incl. diagonal) in CSC, n = 2V + nEq + nIneq; the (2,2) block's
  * diagonal is stored as explicit zeros. signs: +1 for the 2V variables, −1 for the nEq + nIneq rows.
  */
+import { mulberry32 } from '../optimizer/util/random.ts';
 import { cscFromTriplets } from '../optimizer/linalg/csc.ts';
 import type { CscMatrix } from '../optimizer/linalg/types.ts';
 
@@ -46,17 +47,6 @@ export interface MeshKkt {
   nIneq: number;
   /** +1 for variables, −1 for constraint rows */
   signs: Int8Array;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function buildMeshKkt(options: MeshKktOptions = {}): MeshKkt {

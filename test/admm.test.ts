@@ -11,19 +11,9 @@ import { cscFromDense } from '../optimizer/linalg/csc.ts';
 import { InputError } from '../optimizer/errors.ts';
 import type { DenseMatrix, Matrix } from '../optimizer/linalg/types.ts';
 import type { QPProblem, QPSettings } from '../optimizer/qp/types.ts';
+import { rng } from './helpers.ts';
 
 // ---------------------------------------------------------------- helpers
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function dm(rows: number[][], ncols = rows[0]?.length ?? 0): DenseMatrix {
   return { format: 'dense', nrows: rows.length, ncols, data: Float64Array.from(rows.flat()) };
@@ -245,7 +235,7 @@ describe('admm: known small solutions', () => {
 describe('admm: random strictly convex QPs against brute-force active-set enumeration', () => {
   const cases: { seed: number; n: number; p: number; m: number; sparse: boolean }[] = [];
   for (let k = 0; k < 40; k++) {
-    const r = mulberry32(1000 + k);
+    const r = rng(1000 + k);
     const n = 1 + Math.floor(r() * 4);
     const p = Math.floor(r() * Math.min(n, 2));
     const m = Math.floor(r() * 6);
@@ -255,7 +245,7 @@ describe('admm: random strictly convex QPs against brute-force active-set enumer
   it('with polishing (default): z to 1e-8, duals to 1e-7, KKT residual < 1e-9', () => {
     let polished = 0;
     for (const c of cases) {
-      const problem = randomQP(mulberry32(c.seed), c.n, c.p, c.m, c.sparse);
+      const problem = randomQP(rng(c.seed), c.n, c.p, c.m, c.sparse);
       const ref = bruteForce(problem);
       const s = solve(problem);
       expect(s.status, `seed ${c.seed}`).toBe('solved');
@@ -276,7 +266,7 @@ describe('admm: random strictly convex QPs against brute-force active-set enumer
 
   it('without polishing: residuals within the requested tolerance, z close to the reference', () => {
     for (const c of cases) {
-      const problem = randomQP(mulberry32(c.seed), c.n, c.p, c.m, c.sparse);
+      const problem = randomQP(rng(c.seed), c.n, c.p, c.m, c.sparse);
       const ref = bruteForce(problem);
       const eps = 1e-7;
       const s = solve(problem, { epsAbs: eps, epsRel: eps, options: { polish: false } });
@@ -345,7 +335,7 @@ describe('admm: infeasibility', () => {
 
 describe('admm: warm start, ρ adaptation, limits', () => {
   function mediumQP(seed: number, shift = 0): QPProblem {
-    const rand = mulberry32(seed);
+    const rand = rng(seed);
     const n = 30;
     const m = 20;
     const g = () => 2 * rand() - 1;
@@ -419,7 +409,7 @@ describe('admm: warm start, ρ adaptation, limits', () => {
   });
 
   it('polishing at the iteration limit returns the exact solution with status solved', () => {
-    const problem = randomQP(mulberry32(4242), 4, 1, 5, false);
+    const problem = randomQP(rng(4242), 4, 1, 5, false);
     const ref = bruteForce(problem);
     const s = solve(problem, { maxIter: 20, epsAbs: 1e-14, epsRel: 1e-14 });
     expect(s.info.admmStatus).toBe('max_iter');

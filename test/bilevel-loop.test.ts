@@ -18,17 +18,7 @@ import { refineSizes } from '../cli/commands/refine.ts';
 import type { BilevelResult } from '../optimizer/bilevel/types.ts';
 import { InputError } from '../optimizer/errors.ts';
 import { setWarningHandler } from '../optimizer/qp/registry.ts';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './helpers.ts';
 
 function crossQP(): EmbeddingQP {
   const c = crossExample(13);

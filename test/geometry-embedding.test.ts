@@ -17,18 +17,10 @@ import { writeObj } from '../geometry/obj-write.ts';
 import { domainSvg } from '../geometry/svg.ts';
 import type { BoundaryTargets } from '../geometry/types.ts';
 import { coneViolations, embeddingReport, interleavedFromSplit, signedAreas } from '../geometry/validity.ts';
+import { errorOf } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dqp-geometry-emb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
 
 /** Jacobi-preconditioned conjugate gradients on L_II (a reference independent of the LDLᵀ). */
 function cgHarmonic(dom: EmbeddingDomain, qp: EmbeddingQP, Lv: Float64Array): Float64Array {

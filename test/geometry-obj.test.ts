@@ -6,17 +6,7 @@ import { FileFormatError } from '../optimizer/errors.ts';
 import { readHandles } from '../geometry/embedding-input.ts';
 import { readObj, readObjFile } from '../geometry/obj-read.ts';
 import { writeObj } from '../geometry/obj-write.ts';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dqp-geometry-obj-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,16 +9,25 @@ import { EmbeddingQP } from '../geometry/embedding-qp.ts';
 import { laplacianPattern, laplacianValues } from '../geometry/laplacian.ts';
 import { reflexCorners } from '../geometry/reflex-corners.ts';
 import { normalizedValues } from '../geometry/regularizer.ts';
+import { rng } from './helpers.ts';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/**
+ * Gradient check by central differences: fd_e = (f(θ + h e_e) − f(θ − h e_e)) / 2h for every
+ * coordinate e of θ (not modified); returns max_e |fd_e − grad_e| and max_e |grad_e|.
+ */
+function centralDifferences(f: (t: Float64Array) => number, theta: Float64Array, grad: Float64Array, h: number): { maxErr: number; maxG: number } {
+  let maxErr = 0;
+  let maxG = 0;
+  for (let e = 0; e < theta.length; e++) {
+    const tp = theta.slice();
+    const tm = theta.slice();
+    tp[e]! += h;
+    tm[e]! -= h;
+    const fd = (f(tp) - f(tm)) / (2 * h);
+    maxErr = Math.max(maxErr, Math.abs(fd - grad[e]!));
+    maxG = Math.max(maxG, Math.abs(grad[e]!));
+  }
+  return { maxErr, maxG };
 }
 
 function crossDomain(N = 13): EmbeddingDomain {
@@ -200,19 +209,8 @@ describe('chain rule θ → (P values, C values)', () => {
       return s;
     };
     const g = qp.pullback(theta, gP, gC);
-    const h = 1e-6;
-    let maxErr = 0;
-    let maxG = 0;
-    for (let e = 0; e < qp.ne; e++) {
-      const tp = theta.slice();
-      const tm = theta.slice();
-      tp[e]! += h;
-      tm[e]! -= h;
-      const fd = (f(tp) - f(tm)) / (2 * h);
-      maxErr = Math.max(maxErr, Math.abs(fd - g[e]!));
-      maxG = Math.max(maxG, Math.abs(g[e]!));
-      if (theta[e]! > 0) expect(g[e]).toBe(0);
-    }
+    const { maxErr, maxG } = centralDifferences(f, theta, g, 1e-6);
+    for (let e = 0; e < qp.ne; e++) if (theta[e]! > 0) expect(g[e]).toBe(0);
     expect(maxG).toBeGreaterThan(0.1);
     expect(maxErr).toBeLessThan(1e-7 * maxG);
     // gradient of P alone and of C alone add up
@@ -236,18 +234,7 @@ describe('chain rule θ → (P values, C values)', () => {
     let ref = 0;
     for (let k = 0; k < v.length; k++) ref = Math.max(ref, Math.abs(hat[k]! - hat0[k]!));
     expect(value).toBeCloseTo(lambda * ref, 14);
-    const h = 1e-7;
-    let maxErr = 0;
-    let maxG = 0;
-    for (let e = 0; e < qp.ne; e++) {
-      const tp = theta.slice();
-      const tm = theta.slice();
-      tp[e]! += h;
-      tm[e]! -= h;
-      const fd = (qp.regularizer(tp, hat0, lambda).value - qp.regularizer(tm, hat0, lambda).value) / (2 * h);
-      maxErr = Math.max(maxErr, Math.abs(fd - gradTheta[e]!));
-      maxG = Math.max(maxG, Math.abs(gradTheta[e]!));
-    }
+    const { maxErr, maxG } = centralDifferences((t) => qp.regularizer(t, hat0, lambda).value, theta, gradTheta, 1e-7);
     expect(maxG).toBeGreaterThan(1e-3);
     expect(maxErr).toBeLessThan(1e-5 * maxG);
   });

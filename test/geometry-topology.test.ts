@@ -5,26 +5,7 @@ import { diskTopology } from '../geometry/disk.ts';
 import { edgeId, edgeList } from '../geometry/edges.ts';
 import { gridBoundaryClockwise, unitSquareGrid } from '../geometry/examples/grid.ts';
 import { findSelfIntersection, segmentsIntersect, signedArea } from '../geometry/polygon.ts';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
+import { errorOf, rng } from './helpers.ts';
 
 /** A periodic m×n grid on the torus, 2mn triangles. */
 function torus(m: number, n: number): Int32Array {

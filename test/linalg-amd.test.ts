@@ -4,17 +4,7 @@ import type { AmdInfo } from '../optimizer/linalg/amd.ts';
 import { cscFromTriplets, cscTranspose, cscUpperTriangle } from '../optimizer/linalg/csc.ts';
 import type { CscMatrix } from '../optimizer/linalg/types.ts';
 import { DimensionError, InputError } from '../optimizer/errors.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './helpers.ts';
 
 /** 5-point Laplacian pattern of an m × m grid (upper triangle incl. diagonal) */
 function gridUpper(m: number): CscMatrix {

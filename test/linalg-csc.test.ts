@@ -19,18 +19,7 @@ import {
 } from '../optimizer/linalg/csc.ts';
 import type { CscMatrix, DenseMatrix } from '../optimizer/linalg/types.ts';
 import { DimensionError, InputError } from '../optimizer/errors.ts';
-
-/** mulberry32: small seeded generator in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './helpers.ts';
 
 function randomDense(m: number, n: number, density: number, rand: () => number): DenseMatrix {
   const data = new Float64Array(m * n);

@@ -7,21 +7,11 @@ import type { CscMatrix, DenseMatrix } from '../optimizer/linalg/types.ts';
 import { DimensionError, InputError, StructurallySingularError, ZeroPivotError } from '../optimizer/errors.ts';
 import { cscSymUpperMatVec } from '../optimizer/linalg/csc.ts';
 import { buildMeshKkt } from '../bench/mesh-kkt.ts';
+import { errorOf, rng } from './helpers.ts';
 
 // ---------------------------------------------------------------------------------------------
-// helpers: seeded random numbers, dense references
+// helpers: dense references (the seeded generator rng is in test/helpers.ts)
 // ---------------------------------------------------------------------------------------------
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** dense solve by Gaussian elimination with partial pivoting (reference) */
 function denseSolve(A: DenseMatrix, b: Float64Array): Float64Array {
@@ -154,6 +144,30 @@ function randomSpd(n: number, density: number, rand: () => number): DenseMatrix 
     A.data[i * n + i] = s + 0.1 + rand();
   }
   return A;
+}
+
+/**
+ * Random quasi-definite K = [P Bᵀ; B −D] ((n+m) × (n+m), dense): P = randomSpd(n, pDensity) on the
+ * first n rows; each row of B (m × n) is fully dense with probability denseRowChance, else each
+ * entry is nonzero (uniform in [−1, 1)) with probability rowDensity; D diagonal in [0.01, 1.01).
+ */
+function randomQuasiDefinite(n: number, m: number, pDensity: number, denseRowChance: number, rowDensity: number, rand: () => number): DenseMatrix {
+  const N = n + m;
+  const K = dense(N);
+  const P = randomSpd(n, pDensity, rand);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) K.data[i * N + j] = P.data[i * n + j]!;
+  for (let r = 0; r < m; r++) {
+    const density = rand() < denseRowChance ? 1 : rowDensity;
+    for (let j = 0; j < n; j++) {
+      if (rand() < density) {
+        const v = 2 * rand() - 1;
+        K.data[(n + r) * N + j] = v;
+        K.data[j * N + n + r] = v;
+      }
+    }
+    K.data[(n + r) * N + n + r] = -(0.01 + rand());
+  }
+  return K;
 }
 
 /** K = [P Bᵀ; B −δI] (δ ≥ 0), P random SPD n×n, B random sparse m×n with full row rank (an identity part) */
@@ -387,15 +401,10 @@ describe('SparseLdl zero pivots, regularization, edge cases', () => {
 
   it('[[0,1],[1,0]]: zero pivot in natural order; solvable with signs [+1,−1] and dynamic regularization', () => {
     const K = cscFromTriplets(2, 2, [0, 0, 1], [0, 1, 1], [0, 1, 0]);
-    let err: unknown;
-    try {
-      SparseLdl.analyze(K, { ordering: 'natural' }).factor();
-    } catch (e) {
-      err = e;
-    }
+    const err = errorOf(() => SparseLdl.analyze(K, { ordering: 'natural' }).factor());
     expect(err).toBeInstanceOf(ZeroPivotError);
     expect((err as ZeroPivotError).column).toBe(0);
-    expect((err as Error).message).toMatch(/zero pivot .* column 0/);
+    expect(err.message).toMatch(/zero pivot .* column 0/);
     const ldl = SparseLdl.analyze(K, { ordering: 'natural', signs: new Int8Array([1, -1]), dynamicReg: { eps: 1e-12, delta: 1e-8 } }).factor();
     expect(ldl.regularizedPivots).toBe(1);
     expect([ldl.positivePivots, ldl.negativePivots]).toEqual([1, 1]);
@@ -407,12 +416,7 @@ describe('SparseLdl zero pivots, regularization, edge cases', () => {
   it('names the ORIGINAL column of a zero pivot', () => {
     // K = [[1,0,1],[0,1,0],[1,0,0]]: original column 2 has a zero diagonal and is eliminated first
     const K = cscFromTriplets(3, 3, [0, 1, 0, 2], [0, 1, 2, 2], [1, 1, 1, 0]);
-    let err: unknown;
-    try {
-      SparseLdl.analyze(K, { ordering: new Int32Array([2, 0, 1]) }).factor();
-    } catch (e) {
-      err = e;
-    }
+    const err = errorOf(() => SparseLdl.analyze(K, { ordering: new Int32Array([2, 0, 1]) }).factor());
     expect(err).toBeInstanceOf(ZeroPivotError);
     expect((err as ZeroPivotError).column).toBe(2);
     // the natural order factors it: pivots 1, 1, 0 − 1 = −1
@@ -529,23 +533,8 @@ describe('randomized comparison with the dense reference', () => {
       const n = 1 + Math.floor(rand() * 90);
       const m = Math.floor(rand() * 30);
       const N = n + m;
-      const K = dense(N);
       const density = [0.02, 0.08, 0.3][trial % 3]!;
-      // P: random sparse SPD (diagonally dominant) on the first n rows
-      const P = randomSpd(n, density, rand);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) K.data[i * N + j] = P.data[i * n + j]!;
-      // B: random sparse rows, some of them dense; −D: negative definite diagonal block
-      for (let r = 0; r < m; r++) {
-        const rowDensity = rand() < 0.15 ? 1 : density;
-        for (let j = 0; j < n; j++) {
-          if (rand() < rowDensity) {
-            const v = 2 * rand() - 1;
-            K.data[(n + r) * N + j] = v;
-            K.data[j * N + n + r] = v;
-          }
-        }
-        K.data[(n + r) * N + n + r] = -(0.01 + rand());
-      }
+      const K = randomQuasiDefinite(n, m, density, 0.15, density, rand);
       // a dense variable row in P, sometimes
       if (n > 20 && trial % 4 === 0) {
         for (let j = 0; j < n; j++) {
@@ -676,20 +665,7 @@ describe('simplicial (up-looking) and supernodal (multifrontal) numeric methods'
       const n = 1 + Math.floor(rand() * 60);
       const m = Math.floor(rand() * 20);
       const N = n + m;
-      const K = dense(N);
-      const P = randomSpd(n, [0.03, 0.1, 0.4][trial % 3]!, rand);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) K.data[i * N + j] = P.data[i * n + j]!;
-      for (let r = 0; r < m; r++) {
-        const rowDensity = rand() < 0.2 ? 1 : 0.1;
-        for (let j = 0; j < n; j++) {
-          if (rand() < rowDensity) {
-            const v = 2 * rand() - 1;
-            K.data[(n + r) * N + j] = v;
-            K.data[j * N + n + r] = v;
-          }
-        }
-        K.data[(n + r) * N + n + r] = -(0.01 + rand());
-      }
+      const K = randomQuasiDefinite(n, m, [0.03, 0.1, 0.4][trial % 3]!, 0.2, 0.1, rand);
       const signs = new Int8Array(N).fill(1);
       signs.fill(-1, n);
       const b = randVec(N, rand);
@@ -779,12 +755,7 @@ describe('simplicial (up-looking) and supernodal (multifrontal) numeric methods'
   it('simplicial: a zero pivot names the original column; dynamic regularization completes a singular matrix', () => {
     // K = [[1,0,1],[0,1,0],[1,0,0]]: original column 2 has a zero diagonal and is eliminated first
     const K = cscFromTriplets(3, 3, [0, 1, 0, 2], [0, 1, 2, 2], [1, 1, 1, 0]);
-    let err: unknown;
-    try {
-      SparseLdl.analyze(K, { ordering: new Int32Array([2, 0, 1]), method: 'simplicial' }).factor();
-    } catch (e) {
-      err = e;
-    }
+    const err = errorOf(() => SparseLdl.analyze(K, { ordering: new Int32Array([2, 0, 1]), method: 'simplicial' }).factor());
     expect(err).toBeInstanceOf(ZeroPivotError);
     expect((err as ZeroPivotError).column).toBe(2);
     // [[1, 1], [1, 1]]: singular; the second pivot 1 − 1 = 0 is replaced by delta

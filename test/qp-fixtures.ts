@@ -5,18 +5,10 @@
 import { cscFromDense } from '../optimizer/linalg/csc.ts';
 import type { DenseMatrix, Matrix } from '../optimizer/linalg/types.ts';
 import type { QPProblem } from '../optimizer/qp/types.ts';
+import { rng } from './helpers.ts';
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small seeded PRNG, uniform in [0, 1) (test/helpers.ts). */
+export { rng };
 
 /** Standard normal samples from a uniform generator (Box–Muller). */
 export function normal(u: () => number): () => number {

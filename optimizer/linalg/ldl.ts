@@ -481,7 +481,7 @@ export class SparseLdl {
       // dense partial LDLᵀ of the k pivot columns (left-looking inside the front, two at a time)
       let q = 0;
       for (; q + 1 < k; q += 2) {
-        leftUpdate2(F, m, q, D, f);
+        pairUpdate(F, m, q, q, D, f);
         this.finishPivot(F, m, q, f);
         const cq = q * m;
         const cq1 = cq + m;
@@ -909,14 +909,18 @@ function columnOf(colPtr: Int32Array, p: number): number {
 }
 
 /**
- * Left-looking update of pivot columns q and q+1 of the front F by the finished columns p < q:
- * F(i, c) −= Σ_p L(i, p) d_p L(c, p) for c ∈ {q, q+1}, rows i ≥ c. F modified.
+ * Update of the two adjacent columns c and c+1 of the front F by its first np columns
+ * (np ≤ c, each already scaled to L(:, p), with pivots d_p = D[f + p]):
+ * F(i, t) −= Σ_{p<np} L(i, p) d_p L(t, p) for t ∈ {c, c+1}, rows i ≥ t. F modified.
+ * The left-looking step of the pivot pair (q, q+1) is pairUpdate(F, m, q, q, D, f); a pass of
+ * the Schur update after k pivots is pairUpdate(F, m, j, k, D, f).
+ * Register-blocked: four columns of L per pass.
  */
-function leftUpdate2(F: Float64Array, m: number, q: number, D: Float64Array, f: number): void {
-  const c0 = q * m;
+function pairUpdate(F: Float64Array, m: number, c: number, np: number, D: Float64Array, f: number): void {
+  const c0 = c * m;
   const c1 = c0 + m;
   let p = 0;
-  for (; p + 3 < q; p += 4) {
+  for (; p + 3 < np; p += 4) {
     const a0 = p * m;
     const a1 = a0 + m;
     const a2 = a1 + m;
@@ -925,16 +929,16 @@ function leftUpdate2(F: Float64Array, m: number, q: number, D: Float64Array, f: 
     const d1 = D[f + p + 1]!;
     const d2 = D[f + p + 2]!;
     const d3 = D[f + p + 3]!;
-    const x0 = F[a0 + q]! * d0;
-    const x1 = F[a1 + q]! * d1;
-    const x2 = F[a2 + q]! * d2;
-    const x3 = F[a3 + q]! * d3;
-    const y0 = F[a0 + q + 1]! * d0;
-    const y1 = F[a1 + q + 1]! * d1;
-    const y2 = F[a2 + q + 1]! * d2;
-    const y3 = F[a3 + q + 1]! * d3;
-    F[c0 + q] -= x0 * F[a0 + q]! + x1 * F[a1 + q]! + x2 * F[a2 + q]! + x3 * F[a3 + q]!;
-    for (let i = q + 1; i < m; i++) {
+    const x0 = F[a0 + c]! * d0;
+    const x1 = F[a1 + c]! * d1;
+    const x2 = F[a2 + c]! * d2;
+    const x3 = F[a3 + c]! * d3;
+    const y0 = F[a0 + c + 1]! * d0;
+    const y1 = F[a1 + c + 1]! * d1;
+    const y2 = F[a2 + c + 1]! * d2;
+    const y3 = F[a3 + c + 1]! * d3;
+    F[c0 + c] -= x0 * F[a0 + c]! + x1 * F[a1 + c]! + x2 * F[a2 + c]! + x3 * F[a3 + c]!;
+    for (let i = c + 1; i < m; i++) {
       const l0 = F[a0 + i]!;
       const l1 = F[a1 + i]!;
       const l2 = F[a2 + i]!;
@@ -943,13 +947,13 @@ function leftUpdate2(F: Float64Array, m: number, q: number, D: Float64Array, f: 
       F[c1 + i] -= y0 * l0 + y1 * l1 + y2 * l2 + y3 * l3;
     }
   }
-  for (; p < q; p++) {
+  for (; p < np; p++) {
     const a0 = p * m;
     const d0 = D[f + p]!;
-    const x0 = F[a0 + q]! * d0;
-    const y0 = F[a0 + q + 1]! * d0;
-    F[c0 + q] -= x0 * F[a0 + q]!;
-    for (let i = q + 1; i < m; i++) {
+    const x0 = F[a0 + c]! * d0;
+    const y0 = F[a0 + c + 1]! * d0;
+    F[c0 + c] -= x0 * F[a0 + c]!;
+    for (let i = c + 1; i < m; i++) {
       const l0 = F[a0 + i]!;
       F[c0 + i] -= x0 * l0;
       F[c1 + i] -= y0 * l0;
@@ -995,54 +999,11 @@ function schur1(F: Float64Array, m: number, d: number): void {
 /**
  * Schur update of a front: F[k.., k..] −= L21 D L21ᵀ (lower triangle), with L21 = rows k..m-1 of
  * the first k columns of F (column-major, leading dimension m) and D = D[f .. f+k). F modified.
- * Register-blocked: two columns of the trailing block × four columns of L per pass.
+ * Two columns of the trailing block per pass (pairUpdate), the last odd one alone.
  */
 function schurF(F: Float64Array, m: number, k: number, D: Float64Array, f: number): void {
   let j = k;
-  for (; j + 1 < m; j += 2) {
-    const c0 = j * m;
-    const c1 = c0 + m;
-    let p = 0;
-    for (; p + 3 < k; p += 4) {
-      const a0 = p * m;
-      const a1 = a0 + m;
-      const a2 = a1 + m;
-      const a3 = a2 + m;
-      const d0 = D[f + p]!;
-      const d1 = D[f + p + 1]!;
-      const d2 = D[f + p + 2]!;
-      const d3 = D[f + p + 3]!;
-      const x0 = F[a0 + j]! * d0;
-      const x1 = F[a1 + j]! * d1;
-      const x2 = F[a2 + j]! * d2;
-      const x3 = F[a3 + j]! * d3;
-      const y0 = F[a0 + j + 1]! * d0;
-      const y1 = F[a1 + j + 1]! * d1;
-      const y2 = F[a2 + j + 1]! * d2;
-      const y3 = F[a3 + j + 1]! * d3;
-      F[c0 + j] -= x0 * F[a0 + j]! + x1 * F[a1 + j]! + x2 * F[a2 + j]! + x3 * F[a3 + j]!;
-      for (let i = j + 1; i < m; i++) {
-        const l0 = F[a0 + i]!;
-        const l1 = F[a1 + i]!;
-        const l2 = F[a2 + i]!;
-        const l3 = F[a3 + i]!;
-        F[c0 + i] -= x0 * l0 + x1 * l1 + x2 * l2 + x3 * l3;
-        F[c1 + i] -= y0 * l0 + y1 * l1 + y2 * l2 + y3 * l3;
-      }
-    }
-    for (; p < k; p++) {
-      const a0 = p * m;
-      const d0 = D[f + p]!;
-      const x0 = F[a0 + j]! * d0;
-      const y0 = F[a0 + j + 1]! * d0;
-      F[c0 + j] -= x0 * F[a0 + j]!;
-      for (let i = j + 1; i < m; i++) {
-        const l0 = F[a0 + i]!;
-        F[c0 + i] -= x0 * l0;
-        F[c1 + i] -= y0 * l0;
-      }
-    }
-  }
+  for (; j + 1 < m; j += 2) pairUpdate(F, m, j, k, D, f);
   if (j < m) {
     const c0 = j * m;
     let s = F[c0 + j]!;

@@ -153,3 +153,19 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+/**
+ * mulberry32: a small seeded generator, uniform in [0, 1) (32-bit state, exact integer steps;
+ * period 2³²). Lighter than Rng; the jitter of the reference mesh KKT (bench/mesh-kkt.ts) and the
+ * random test data (test/helpers.ts re-exports it as `rng`) come from it.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -15,9 +15,10 @@
  *   y = E_A ỹ / γ,   z = E_G z̃ / γ,   z_lb = z̃_lb / (γ D),   z_ub = z̃_ub / (γ D),
  * so that P x + q + Aᵀy + Gᵀz − z_lb + z_ub = (γ D)⁻¹ (P̃x̃ + c̃ + Ãᵀỹ + G̃ᵀz̃ − z̃_lb + z̃_ub).
  *
- * Two storages with the same interface: SparseQpData (CSC; P by its upper triangle) and
- * DenseQpData (row-major; P stored full and symmetric). Values ≥ 1e30 in magnitude in d, lb, ub
- * count as infinite (as in PIQP).
+ * Two storages extend the abstract QpData (which holds the shared fields and runs the
+ * equilibration): SparseQpData (CSC; P by its upper triangle) and DenseQpData (row-major; P
+ * stored full and symmetric). Values ≥ 1e30 in magnitude in d, lb, ub count as infinite (as in
+ * PIQP).
  */
 import type { CscMatrix, Matrix } from '../../../linalg/types.ts';
 import { toCsc, toDense } from '../../../linalg/matrix.ts';
@@ -30,8 +31,13 @@ export const INFINITE_BOUND = 1e30;
 const MIN_SCALE = 1e-4;
 const MAX_SCALE = 1e4;
 
-export interface QpData {
-  readonly kind: 'sparse' | 'dense';
+/**
+ * The interface both storages implement, with the part they share: the fields (layout, scaled
+ * vectors, scalings) and their construction, which runs Ruiz equilibration on the storage's
+ * matrices through an Equilibrable view of them.
+ */
+export abstract class QpData {
+  abstract readonly kind: 'sparse' | 'dense';
   /** variables, equality rows, kept inequality rows, finite lower bounds, finite upper bounds */
   readonly n: number;
   readonly p: number;
@@ -56,22 +62,49 @@ export interface QpData {
   readonly EA: Float64Array;
   readonly EG: Float64Array;
   readonly costScale: number;
+
+  /**
+   * L = layout(problem); `matrices` views the storage's unscaled copies of P, A (p × n) and
+   * G = C(ineqRows, :) (m × n), which equilibration scales in place.
+   */
+  protected constructor(problem: QPProblem, L: Layout, matrices: Equilibrable, ruizIterations: number, scaleCost: boolean) {
+    this.n = L.n;
+    this.p = L.p;
+    this.m = L.ineqRows.length;
+    this.mOriginal = L.mOriginal;
+    this.ineqRows = L.ineqRows;
+    this.nl = L.lbIdx.length;
+    this.nu = L.ubIdx.length;
+    this.lbIdx = L.lbIdx;
+    this.ubIdx = L.ubIdx;
+    this.c = new Float64Array(problem.q);
+    this.b = copyOrEmpty(problem.b, this.p);
+    this.h = gather(problem.d ?? null, L.ineqRows);
+    const s = equilibrate(matrices, this.n, this.p, this.m, this.c, this.b, this.h, ruizIterations, scaleCost);
+    this.D = s.D;
+    this.EA = s.EA;
+    this.EG = s.EG;
+    this.costScale = s.costScale;
+    this.lbVal = scaledBounds(L.lbIdx, L.lbRaw, s.D);
+    this.ubVal = scaledBounds(L.ubIdx, L.ubRaw, s.D);
+  }
+
   /** out = P̃ x (length n) */
-  mulP(x: Float64Array, out: Float64Array): void;
+  abstract mulP(x: Float64Array, out: Float64Array): void;
   /** out = Ã x (length p) */
-  mulA(x: Float64Array, out: Float64Array): void;
+  abstract mulA(x: Float64Array, out: Float64Array): void;
   /** out (+)= Ãᵀ y (length n) */
-  mulAT(y: Float64Array, out: Float64Array, accumulate: boolean): void;
+  abstract mulAT(y: Float64Array, out: Float64Array, accumulate: boolean): void;
   /** out = G̃ x (length m) */
-  mulG(x: Float64Array, out: Float64Array): void;
+  abstract mulG(x: Float64Array, out: Float64Array): void;
   /** out (+)= G̃ᵀ z (length n) */
-  mulGT(z: Float64Array, out: Float64Array, accumulate: boolean): void;
+  abstract mulGT(z: Float64Array, out: Float64Array, accumulate: boolean): void;
   /**
    * The four products of a residual evaluation: Aty = Ãᵀy, Gtz = G̃ᵀz (length n), Ax = Ãx
    * (length p), Gx = G̃x (length m); outputs overwritten, x, y, z not modified. The sparse
    * storage makes one sweep over the columns of each matrix for both of its products.
    */
-  residualProducts(x: Float64Array, y: Float64Array, z: Float64Array, Aty: Float64Array, Gtz: Float64Array, Ax: Float64Array, Gx: Float64Array): void;
+  abstract residualProducts(x: Float64Array, y: Float64Array, z: Float64Array, Aty: Float64Array, Gtz: Float64Array, Ax: Float64Array, Gx: Float64Array): void;
 }
 
 /** Index bookkeeping shared by both storages: kept inequality rows and finite bounds. */
@@ -117,6 +150,23 @@ function gather(v: ArrayLike<number> | null, idx: Int32Array): Float64Array {
 function ruizFactor(norm: number): number {
   if (!(norm >= MIN_SCALE)) return 1;
   return 1 / Math.sqrt(Math.min(norm, MAX_SCALE));
+}
+
+/**
+ * One Ruiz step on one block of rows/columns (i < len): s_i = ruizFactor(norm_i), then
+ * acc_i ← acc_i·s_i (the accumulated scaling) and v_i ← v_i·s_i (its vector c, b or h).
+ * s, acc, v are modified; returns max_i |1 − s_i| (0 when len = 0).
+ */
+function ruizStep(norm: Float64Array, s: Float64Array, acc: Float64Array, v: Float64Array, len: number): number {
+  let maxDev = 0;
+  for (let i = 0; i < len; i++) {
+    const f = ruizFactor(norm[i]!);
+    s[i] = f;
+    maxDev = Math.max(maxDev, Math.abs(1 - f));
+    acc[i] *= f;
+    v[i] *= f;
+  }
+  return maxDev;
 }
 
 /** The storage-specific half of equilibration. */
@@ -167,28 +217,7 @@ function equilibrate(
   const sG = new Float64Array(m);
   if (iterations > 0) target.norms(col, rowA, rowG);
   for (let it = 0; it < iterations; it++) {
-    let maxDev = 0;
-    for (let j = 0; j < n; j++) {
-      const f = ruizFactor(col[j]!);
-      sx[j] = f;
-      maxDev = Math.max(maxDev, Math.abs(1 - f));
-      D[j] *= f;
-      c[j] *= f;
-    }
-    for (let i = 0; i < p; i++) {
-      const f = ruizFactor(rowA[i]!);
-      sA[i] = f;
-      maxDev = Math.max(maxDev, Math.abs(1 - f));
-      EA[i] *= f;
-      b[i] *= f;
-    }
-    for (let i = 0; i < m; i++) {
-      const f = ruizFactor(rowG[i]!);
-      sG[i] = f;
-      maxDev = Math.max(maxDev, Math.abs(1 - f));
-      EG[i] *= f;
-      h[i] *= f;
-    }
+    const maxDev = Math.max(ruizStep(col, sx, D, c, n), ruizStep(rowA, sA, EA, b, p), ruizStep(rowG, sG, EG, h, m));
     target.scale(sx, sA, sG, col, rowA, rowG);
     if (maxDev < 1e-3) break; // already equilibrated
   }
@@ -279,6 +308,21 @@ function emptyCsc(nrows: number, ncols: number): CscMatrix {
 }
 
 /**
+ * col_j ← max(col_j, ∞-norm of column j of the symmetric matrix with upper triangle P (n × n))
+ * (col: length n, NOT reset).
+ */
+function symUpperColNorms(P: CscMatrix, n: number, col: Float64Array): void {
+  for (let j = 0; j < n; j++) {
+    for (let q = P.colPtr[j]!; q < P.colPtr[j + 1]!; q++) {
+      const v = Math.abs(P.values[q]!);
+      const i = P.rowIdx[q]!;
+      if (v > col[j]!) col[j] = v;
+      if (v > col[i]!) col[i] = v;
+    }
+  }
+}
+
+/**
  * One Ruiz sweep on P̃ (upper triangle, symmetric): P ← diag(sx) P diag(sx) in place, and
  * col_j ← max(col_j, ∞-norm of column j of the scaled symmetric P) (col: length n, NOT reset).
  */
@@ -321,72 +365,20 @@ function scaleRect(M: CscMatrix, sr: Float64Array, sx: Float64Array, col: Float6
   }
 }
 
-export class SparseQpData implements QpData {
-  readonly kind = 'sparse' as const;
-  readonly n: number;
-  readonly p: number;
-  readonly m: number;
-  readonly nl: number;
-  readonly nu: number;
-  readonly ineqRows: Int32Array;
-  readonly mOriginal: number;
-  readonly lbIdx: Int32Array;
-  readonly lbVal: Float64Array;
-  readonly ubIdx: Int32Array;
-  readonly ubVal: Float64Array;
-  readonly c: Float64Array;
-  readonly b: Float64Array;
-  readonly h: Float64Array;
-  readonly D: Float64Array;
-  readonly EA: Float64Array;
-  readonly EG: Float64Array;
-  readonly costScale: number;
-  /** scaled P̃, upper triangle incl. diagonal (n × n) */
-  readonly Pu: CscMatrix;
-  /** scaled Ã (p × n) */
-  readonly A: CscMatrix;
-  /** scaled G̃ (m × n) */
-  readonly G: CscMatrix;
-
-  constructor(problem: QPProblem, ruizIterations: number, scaleCost: boolean) {
-    const L = layout(problem);
-    this.n = L.n;
-    this.p = L.p;
-    this.m = L.ineqRows.length;
-    this.mOriginal = L.mOriginal;
-    this.ineqRows = L.ineqRows;
-    this.nl = L.lbIdx.length;
-    this.nu = L.ubIdx.length;
-    this.lbIdx = L.lbIdx;
-    this.ubIdx = L.ubIdx;
-    this.Pu = upperCsc(toCsc(problem.P));
-    this.A = problem.A && this.p > 0 ? copyCsc(toCsc(problem.A)) : emptyCsc(0, this.n);
-    this.G = problem.C && this.m > 0 ? selectRowsCsc(toCsc(problem.C), L.ineqRows) : emptyCsc(0, this.n);
-    this.c = new Float64Array(problem.q);
-    this.b = copyOrEmpty(problem.b, this.p);
-    this.h = gather(problem.d ?? null, L.ineqRows);
-    const s = equilibrate(this, this.n, this.p, this.m, this.c, this.b, this.h, ruizIterations, scaleCost);
-    this.D = s.D;
-    this.EA = s.EA;
-    this.EG = s.EG;
-    this.costScale = s.costScale;
-    this.lbVal = scaledBounds(L.lbIdx, L.lbRaw, s.D);
-    this.ubVal = scaledBounds(L.ubIdx, L.ubRaw, s.D);
-  }
+/** Equilibration view of the sparse matrices: P̃ by its upper triangle (n × n), Ã (p × n), G̃ (m × n). */
+class SparseEquilibrable implements Equilibrable {
+  constructor(
+    private readonly n: number,
+    private readonly Pu: CscMatrix,
+    private readonly A: CscMatrix,
+    private readonly G: CscMatrix,
+  ) {}
 
   norms(col: Float64Array, rowA: Float64Array, rowG: Float64Array): void {
     col.fill(0);
     rowA.fill(0);
     rowG.fill(0);
-    const P = this.Pu;
-    for (let j = 0; j < this.n; j++) {
-      for (let q = P.colPtr[j]!; q < P.colPtr[j + 1]!; q++) {
-        const v = Math.abs(P.values[q]!);
-        const i = P.rowIdx[q]!;
-        if (v > col[j]!) col[j] = v;
-        if (v > col[i]!) col[i] = v;
-      }
-    }
+    symUpperColNorms(this.Pu, this.n, col);
     for (const [M, row] of [
       [this.A, rowA],
       [this.G, rowG],
@@ -412,15 +404,7 @@ export class SparseQpData implements QpData {
   meanColNormP(): number {
     if (this.n === 0) return 0;
     const col = new Float64Array(this.n);
-    const P = this.Pu;
-    for (let j = 0; j < this.n; j++) {
-      for (let q = P.colPtr[j]!; q < P.colPtr[j + 1]!; q++) {
-        const v = Math.abs(P.values[q]!);
-        const i = P.rowIdx[q]!;
-        if (v > col[j]!) col[j] = v;
-        if (v > col[i]!) col[i] = v;
-      }
-    }
+    symUpperColNorms(this.Pu, this.n, col);
     let s = 0;
     for (let j = 0; j < this.n; j++) s += col[j]!;
     return s / this.n;
@@ -429,6 +413,28 @@ export class SparseQpData implements QpData {
   scaleP(gamma: number): void {
     const v = this.Pu.values;
     for (let q = 0; q < v.length; q++) v[q] *= gamma;
+  }
+}
+
+export class SparseQpData extends QpData {
+  readonly kind = 'sparse' as const;
+  /** scaled P̃, upper triangle incl. diagonal (n × n) */
+  readonly Pu: CscMatrix;
+  /** scaled Ã (p × n) */
+  readonly A: CscMatrix;
+  /** scaled G̃ (m × n) */
+  readonly G: CscMatrix;
+
+  constructor(problem: QPProblem, ruizIterations: number, scaleCost: boolean) {
+    const L = layout(problem);
+    const n = L.n;
+    const Pu = upperCsc(toCsc(problem.P));
+    const A = problem.A && L.p > 0 ? copyCsc(toCsc(problem.A)) : emptyCsc(0, n);
+    const G = problem.C && L.ineqRows.length > 0 ? selectRowsCsc(toCsc(problem.C), L.ineqRows) : emptyCsc(0, n);
+    super(problem, L, new SparseEquilibrable(n, Pu, A, G), ruizIterations, scaleCost);
+    this.Pu = Pu;
+    this.A = A;
+    this.G = G;
   }
 
   mulP(x: Float64Array, out: Float64Array): void {
@@ -522,68 +528,16 @@ function denseRows(M: Matrix, rows: Int32Array | null): Float64Array {
   return out;
 }
 
-export class DenseQpData implements QpData {
-  readonly kind = 'dense' as const;
-  readonly n: number;
-  readonly p: number;
-  readonly m: number;
-  readonly nl: number;
-  readonly nu: number;
-  readonly ineqRows: Int32Array;
-  readonly mOriginal: number;
-  readonly lbIdx: Int32Array;
-  readonly lbVal: Float64Array;
-  readonly ubIdx: Int32Array;
-  readonly ubVal: Float64Array;
-  readonly c: Float64Array;
-  readonly b: Float64Array;
-  readonly h: Float64Array;
-  readonly D: Float64Array;
-  readonly EA: Float64Array;
-  readonly EG: Float64Array;
-  readonly costScale: number;
-  /** scaled P̃, n × n row-major, symmetric (built from the upper triangle of the input) */
-  readonly P: Float64Array;
-  /** scaled Ã, p × n row-major */
-  readonly A: Float64Array;
-  /** scaled G̃, m × n row-major */
-  readonly G: Float64Array;
-
-  constructor(problem: QPProblem, ruizIterations: number, scaleCost: boolean) {
-    const L = layout(problem);
-    const n = L.n;
-    this.n = n;
-    this.p = L.p;
-    this.m = L.ineqRows.length;
-    this.mOriginal = L.mOriginal;
-    this.ineqRows = L.ineqRows;
-    this.nl = L.lbIdx.length;
-    this.nu = L.ubIdx.length;
-    this.lbIdx = L.lbIdx;
-    this.ubIdx = L.ubIdx;
-    const P0 = toDense(problem.P).data;
-    const P = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = i; j < n; j++) {
-        const v = P0[i * n + j]!;
-        P[i * n + j] = v;
-        P[j * n + i] = v;
-      }
-    }
-    this.P = P;
-    this.A = problem.A && this.p > 0 ? denseRows(problem.A, null) : new Float64Array(0);
-    this.G = problem.C && this.m > 0 ? denseRows(problem.C, L.ineqRows) : new Float64Array(0);
-    this.c = new Float64Array(problem.q);
-    this.b = copyOrEmpty(problem.b, this.p);
-    this.h = gather(problem.d ?? null, L.ineqRows);
-    const s = equilibrate(this, n, this.p, this.m, this.c, this.b, this.h, ruizIterations, scaleCost);
-    this.D = s.D;
-    this.EA = s.EA;
-    this.EG = s.EG;
-    this.costScale = s.costScale;
-    this.lbVal = scaledBounds(L.lbIdx, L.lbRaw, s.D);
-    this.ubVal = scaledBounds(L.ubIdx, L.ubRaw, s.D);
-  }
+/** Equilibration view of the dense row-major matrices: P̃ (n × n, full symmetric), Ã (p × n), G̃ (m × n). */
+class DenseEquilibrable implements Equilibrable {
+  constructor(
+    private readonly n: number,
+    private readonly p: number,
+    private readonly m: number,
+    private readonly P: Float64Array,
+    private readonly A: Float64Array,
+    private readonly G: Float64Array,
+  ) {}
 
   norms(col: Float64Array, rowA: Float64Array, rowG: Float64Array): void {
     const n = this.n;
@@ -659,6 +613,37 @@ export class DenseQpData implements QpData {
 
   scaleP(gamma: number): void {
     for (let q = 0; q < this.P.length; q++) this.P[q] *= gamma;
+  }
+}
+
+export class DenseQpData extends QpData {
+  readonly kind = 'dense' as const;
+  /** scaled P̃, n × n row-major, symmetric (built from the upper triangle of the input) */
+  readonly P: Float64Array;
+  /** scaled Ã, p × n row-major */
+  readonly A: Float64Array;
+  /** scaled G̃, m × n row-major */
+  readonly G: Float64Array;
+
+  constructor(problem: QPProblem, ruizIterations: number, scaleCost: boolean) {
+    const L = layout(problem);
+    const n = L.n;
+    const m = L.ineqRows.length;
+    const P0 = toDense(problem.P).data;
+    const P = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = i; j < n; j++) {
+        const v = P0[i * n + j]!;
+        P[i * n + j] = v;
+        P[j * n + i] = v;
+      }
+    }
+    const A = problem.A && L.p > 0 ? denseRows(problem.A, null) : new Float64Array(0);
+    const G = problem.C && m > 0 ? denseRows(problem.C, L.ineqRows) : new Float64Array(0);
+    super(problem, L, new DenseEquilibrable(n, L.p, m, P, A, G), ruizIterations, scaleCost);
+    this.P = P;
+    this.A = A;
+    this.G = G;
   }
 
   private static mul(M: Float64Array, rows: number, n: number, x: Float64Array, out: Float64Array): void {
