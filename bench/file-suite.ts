@@ -572,7 +572,7 @@ class IsolatedRunner {
     if (w) await w.terminate();
   }
 
-  async run(msg: Omit<RunMessage, 'type' | 'id'>, hardMs: number): Promise<IsolatedOutcome> {
+  async run(msg: Omit<RunMessage, 'type' | 'id'>, hardMs: number, signal?: AbortSignal): Promise<IsolatedOutcome> {
     const { worker, ready } = this.start();
     try {
       await ready;
@@ -600,8 +600,11 @@ class IsolatedRunner {
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
+        signal?.removeEventListener('abort', onAbort);
         resolve(o);
       };
+      // an interrupt stops the run at once (the worker is terminated below)
+      const onAbort = () => finish(stopped(INTERRUPTED_REASON));
       const onMessage = (m: FromFileSuiteWorker) => {
         if (m.type === 'ready' || m.id !== id) return;
         if (m.type === 'loaded') n = m.n;
@@ -615,12 +618,20 @@ class IsolatedRunner {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
+      signal?.addEventListener('abort', onAbort);
       worker.postMessage({ ...msg, type: 'run', id } satisfies RunMessage);
+      if (signal?.aborted) onAbort();
     });
     if (outcome.kind === 'stopped') await this.close();
     return outcome;
   }
 }
+
+/** reason of a run stopped by options.signal (Ctrl-C): such a run gives no row */
+const INTERRUPTED_REASON = 'interrupted';
+
+/** Resolve after one macrotask (lets signal handlers run between synchronous runs). */
+const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The row of a run stopped by the runner (hard limit, or a dead worker). */
 export function stoppedRow(name: string, solver: string, o: Extract<IsolatedOutcome, { kind: 'stopped' }>): FileSuiteRow {
@@ -642,15 +653,19 @@ export function stoppedRow(name: string, solver: string, o: Extract<IsolatedOutc
   };
 }
 
-/** Run a file suite end to end (see the module comment). Returns the rows. */
-export async function runFileSuite(spec: FileSuiteSpec, options: BenchOptions): Promise<FileSuiteRow[]> {
+/**
+ * Run a file suite end to end (see the module comment). Returns the rows and whether
+ * options.signal stopped it early: the run in progress is then abandoned (its worker terminated)
+ * and the rows, summary, CSV and JSON cover the runs finished before (JSON `"interrupted": true`).
+ */
+export async function runFileSuite(spec: FileSuiteSpec, options: BenchOptions): Promise<{ rows: FileSuiteRow[]; interrupted: boolean }> {
   const log = progress(options.quiet);
   const dir = dataDir(spec.folder);
   if (!existsSync(dir)) {
     const reason = `data folder ${spec.folder} (relative to the repository root) not found`;
     process.stderr.write(`[${spec.suite}] skipped: ${reason}\n`);
     if (options.json) printJson({ suite: spec.suite, rows: [], skipped: reason });
-    return [];
+    return { rows: [], interrupted: false };
   }
   const settings = resolveFileSuiteSettings(spec, options);
   const { solvers, timeLimit } = settings;
@@ -668,12 +683,13 @@ export async function runFileSuite(spec: FileSuiteSpec, options: BenchOptions): 
   );
 
   const rows: FileSuiteRow[] = [];
+  let interrupted = false;
   const runner = isolated ? new IsolatedRunner() : null;
   // with --quiet the dQP warnings (non-differentiable points, least squares) are silenced too:
   // every occurrence is in the rows' flags anyway
   const previousHandler = options.quiet ? setDqpWarningHandler(() => {}) : null;
   try {
-    for (const [k, name] of names.entries()) {
+    problems: for (const [k, name] of names.entries()) {
       const path = join(dir, `${name}${spec.extension}`);
       let loaded: LoadedProblem | null = null;
       let readError: string | null = null;
@@ -685,9 +701,20 @@ export async function runFileSuite(spec: FileSuiteSpec, options: BenchOptions): 
         }
       }
       for (const solver of solvers) {
+        if (options.signal) {
+          if (!runner) await nextMacrotask();
+          if (options.signal.aborted) {
+            interrupted = true;
+            break problems;
+          }
+        }
         let row: FileSuiteRow | null = null;
         if (readError === null && runner) {
-          const o = await runner.run({ specModule: spec.specModule!, path, name, settings: runSettings(solver), quiet: options.quiet }, settings.hardLimitMs);
+          const o = await runner.run({ specModule: spec.specModule!, path, name, settings: runSettings(solver), quiet: options.quiet }, settings.hardLimitMs, options.signal);
+          if (o.kind === 'stopped' && o.reason === INTERRUPTED_REASON) {
+            interrupted = true;
+            break problems;
+          }
           if (o.kind === 'row') row = o.row;
           else if (o.kind === 'read-error') readError = o.message;
           else row = stoppedRow(name, solver, o);
@@ -712,17 +739,19 @@ export async function runFileSuite(spec: FileSuiteSpec, options: BenchOptions): 
     await runner?.close();
   }
 
+  const note = `interrupted: ${rows.length} of ${names.length * solvers.length} runs finished (the results cover only those)`;
+  if (interrupted) log(`[${spec.suite}] ${note}`);
   const summary = summarizeFileSuite(rows);
   if (options.csv) {
     writeFileAtomic(options.csv, toCsv(FILE_ROW_COLUMNS, rows.map((r) => FILE_ROW_COLUMNS.map((c) => r[c]))));
     log(`wrote ${options.csv}`);
   }
   if (options.json) {
-    printJson({ suite: spec.suite, settings, rows, summary });
+    printJson({ suite: spec.suite, settings, rows, summary, interrupted });
   } else {
-    process.stdout.write(`${formatSummary(spec.suite, rows, summary, settings)}\n`);
+    process.stdout.write(`${formatSummary(spec.suite, rows, summary, settings)}${interrupted ? `\n${note}` : ''}\n`);
   }
-  return rows;
+  return { rows, interrupted };
 }
 
 const mm = (m: MeanMedian) => `mean ${fmt(m.mean)}, median ${fmt(m.median)}`;

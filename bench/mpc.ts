@@ -12,7 +12,7 @@
  */
 import { readMpc } from '../optimizer/qp/readers.ts';
 import { runFileSuite, type FileSuiteSpec } from './file-suite.ts';
-import type { BenchOptions } from './options.ts';
+import type { BenchOptions, BenchOutcome } from './options.ts';
 
 export const SPEC: FileSuiteSpec = {
   suite: 'mpc',
@@ -24,6 +24,10 @@ export const SPEC: FileSuiteSpec = {
   specModule: import.meta.url,
 };
 
-export async function run(options: BenchOptions): Promise<void> {
-  await runFileSuite(SPEC, options);
+/** run() honours options.signal (stops the run in progress; bench/file-suite.ts) */
+export const interruptible = true;
+
+export async function run(options: BenchOptions): Promise<BenchOutcome> {
+  const { interrupted } = await runFileSuite(SPEC, options);
+  return { interrupted };
 }

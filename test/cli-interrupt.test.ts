@@ -265,6 +265,28 @@ describe('dqp bench simplex, interrupted', () => {
   });
 });
 
+const MPC_DATA = join(repo, '..', 'shared', 'data', 'mpc_qpbenchmark');
+describe('dqp bench mpc (a file suite, runs in a worker), interrupted', () => {
+  it.skipIf(!existsSync(MPC_DATA))('SIGINT after the first problem: exit 130, the finished rows in JSON and CSV, the run in progress dropped', async () => {
+    if (!existsSync(MPC_DATA)) console.warn(`skipped: ${MPC_DATA} not found`);
+    const out = freshDir();
+    // the data folder is found relative to the repository root: run there, write into `out`
+    const c = dqp(['bench', 'mpc', '--solver', 'ipm', '--json', '--csv', join(out, 'm.csv')], repo);
+    await c.waitFor(/^\[mpc\] 1\/\d+ /m);
+    c.kill('SIGINT');
+    const e = await c.exited;
+    expect(e.code).toBe(130);
+    const j = lastJson(e.stdout);
+    expect(j.interrupted).toBe(true);
+    const rows = j.rows as Record<string, unknown>[];
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect(rows.length).toBeLessThan(62);
+    for (const r of rows) expect(['solved', 'solved_inaccurate', 'time_limit', 'max_iter', 'error']).toContain(r.status);
+    expect(readFileSync(join(out, 'm.csv'), 'utf8').trim().split('\n').length).toBe(rows.length + 1);
+    expect(temporaries(out)).toEqual([]);
+  });
+});
+
 describe('dqp sudoku, interrupted', () => {
   it('SIGINT during training: exit 130, the curves so far', async () => {
     const cwd = freshDir();
