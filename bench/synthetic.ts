@@ -175,8 +175,10 @@ export function resolveSuiteOptions(
   };
 }
 
-/** untimed warm-up problems per solver before the measured ones */
-const WARMUP_RUNS = 2;
+/** untimed warm-up problems per solver before the measured ones: at least MIN, at most MAX, stop after SECONDS */
+const WARMUP_MIN_RUNS = 3;
+const WARMUP_MAX_RUNS = 25;
+const WARMUP_SECONDS = 1;
 /** largest warm-up size per family (the dense and sparse families get expensive quickly) */
 const WARMUP_SIZE_CAP: Readonly<Record<Family, number>> = { dense: 100, sparse: 450, simplex: 4600, chain: 4000 };
 
@@ -194,15 +196,19 @@ export async function runSyntheticSuite(defaults: SuiteDefaults, options: BenchO
   await loadSolvers(o.solvers);
   const rows: SyntheticRow[] = [];
   log(`[${defaults.family}] sizes ${o.sizes.join(', ')}; ${o.samples} problem(s) per size; solvers ${o.solvers.join(', ')}; time limit ${o.timeLimit} s`);
-  // warm-up (untimed, not reported): WARMUP_RUNS problems per solver at the smallest size (capped
-  // per family so the warm-up stays cheap), so that V8 has optimized the solver's and the dQP
-  // layer's hot loops before the first measured problem (a small problem runs the loops too few
-  // times: measured on chain n = 4 000, the third of five samples was still ~30 % slower than a
-  // warm solve)
+  // warm-up (untimed, not reported), per solver at the smallest size (capped per family so it
+  // stays cheap): at least WARMUP_MIN_RUNS problems, then more until WARMUP_MAX_RUNS or
+  // WARMUP_SECONDS, so that the timings are steady-state ones (V8 keeps optimizing the solver's
+  // and the dQP layer's hot code for a while: measured on chain n = 4 000, the first ~20 forwards
+  // take 25–42 ms and the later ones 13–16 ms)
   const warmSize = Math.min(...o.sizes, WARMUP_SIZE_CAP[defaults.family]);
-  for (let w = 0; w < WARMUP_RUNS; w++) {
-    const warm = generateProblem(defaults.family, warmSize, o.samples + w);
-    for (const solver of o.solvers) runOne(warm, { solver, timeLimit: o.timeLimit });
+  for (const solver of o.solvers) {
+    const t0 = now();
+    let w = 0;
+    for (; w < WARMUP_MAX_RUNS && (w < WARMUP_MIN_RUNS || now() - t0 < 1000 * WARMUP_SECONDS); w++) {
+      runOne(generateProblem(defaults.family, warmSize, o.samples + w), { solver, timeLimit: o.timeLimit });
+    }
+    log(`[${defaults.family}] ${solver}: warmed up with ${w} untimed run(s) at n = ${warmSize} (${fmt((now() - t0) / 1000)} s)`);
   }
   const total = o.sizes.length * o.samples * o.solvers.length;
   let interrupted = false;
