@@ -17,6 +17,12 @@
  * larger dual residuals once μ is restricted to the active set), for about 1.5× less time
  * (sum of total times over the problems both solve: 341 s vs 247 s). ADMM (82 problems with
  * n ≤ 1500, 20 s): 49 solved at 1e-9 / 0, 48 at 1e-5 / 1e-5 (polishing makes both accurate).
+ * With the sparse least-squares path of the dQP layer (reduced-kkt.ts: 'lstsq-sparse',
+ * 'regularized-ldl', the fill check of kktOrdering), ipm at 1e-9 / 0: 135 solved, 134 strict;
+ * unsolved CVXQP1_L and CVXQP3_L (the ipm solve alone reaches 60 s). The backward pass over the
+ * 131 problems solved before took 3.9 s in total instead of 282 s (median 3.4 ms instead of
+ * 75 ms); CONT-201, CVXQP2_L (backward) and BOYD2, CONT-300 (factorization in the forward) now
+ * finish within the limit.
  *
  *   npx dqp bench maros-meszaros --solver ipm --problems HS21,QAFIRO --json
  *   npx dqp bench maros-meszaros --solver ipm,admm,highs --json

@@ -118,6 +118,38 @@ describe('kktOrdering', () => {
       expect(mnPlain).toBeLessThan(10 * SPARSE_STATIC_REG);
     }
   });
+
+  it('ends the order with the long rows (more than max(16, 10√n) variables), in both modes', () => {
+    // n = 400 (limit 200): one row over 300 variables, 150 rows of 3; P = I
+    const n = 400;
+    const rng = new Rng('long-row');
+    const rows: number[][] = [Array.from({ length: 300 }, (_, i) => i)];
+    for (let t = 0; t < 150; t++) rows.push([rng.int(n), rng.int(n), rng.int(n)].filter((v, i, a) => a.indexOf(v) === i));
+    const N = n + rows.length;
+    const colPtr = new Int32Array(N + 1);
+    const rowIdx: number[] = [];
+    const values: number[] = [];
+    for (let j = 0; j < n; j++) {
+      rowIdx.push(j);
+      values.push(1);
+      colPtr[j + 1] = rowIdx.length;
+    }
+    rows.forEach((vars, t) => {
+      for (const v of [...vars].sort((a, b) => a - b)) {
+        rowIdx.push(v);
+        values.push(0.5 + rng.uniform());
+      }
+      rowIdx.push(n + t);
+      values.push(0);
+      colPtr[n + t + 1] = rowIdx.length;
+    });
+    const U: CscMatrix = { format: 'csc', nrows: N, ncols: N, colPtr, rowIdx: Int32Array.from(rowIdx), values: Float64Array.from(values) };
+    for (const mode of ['matched', 'all'] as const) {
+      const perm = kktOrdering(U, n, undefined, mode);
+      expect(perm[N - 1]).toBe(n);
+      expect(Array.from(perm).sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+    }
+  });
 });
 
 describe('factorizations', () => {

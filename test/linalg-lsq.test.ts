@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DimensionError, InputError } from '../optimizer/errors.ts';
 import { DenseLu } from '../optimizer/linalg/dense.ts';
-import { denseLstsq, symmetricMinres } from '../optimizer/linalg/lsq.ts';
+import { cscFromDense, cscSymUpperMatVec, cscUpperTriangle } from '../optimizer/linalg/csc.ts';
+import { SparseLdl } from '../optimizer/linalg/ldl.ts';
+import { DenseCod, denseLstsq, rangeRestrictedKrylov, RegularizedLstsq, symmetricMinres } from '../optimizer/linalg/lsq.ts';
 import { denseFromRows, matTVec, matVec } from '../optimizer/linalg/matrix.ts';
 import type { DenseMatrix } from '../optimizer/linalg/types.ts';
 import { Rng } from '../optimizer/util/random.ts';
@@ -194,5 +196,213 @@ describe('symmetricMinres', () => {
     expect(zero.converged).toBe(true);
     expect(norm(zero.x)).toBe(0);
     expect(() => symmetricMinres(applyOf(K), n, new Float64Array(3))).toThrow(DimensionError);
+  });
+});
+
+describe('DenseCod', () => {
+  it('factors once and solves several right-hand sides exactly like denseLstsq', () => {
+    const rng = new Rng('cod');
+    const { M } = svdMatrix(9, 7, [3, 2, 1, 0.5, 0, 0, 0], rng);
+    const cod = DenseCod.factor(M);
+    expect(cod.rank).toBe(4);
+    for (let t = 0; t < 3; t++) {
+      const b = rng.fillNormal(new Float64Array(9));
+      const out = new Float64Array(7).fill(5);
+      const x = cod.solve(b, out);
+      expect(x).toBe(out);
+      expect(Array.from(x)).toEqual(Array.from(denseLstsq(M, b).x));
+    }
+    expect(() => cod.solve(new Float64Array(8))).toThrow(DimensionError);
+    expect(() => cod.solve(new Float64Array(9), new Float64Array(6))).toThrow(DimensionError);
+  });
+});
+
+/** Symmetric n × n Q diag(λ) Qᵀ (dense) and its pseudo-inverse action. */
+function symmetricWithSpectrum(lambda: number[], rng: Rng) {
+  const n = lambda.length;
+  const Q = randomOrthogonal(n, rng);
+  const data = new Float64Array(n * n);
+  lambda.forEach((l, t) => {
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) data[i * n + j] += l * Q[t * n + i]! * Q[t * n + j]!;
+  });
+  const pinvTimes = (b: Float64Array): Float64Array => {
+    const x = new Float64Array(n);
+    lambda.forEach((l, t) => {
+      if (l === 0) return;
+      let qb = 0;
+      for (let i = 0; i < n; i++) qb += Q[t * n + i]! * b[i]!;
+      for (let i = 0; i < n; i++) x[i] += (Q[t * n + i]! * qb) / l;
+    });
+    return x;
+  };
+  return { M: { format: 'dense', nrows: n, ncols: n, data } as DenseMatrix, pinvTimes };
+}
+
+describe('rangeRestrictedKrylov', () => {
+  it('converges to B⁺b for a symmetric singular B and an inconsistent b', () => {
+    const rng = new Rng('rrk');
+    const lambda = [3, -2, 1.5, 1, -0.7, 0.5, 0.4, 0, 0, 0, -0.3, 0.2];
+    const { M, pinvTimes } = symmetricWithSpectrum(lambda, rng);
+    const b = rng.fillNormal(new Float64Array(lambda.length));
+    const ref = pinvTimes(b);
+    const applyB = (x: Float64Array, y: Float64Array) => {
+      matVec(M, x, y);
+    };
+    const out = rangeRestrictedKrylov(applyB, b, {
+      maxIter: 30,
+      check: (_u, r) => {
+        const br = matVec(M, r);
+        return { stop: norm(br) <= 1e-12 * norm(b), score: norm(br) };
+      },
+    });
+    expect(out.stop).toBe('converged');
+    expect(maxAbsDiff(out.u, ref)).toBeLessThan(1e-9 * norm(ref));
+    // r is the least-squares residual b − B u: the part of b in null(B)
+    const bu = matVec(M, out.u);
+    expect(maxAbsDiff(out.r, b.map((v, i) => v - bu[i]!))).toBeLessThan(1e-10);
+    expect(out.applications).toBeLessThanOrEqual(lambda.length + 2);
+  });
+
+  it('returns u = 0 for b = 0, and the best iterate when never converged', () => {
+    const rng = new Rng('rrk-null');
+    const { M } = symmetricWithSpectrum([2, 1, 0, 0], rng);
+    const applyB = (x: Float64Array, y: Float64Array) => {
+      matVec(M, x, y);
+    };
+    const zero = rangeRestrictedKrylov(applyB, new Float64Array(4), { check: () => ({ stop: false, score: 0 }) });
+    expect(zero.stop).toBe('zero');
+    expect(Array.from(zero.u)).toEqual([0, 0, 0, 0]);
+    let calls = 0;
+    const never = rangeRestrictedKrylov(applyB, rng.fillNormal(new Float64Array(4)), {
+      maxIter: 6,
+      window: 100,
+      check: () => ({ stop: false, score: 10 - calls++ }),
+    });
+    expect(['maxIter', 'breakdown']).toContain(never.stop);
+    expect(Number.isFinite(never.score)).toBe(true);
+  });
+});
+
+/**
+ * A KKT matrix K = [P Bᵀ; B 0] of size n + r with P = G Gᵀ ⪰ 0 (rank ≤ rankP), `dependent`
+ * rows of B that are combinations of others (null Bᵀ ≠ 0) and `free` variables in neither P nor
+ * B (null P ∩ null B ≠ 0), scaled to max |K_ij| = 1; signs (+1 n, −1 r); dense, and M = K + δS
+ * factored (AMD order).
+ */
+function kktCase(seed: string, n: number, r: number, rankP: number, dependent: number, free: number) {
+  const rng = new Rng(seed);
+  const N = n + r;
+  const data = new Float64Array(N * N);
+  const G = rng.fillNormal(new Float64Array(n * rankP));
+  for (let i = 0; i < n - free; i++)
+    for (let j = 0; j < n - free; j++) {
+      let s = 0;
+      for (let t = 0; t < rankP; t++) s += G[i * rankP + t]! * G[j * rankP + t]!;
+      data[i * N + j] = s / rankP;
+    }
+  const B = new Float64Array(r * n);
+  for (let i = 0; i < r - dependent; i++) for (let j = 0; j < n - free; j++) if (rng.uniform() < 0.3) B[i * n + j] = rng.normal();
+  for (let i = r - dependent; i < r; i++) {
+    const a = rng.normal();
+    const b = rng.normal();
+    const i1 = i - (r - dependent);
+    for (let j = 0; j < n; j++) B[i * n + j] = a * B[i1 * n + j]! + b * B[(i1 + 1) * n + j]!;
+  }
+  for (let i = 0; i < r; i++)
+    for (let j = 0; j < n; j++) {
+      data[(n + i) * N + j] = B[i * n + j]!;
+      data[j * N + n + i] = B[i * n + j]!;
+    }
+  // unit scale (max |K_ij| = 1), where δ is meaningful
+  let mx = 0;
+  for (let k = 0; k < N * N; k++) mx = Math.max(mx, Math.abs(data[k]!));
+  for (let k = 0; k < N * N; k++) data[k] = data[k]! / mx;
+  const K: DenseMatrix = { format: 'dense', nrows: N, ncols: N, data };
+  // dense pattern (explicit zeros kept): every diagonal entry is stored
+  const U = cscUpperTriangle(cscFromDense(K, true));
+  const signs = new Int8Array(N).fill(1, 0, n).fill(-1, n);
+  let normK = 0;
+  for (let i = 0; i < N; i++) {
+    let s = 0;
+    for (let j = 0; j < N; j++) s += Math.abs(data[i * N + j]!);
+    normK = Math.max(normK, s);
+  }
+  const applyK = (x: Float64Array, y: Float64Array) => {
+    cscSymUpperMatVec(U, x, y);
+  };
+  // the smallest δ whose factorization refines well (as reduced-kkt.ts chooses it)
+  let lsq: RegularizedLstsq | null = null;
+  for (const delta of [1e-8, 1e-6, 1e-4]) {
+    const ldl = SparseLdl.analyze(U, { signs, staticReg: delta, refineSteps: 0 }).factor();
+    lsq = new RegularizedLstsq(N, applyK, (b) => ldl.solve(b), signs, normK, { delta });
+    if (lsq.refinementRate() <= 1e-3) break;
+  }
+  return { K, N, lsq: lsq!, rng, applyK };
+}
+
+describe('RegularizedLstsq', () => {
+  it('gives the minimum-norm least-squares solution of a singular KKT matrix (inconsistent g)', () => {
+    const { K, N, lsq, rng } = kktCase('rls-1', 70, 50, 45, 5, 2);
+    const cod = DenseCod.factor(K, 1e-12);
+    expect(cod.rank).toBe(N - 7); // 5 dependent rows + 2 free variables
+    for (let t = 0; t < 3; t++) {
+      const g = rng.fillNormal(new Float64Array(N));
+      const ref = cod.solve(g);
+      const out = lsq.solve(g);
+      expect(out.converged).toBe(true);
+      expect(maxAbsDiff(out.x, ref)).toBeLessThan(1e-7 * norm(ref));
+      // the reported residual is the least-squares one: ‖K r‖ ≈ 0 while ‖r‖ is not
+      expect(out.normalResidual).toBeLessThan(1e-8 * out.residual);
+      const kx = matVec(K, ref);
+      expect(out.residual).toBeCloseTo(norm(g.map((v, i) => v - kx[i]!)), 6);
+      expect(out.nullFraction).toBeGreaterThan(1e-3);
+    }
+  });
+
+  it('gives the minimum-norm solution of a consistent singular system (not the one g was made from)', () => {
+    const { K, N, lsq, rng } = kktCase('rls-2', 60, 40, 30, 3, 1);
+    const x0 = rng.fillNormal(new Float64Array(N));
+    const g = matVec(K, x0);
+    const ref = DenseCod.factor(K, 1e-12).solve(g);
+    const out = lsq.solve(g);
+    expect(maxAbsDiff(out.x, ref)).toBeLessThan(1e-7 * norm(ref));
+    expect(norm(ref)).toBeLessThan(norm(x0)); // x0 has a null-space component
+    expect(out.residual).toBeLessThan(1e-8 * norm(g));
+    expect(out.nullFraction).toBeLessThan(1e-8);
+  });
+
+  it('equals the exact solve on a nonsingular KKT matrix, with or without pass 1, and its probe finds no null space', () => {
+    const { K, N, lsq, rng } = kktCase('rls-3', 60, 35, 60, 0, 0);
+    const lu = DenseLu.factor(K);
+    expect(lu.singular).toBe(false);
+    const g = rng.fillNormal(new Float64Array(N));
+    const ref = lu.solve(g);
+    for (const consistent of [true, false]) {
+      const out = lsq.solve(g, consistent);
+      expect(out.converged).toBe(true);
+      expect(maxAbsDiff(out.x, ref)).toBeLessThan(1e-8 * norm(ref));
+    }
+    expect(lsq.nullComponent(rng.fillNormal(new Float64Array(N))).fraction).toBeLessThan(1e-9);
+  });
+
+  it('nullComponent returns the projection of g on the null space', () => {
+    const { K, N, lsq, rng } = kktCase('rls-4', 50, 40, 20, 4, 3);
+    const g = rng.fillNormal(new Float64Array(N));
+    const x = DenseCod.factor(K, 1e-12).solve(g);
+    const kx = matVec(K, x);
+    const gN = g.map((v, i) => v - kx[i]!);
+    const out = lsq.nullComponent(g);
+    expect(out.converged).toBe(true);
+    expect(maxAbsDiff(out.r, gN)).toBeLessThan(1e-8 * norm(g));
+    expect(out.fraction).toBeCloseTo(norm(gN) / norm(g), 8);
+  });
+
+  it('validates its input', () => {
+    const { N, lsq, applyK } = kktCase('rls-5', 10, 5, 10, 0, 0);
+    expect(() => lsq.solve(new Float64Array(N + 1))).toThrow(DimensionError);
+    expect(() => lsq.solve(new Float64Array(N).fill(Number.NaN))).toThrow(InputError);
+    expect(() => new RegularizedLstsq(N, applyK, (b) => b, new Int8Array(N), 1, { delta: 0 })).toThrow(InputError);
+    expect(() => new RegularizedLstsq(N, applyK, (b) => b, new Int8Array(N - 1), 1, { delta: 1e-8 })).toThrow(DimensionError);
+    expect(Array.from(lsq.solve(new Float64Array(N)).x)).toEqual(new Array(N).fill(0));
   });
 });

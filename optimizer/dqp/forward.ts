@@ -292,6 +292,9 @@ export function forwardWithCache(problem: QPProblem, opts: ResolvedDqpOptions, e
       const K = assembleKkt(P, B, FULL, D, p, k, form);
       return factorReducedKkt(K, { method, singularTol: opts.singularTol, cache: env.cache, denseRetry: opts.linearSolver === 'auto' });
     };
+    // no elimination on the least-squares path (|J| + p > n, or linearSolver 'lstsq'): z = Z w + β
+    // is not an orthogonal change of variables, so the minimum-norm solution of K_R is not that of
+    // K_J; for the same reason factorEliminated gives up when K_R turns out singular
     if (method !== 'lstsq' && opts.eliminateFixed) {
       const choice = opts.linearSolver === 'lstsq' ? 'auto' : opts.linearSolver;
       const el = factorEliminated(P, B, D, { choice, singularTol: opts.singularTol, cache: env.cache }, () => full().solver);

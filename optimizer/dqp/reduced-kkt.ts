@@ -31,14 +31,25 @@
  *                 level (|d| ≤ 100δ, or dynamically regularized), or — checked only when the
  *                 pivots spread over more than 1e8 — when the estimated condition number
  *                 ‖K̃‖₁ ‖K̃⁻¹‖₁ exceeds 1/singularTol. Then, for linearSolver 'auto' and
- *                 N ≤ 300, the dense path is tried; otherwise K̃ is treated as singular.
+ *                 N ≤ 300, the dense path is tried; otherwise, for a pivot/inertia failure and
+ *                 N > 300, probedSolver decides with a regularized factorization whether K̃ is
+ *                 really singular (a pivot in trouble is no proof: the orderings break down on
+ *                 some nonsingular K̃, e.g. CONT-101/201), else K̃ is treated as singular.
  *   'dense-ldl'   DenseLdl in the natural order (a Cholesky of P̃, then the negative definite
  *                 Schur complement −B̃ P̃⁻¹ B̃ᵀ), no regularization; any pivot with the wrong
  *                 sign or |d| ≤ 1e-13, or an estimated condition number > 1/singularTol → not
  *                 used (fall back to LU).
  *   'dense-lu'    DenseLu with partial pivoting; singular when rcond ≤ singularTol.
- *   'lstsq-dense' minimum-norm least squares by denseLstsq (complete orthogonal decomposition)
- *   'lstsq-minres' MINRES on the symmetric K̃ (N > 2500), started from 0.
+ *   'regularized-ldl' K̃ nonsingular (probedSolver): solved by RegularizedLstsq (a Krylov method
+ *                 on M⁻¹K̃ with an LDLᵀ of the quasi-definite M = K̃ + δS, AMD order), range pass
+ *                 only; a solve missing the residual test below is redone as least squares.
+ *   'lstsq-dense' K̃ singular, N ≤ LSTSQ_DENSE_LIMIT (300): minimum-norm least squares by a
+ *                 complete orthogonal decomposition (DenseCod, factored once).
+ *   'lstsq-sparse' K̃ singular, N > 300: the minimum-norm least-squares solution K̃⁺g̃ by
+ *                 RegularizedLstsq (two passes; accuracy ~1e-8 relative, measured against the
+ *                 dense reference on Maros–Meszaros K_J and in test/dqp-lsq.test.ts).
+ *   'lstsq-minres' MINRES on the symmetric K̃, started from 0: only when no regularized LDLᵀ
+ *                 can be computed.
  *
  * Every non-least-squares solve is refined against K̃ (x += K̃_f⁻¹(g̃ − K̃x) while the residual
  * halves, at most 5 steps) and checked: when
@@ -50,7 +61,7 @@ import { cscSymUpperMatVec } from '../linalg/csc.ts';
 import { DenseLdl, DenseLu } from '../linalg/dense.ts';
 import { amdOrder } from '../linalg/amd.ts';
 import { SparseLdl } from '../linalg/ldl.ts';
-import { denseLstsq, symmetricMinres } from '../linalg/lsq.ts';
+import { DenseCod, RegularizedLstsq, symmetricMinres } from '../linalg/lsq.ts';
 import { LinearAlgebraError } from '../errors.ts';
 import type { InequalityRows } from './active-set.ts';
 import type { KktSolverKind } from './types.ts';
@@ -63,8 +74,30 @@ import type { KktSolverKind } from './types.ts';
 export const SPARSE_STATIC_REG = 1e-14;
 /** refined relative residual above which a solve is redone in the least-squares sense */
 export const SOLVE_RESIDUAL_TOL = 1e-9;
-/** largest N solved by the dense least-squares path (above: MINRES) */
-export const LSTSQ_DENSE_LIMIT = 2500;
+/**
+ * largest N solved by the dense least-squares path (a complete orthogonal decomposition of K̃,
+ * O(N³), factored once per K_J); above it, the regularized sparse path (RegularizedLstsq on an
+ * LDLᵀ of K̃ + δS). Measured on Maros–Meszaros K_J: the COD takes 0.7 s at N ≈ 950 and 13 s at
+ * N ≈ 2400, the sparse path 10–200 ms on the same systems; at N = 300 the COD is ~20 ms.
+ */
+export const LSTSQ_DENSE_LIMIT = 300;
+/**
+ * δ of the quasi-definite M = K̃ + δS (S = diag(signs)) behind the sparse least-squares path, at
+ * unit scale (max |K̃_ij| = 1), tried in order (see regularizedLstsq). The accuracy of that path
+ * is about ε/δ relative (1e-8 for the first); smaller δ met wrong-sign pivots on Maros–Meszaros
+ * K_J (δ = 1e-10: hundreds, from rounding in the Schur complements), larger δ slows the Krylov
+ * passes (eigenvalues λ/(λ + δ)).
+ */
+export const LSQ_DELTAS: readonly number[] = [1e-8, 1e-6, 1e-4];
+/** a regularized factorization is used when one refinement step against M reduces the residual at least this much */
+export const LSQ_MAX_REFINEMENT_RATE = 1e-2;
+/**
+ * a K̃ whose LDLᵀ was in trouble is declared singular when a generic probe vector has more than
+ * this fraction of its norm outside range(K̃) (RegularizedLstsq.nullComponent); otherwise it is
+ * nonsingular (if also its estimated condition number is below 1/singularTol) and solved with
+ * the regularized factorization ('regularized-ldl')
+ */
+export const NULL_PROBE_TOL = 1e-6;
 /**
  * 'auto' uses the dense path for CSC inputs up to this N (measured: the supernodal sparse LDLᵀ
  * is already faster at N ≈ 75 on sparse problems, and 10–70× faster at N = 150–450)
@@ -674,6 +707,12 @@ function allFinite(v: Float64Array): boolean {
   return true;
 }
 
+function norm2(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+  return Math.sqrt(s);
+}
+
 function normInfVec(v: Float64Array): number {
   let m = 0;
   for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]!));
@@ -684,19 +723,128 @@ function normInfVec(v: Float64Array): number {
 type InnerSolve = (rhs: Float64Array) => Float64Array;
 
 /**
- * Minimum-norm least squares with K̃: dense complete orthogonal decomposition with rank cutoff
- * `rcond` (relative to the largest pivot of the pivoted QR), or MINRES (minimum-length variant).
+ * The upper triangle (CSC, diagonal always stored) of a dense K̃ (entries that are exactly zero
+ * off the diagonal are left out).
  */
-function leastSquaresSolver(K: ReducedKkt, rcond: number): InnerSolve {
-  if (K.N <= LSTSQ_DENSE_LIMIT) {
-    const M = kktDense(K);
-    const tol = Math.max(rcond, K.N * 2.220446049250313e-16);
-    return (rhs) => (K.N === 0 ? new Float64Array(0) : denseLstsq(M, rhs, tol).x);
+function denseToUpper(M: DenseMatrix): CscMatrix {
+  const N = M.ncols;
+  const a = M.data;
+  const colPtr = new Int32Array(N + 1);
+  for (let j = 0; j < N; j++) {
+    let c = 1;
+    for (let i = 0; i < j; i++) if (a[i * N + j] !== 0) c++;
+    colPtr[j + 1] = colPtr[j]! + c;
   }
+  const rowIdx = new Int32Array(colPtr[N]!);
+  const values = new Float64Array(colPtr[N]!);
+  let o = 0;
+  for (let j = 0; j < N; j++) {
+    for (let i = 0; i < j; i++) {
+      const v = a[i * N + j]!;
+      if (v !== 0) {
+        rowIdx[o] = i;
+        values[o++] = v;
+      }
+    }
+    rowIdx[o] = j;
+    values[o++] = a[j * N + j]!;
+  }
+  return { format: 'csc', nrows: N, ncols: N, colPtr, rowIdx, values };
+}
+
+/** K̃ with its sparse (upper triangle) form. */
+function withUpper(K: ReducedKkt): ReducedKkt {
+  return K.upper ? K : { ...K, upper: denseToUpper(K.dense!), dense: null };
+}
+
+/**
+ * The regularized least-squares machinery for K̃ (sparse form): an LDLᵀ of the quasi-definite
+ * M = K̃ + δS, shared through the cache like the other LDLᵀ, for the first δ of LSQ_DELTAS whose
+ * factorization refines well (RegularizedLstsq.refinementRate ≤ LSQ_MAX_REFINEMENT_RATE; the
+ * growth of the LDLᵀ is ~‖K̃‖/δ, so a small δ can be too small for a given K̃). AMD ordering:
+ * any ordering factors a quasi-definite matrix, and AMD gave 2–10× less fill than kktOrdering with
+ * the same accuracy on Maros–Meszaros K_J, and did not break down on CONT-101 where kktOrdering
+ * did. A dynamic regularization replaces the rare pivot that rounding pushes below δ/10 (the
+ * refinement inside RegularizedLstsq corrects for it). Throws LinearAlgebraError when no
+ * factorization is usable.
+ */
+function regularizedLstsq(K: ReducedKkt, cache: KktFactorCache | null): RegularizedLstsq {
+  const U = K.upper!;
+  const c = cache ?? new KktFactorCache(0);
+  const applyK = (x: Float64Array, y: Float64Array): void => {
+    cscSymUpperMatVec(U, x, y);
+  };
+  let last: RegularizedLstsq | null = null;
+  for (let level = 0; level < LSQ_DELTAS.length; level++) {
+    const delta = LSQ_DELTAS[level]!;
+    const shared = regularizedAnalysis(K, c, level);
+    c.factorizations++;
+    const owner = {};
+    let d: Float64Array;
+    try {
+      d = shared.acquire(owner, U.values).diagonal();
+    } catch (e) {
+      if (!(e instanceof LinearAlgebraError)) throw e;
+      continue;
+    }
+    if (!allFinite(d)) continue;
+    const lsq = new RegularizedLstsq(K.N, applyK, (b) => shared.acquire(owner, U.values).solve(b), K.signs, K.normInf, { delta });
+    last = lsq;
+    if (lsq.refinementRate() <= LSQ_MAX_REFINEMENT_RATE) return lsq;
+  }
+  if (last) return last;
+  throw new LinearAlgebraError('no regularized LDLᵀ of the reduced KKT matrix could be computed');
+}
+
+/** analyses made for one K̃ object (the fill check and the regularized path share them even without a cache) */
+const analysisMemo = new WeakMap<ReducedKkt, Map<number, SharedLdl>>();
+
+/** The (cached) symbolic analysis of K̃ + δS for δ = LSQ_DELTAS[level], AMD order; K̃ sparse form. */
+function regularizedAnalysis(K: ReducedKkt, cache: KktFactorCache, level: number): SharedLdl {
+  let memo = analysisMemo.get(K);
+  const hit = memo?.get(level);
+  if (hit) return hit;
+  const delta = LSQ_DELTAS[level]!;
+  const key = new Uint8Array(K.n + 1);
+  key[K.n] = 3 + level; // analysis kind: regularized with this δ, AMD (the mask does not enter)
+  const shared = cache.sparseLdl(K, key, () =>
+    SparseLdl.analyze(K.upper!, { ordering: 'amd', signs: K.signs, staticReg: delta, dynamicReg: { eps: 0.1 * delta, delta }, refineSteps: 0 }),
+  );
+  if (!memo) analysisMemo.set(K, (memo = new Map()));
+  memo.set(level, shared);
+  return shared;
+}
+
+/** MINRES (minimum-length variant) on K̃: the last resort when no factorization works. */
+function minresInner(K: ReducedKkt): InnerSolve {
   const apply = (x: Float64Array, y: Float64Array): void => {
     kktMatVec(K, x, y);
   };
   return (rhs) => symmetricMinres(apply, K.N, rhs, { tol: 1e-12, maxIter: 20 * K.N }).x;
+}
+
+/**
+ * Minimum-norm least squares with K̃ (unit scale) and the kind that names it: for N ≤
+ * LSTSQ_DENSE_LIMIT the dense complete orthogonal decomposition (rank cutoff `rcond` relative to
+ * the largest pivot of the pivoted QR, factored on the first solve and kept — it used to be
+ * recomputed for every right-hand side), else RegularizedLstsq (two passes; its LDLᵀ is computed
+ * here), or MINRES when no regularized factorization can be computed.
+ */
+function leastSquaresInner(K: ReducedKkt, rcond: number, cache: KktFactorCache | null): { kind: KktSolverKind; inner: InnerSolve } {
+  if (K.N <= LSTSQ_DENSE_LIMIT) {
+    if (K.N === 0) return { kind: 'lstsq-dense', inner: () => new Float64Array(0) };
+    // factored on the first solve (none may come: the duals can be the solver's), then kept
+    let cod: DenseCod | null = null;
+    return { kind: 'lstsq-dense', inner: (rhs) => (cod ??= DenseCod.factor(kktDense(K), Math.max(rcond, K.N * 2.220446049250313e-16))).solve(rhs) };
+  }
+  const Ks = withUpper(K);
+  try {
+    const lsq = regularizedLstsq(Ks, cache);
+    return { kind: 'lstsq-sparse', inner: (rhs) => lsq.solve(rhs).x };
+  } catch (e) {
+    if (!(e instanceof LinearAlgebraError)) throw e;
+    return { kind: 'lstsq-minres', inner: minresInner(K) };
+  }
 }
 
 /**
@@ -738,6 +886,7 @@ class ScaledKktSolver implements KktSolver {
     private readonly inner: InnerSolve,
     private readonly refine: boolean,
     private readonly rcond: number,
+    private readonly cache: KktFactorCache | null = null,
   ) {
     this.N = K.N;
   }
@@ -752,7 +901,7 @@ class ScaledKktSolver implements KktSolver {
       const refined = this.refineSolution(gt, x);
       if (refined) x = refined;
       else {
-        this.lsq ??= leastSquaresSolver(this.K, this.rcond);
+        this.lsq ??= leastSquaresInner(this.K, this.rcond, this.cache).inner;
         x = this.lsq(gt);
         leastSquares = true;
       }
@@ -815,6 +964,15 @@ export interface FactorOptions {
   readonly denseRetry?: boolean;
 }
 
+/**
+ * a kktOrdering analysis with nnz(L) above FILL_CHECK_MIN and FILL_CHECK_RATIO times that of AMD
+ * on K̃ (+ δS) is not factored (see factorReducedKkt). Measured: BOYD2 30M vs 70K; CONT-201
+ * 15.5M / 18.9M vs 3.6M ('matched' / 'all', both then failing with ~57K tiny pivots: 3.8 s); on
+ * CONT-200 'all' (5.8M vs 3.5M, ratio 1.7) factors fine and is kept.
+ */
+export const FILL_CHECK_MIN = 2_000_000;
+export const FILL_CHECK_RATIO = 4;
+
 /** largest N for which 'auto' retries a troubled sparse LDLᵀ with the dense path */
 export const DENSE_RETRY_LIMIT = 300;
 
@@ -863,7 +1021,8 @@ function toDenseKkt(K: ReducedKkt): ReducedKkt {
  *     order rows are placed as soon as they are ready; with the AMD order of K̃ a row AMD puts
  *     later keeps its place;
  *   - a variable with P_vv = 0 is ready once one of its rows is placed.
- * Nodes that never become ready (structurally singular K̃) end the order, in base order.
+ * Rows with more than max(16, 10√n) variables never become ready. Nodes that never become ready
+ * (long rows, structurally singular K̃) end the order, in base order.
  *
  * 'all' bounds the pivots (below) at the price of fill: a row waiting for all its variables
  * collects their neighbourhoods (random sparse family, n = 4600: nnz(L) 7.7M against 3.9M).
@@ -937,6 +1096,16 @@ export function kktOrdering(
     match = matchRowsByMagnitude(U, n, definite, pos);
     for (let t = 0; t < r; t++) if (match[t]! >= 0) need[t] = 1;
   }
+  // long rows (more than longRow variables) are never moved forward: they end the order. Placed
+  // after one (or all) of their variables they would be eliminated early and couple everything
+  // they touch (BOYD2: nine rows of 4000–11000 entries made nnz(L) 30M ('matched') and 41M
+  // ('all') where AMD of K̃ needs 70K)
+  for (let t = 0; t < r; t++) {
+    if (rowLen[t]! > longRow) {
+      need[t] = LONG_ROW_HOLD;
+      if (match) match[t] = -1;
+    }
+  }
   // varRows: the rows of each variable (in base order of the rows when rows have a base position)
   const varRows = new Int32Array(varPtr[n]!);
   const fill = varPtr.slice(0, n);
@@ -1006,6 +1175,9 @@ export function kktOrdering(
   if (rowsByReadiness) for (let c = n; c < N; c++) if (state[c] !== 2) order[o++] = c;
   return order;
 }
+
+/** `need` of a long row in kktOrdering: never ready (it ends the order) */
+const LONG_ROW_HOLD = 1 << 30;
 
 /** How kktOrdering decides when a constraint row may be eliminated (see there). */
 export type KktOrderingMode = 'matched' | 'all';
@@ -1259,9 +1431,110 @@ export interface FactorDiagnosis {
   readonly singularReason: string | null;
 }
 
-function lstsqSolver(K: ReducedKkt, reason: string | null, rcond: number): FactorDiagnosis {
-  const kind: KktSolverKind = K.N <= LSTSQ_DENSE_LIMIT ? 'lstsq-dense' : 'lstsq-minres';
-  return { solver: new ScaledKktSolver(kind, true, K, leastSquaresSolver(K, rcond), false, rcond), singularReason: reason };
+/**
+ * K̃ declared singular: every solve is a minimum-norm least-squares one (leastSquaresInner).
+ *   reason  why (for the warning), null when decided by the caller (|J| + p > n, or the user's
+ *           linearSolver 'lstsq')
+ */
+function lstsqSolver(K: ReducedKkt, reason: string | null, rcond: number, cache: KktFactorCache | null): FactorDiagnosis {
+  const { kind, inner } = leastSquaresInner(K, rcond, cache);
+  return { solver: new ScaledKktSolver(kind, true, K, inner, false, rcond, cache), singularReason: reason };
+}
+
+/** A fixed generic probe vector: ±(1 + i/N) with pseudo-random signs (a linear congruential sequence). */
+function probeVector(N: number): Float64Array {
+  const v = new Float64Array(N);
+  let h = 0x1f2e3d4c;
+  for (let i = 0; i < N; i++) {
+    h = (Math.imul(h, 1664525) + 1013904223) >>> 0;
+    v[i] = (h & 0x8000 ? 1 : -1) * (1 + i / Math.max(1, N));
+  }
+  return v;
+}
+
+/**
+ * A K̃ whose sparse LDLᵀ was in trouble (`reason`) and N > LSTSQ_DENSE_LIMIT: decide with the
+ * regularized factorization whether it is really singular. A generic probe vector with a
+ * component outside range(K̃) (more than NULL_PROBE_TOL of its norm), or a condition number
+ * above 1/singularTol (a one-solve bound, then Hager's estimate when that is not conclusive),
+ * means singular ('lstsq-sparse', every solve least squares);
+ * otherwise K̃ is nonsingular and solved with the regularized factorization ('regularized-ldl':
+ * the orderings of kktOrdering can fail on a nonsingular K̃, e.g. CONT-101, where pivots at
+ * the 1e-14 level appear although a random right-hand side is consistent to 1e-11).
+ * Used by factorReducedKkt; exported for tests. K̃ in either form (not modified).
+ */
+export function probedSolver(K: ReducedKkt, reason: string, opts: FactorOptions): FactorDiagnosis {
+  const Ks = withUpper(K);
+  let lsq: RegularizedLstsq;
+  try {
+    lsq = regularizedLstsq(Ks, opts.cache);
+  } catch (e) {
+    if (!(e instanceof LinearAlgebraError)) throw e;
+    return { solver: new ScaledKktSolver('lstsq-minres', true, K, minresInner(K), false, opts.singularTol, opts.cache), singularReason: `${reason}; ${e.message}` };
+  }
+  const probe = lsq.nullComponent(probeVector(K.N));
+  if (!probe.converged || probe.fraction > NULL_PROBE_TOL) {
+    const why = probe.converged ? `${probe.fraction.toExponential(1)} of a probe vector is outside the range` : 'the range of K_J could not be resolved';
+    return { solver: new RegularizedKktSolver('lstsq-sparse', true, Ks, lsq), singularReason: `${reason}; ${why}` };
+  }
+  const solver = new RegularizedKktSolver('regularized-ldl', false, Ks, lsq);
+  // the condition number against 1/singularTol: one solve with a random vector v gives the lower
+  // bound ‖K̃⁻¹v‖/‖v‖ of ‖K̃⁻¹‖₂, rarely more than ~√N below it; with a margin of 10√N below the
+  // threshold K̃ is accepted, otherwise Hager's estimate decides (about 8 more solves)
+  const v = probeVector(K.N);
+  const once = lsq.solve(v, true).x;
+  const bound = (norm2(once) / norm2(v)) * K.normInf;
+  if (!(bound * 10 * Math.sqrt(K.N) <= 1 / opts.singularTol)) {
+    const est = estimateInverseNorm1((x) => lsq.solve(x, true).x, K.N, true);
+    const cond = Math.max(est * K.normInf, bound);
+    if (!(cond <= 1 / opts.singularTol)) {
+      return { solver: new RegularizedKktSolver('lstsq-sparse', true, Ks, lsq), singularReason: `${reason}; estimated condition number ${cond.toExponential(1)}` };
+    }
+  }
+  return { solver, singularReason: null };
+}
+
+/**
+ * Solves with K̃ through RegularizedLstsq (the LDLᵀ of K̃ + δS preconditioning a Krylov method).
+ * Singular K̃ ('lstsq-sparse'): the minimum-norm least-squares solution, leastSquares = true.
+ * Nonsingular K̃ ('regularized-ldl'): the range pass alone (K̃ x = g̃ is consistent); a solve whose
+ * residual misses SOLVE_RESIDUAL_TOL is redone as least squares and reported.
+ */
+class RegularizedKktSolver implements KktSolver {
+  readonly N: number;
+  constructor(
+    readonly kind: KktSolverKind,
+    readonly singular: boolean,
+    private readonly K: ReducedKkt,
+    private readonly lsq: RegularizedLstsq,
+  ) {
+    this.N = K.N;
+  }
+
+  solve(g: Float64Array): KktSolveResult {
+    const { N, D, scale } = this.K;
+    const gt = new Float64Array(N);
+    for (let i = 0; i < N; i++) gt[i] = g[i]! * D[i]!;
+    let leastSquares = this.singular;
+    let x: Float64Array;
+    if (this.singular) x = this.lsq.solve(gt).x;
+    else {
+      x = this.lsq.solve(gt, true).x;
+      const r = new Float64Array(N);
+      kktMatVec(this.K, x, r);
+      let res = 0;
+      for (let i = 0; i < N; i++) res = Math.max(res, Math.abs(gt[i]! - r[i]!));
+      if (!(res <= SOLVE_RESIDUAL_TOL * (this.K.normInf * normInfVec(x) + normInfVec(gt)))) {
+        x = this.lsq.solve(gt).x;
+        leastSquares = true;
+      }
+    }
+    const out = new Float64Array(N);
+    const inv = 1 / scale;
+    for (let i = 0; i < N; i++) out[i] = x[i]! * D[i]! * inv;
+    if (!allFinite(out)) throw new LinearAlgebraError('reduced KKT solve produced a non-finite value (the system is too ill-conditioned)');
+    return { x: out, leastSquares };
+  }
 }
 
 /**
@@ -1273,14 +1546,21 @@ export function factorReducedKkt(K: ReducedKkt, opts: FactorOptions): FactorDiag
   const { N, n, p, k } = K;
   const cache = opts.cache;
   const maxCond = 1 / opts.singularTol;
-  if (opts.method === 'lstsq') return lstsqSolver(K, null, opts.singularTol);
+  if (opts.method === 'lstsq') return lstsqSolver(K, null, opts.singularTol, cache);
 
   if (opts.method === 'sparse-ldl') {
     const U = K.upper!;
     // for 'auto' and small K̃, a factorization in trouble is retried with the dense path (LDLᵀ,
     // then LU with partial pivoting, which handles e.g. zero diagonal entries of P)
-    const failed = (reason: string): FactorDiagnosis =>
-      opts.denseRetry && N <= DENSE_RETRY_LIMIT ? factorReducedKkt(toDenseKkt(K), { ...opts, method: 'dense' }) : lstsqSolver(K, reason, opts.singularTol);
+    // otherwise, for N ≤ LSTSQ_DENSE_LIMIT the dense least squares; above, the regularized
+    // factorization decides whether K̃ is singular (a pivot in trouble is not proof: probedSolver);
+    // an ill-conditioned K̃ (estimated condition number) is singular by definition
+    const failed = (reason: string, illConditioned = false): FactorDiagnosis =>
+      opts.denseRetry && N <= DENSE_RETRY_LIMIT
+        ? factorReducedKkt(toDenseKkt(K), { ...opts, method: 'dense' })
+        : illConditioned || N <= LSTSQ_DENSE_LIMIT
+          ? lstsqSolver(K, reason, opts.singularTol, cache)
+          : probedSolver(K, reason, opts);
     const mask = definiteVariables(U, n);
     // ordering 'matched' (less fill) first; when its factorization is in trouble, 'all' (every
     // row after all its definite variables: more fill, pivots bounded for P ≻ 0)
@@ -1303,6 +1583,17 @@ export function factorReducedKkt(K: ReducedKkt, opts: FactorOptions): FactorDiag
       );
       // a cached 'matched' analysis that failed before on this pattern: go to 'all' directly
       if (mode === 'matched' && sh.troubled) continue;
+      // an ordering with far more fill than AMD of K̃ (measured symbolically, before any numeric
+      // work) is not tried: BOYD2 got nnz(L) = 30M from kktOrdering against 70K from AMD, and
+      // 67 s of factorizations that failed anyway; the regularized path (AMD) takes over
+      if (sh.ldl.nnzL > FILL_CHECK_MIN) {
+        const amdNnz = regularizedAnalysis(K, cache, 0).ldl.nnzL;
+        if (sh.ldl.nnzL > FILL_CHECK_RATIO * amdNnz) {
+          sh.troubled = true;
+          trouble = `the constraint-aware ordering fills ${sh.ldl.nnzL} entries of L against ${amdNnz} for AMD`;
+          continue;
+        }
+      }
       cache.factorizations++;
       let f: SparseLdl;
       try {
@@ -1323,13 +1614,13 @@ export function factorReducedKkt(K: ReducedKkt, opts: FactorOptions): FactorDiag
     }
     if (!shared || !ldl) return failed(trouble);
     const inner: InnerSolve = (rhs) => shared.acquire(owner, U.values).solve(rhs);
-    const solver = new ScaledKktSolver('sparse-ldl', false, K, inner, true, opts.singularTol);
+    const solver = new ScaledKktSolver('sparse-ldl', false, K, inner, true, opts.singularTol, cache);
     // pivots spread over more than PIVOT_SPREAD_CHECK: estimate the condition number (~8
     // solves); below that spread K̃ is well conditioned and nothing more is done
     if (pivotSpread(ldl.diagonal()) < PIVOT_SPREAD_CHECK) {
       if (opts.denseRetry && N <= DENSE_RETRY_LIMIT) return factorReducedKkt(toDenseKkt(K), { ...opts, method: 'dense' });
       const est = estimateInverseNorm1(inner, N, true);
-      if (!(est * K.normInf <= maxCond)) return failed(`estimated condition number ${(est * K.normInf).toExponential(1)}`);
+      if (!(est * K.normInf <= maxCond)) return failed(`estimated condition number ${(est * K.normInf).toExponential(1)}`, true);
     }
     return { solver, singularReason: null };
   }
@@ -1344,7 +1635,7 @@ export function factorReducedKkt(K: ReducedKkt, opts: FactorOptions): FactorDiag
       const inner: InnerSolve = (rhs) => ldl.solve(rhs);
       const est = estimateInverseNorm1(inner, N);
       if (est * K.normInf <= maxCond) {
-        return { solver: new ScaledKktSolver('dense-ldl', false, K, inner, true, opts.singularTol), singularReason: null };
+        return { solver: new ScaledKktSolver('dense-ldl', false, K, inner, true, opts.singularTol, cache), singularReason: null };
       }
       ldlReason = `estimated condition number ${(est * K.normInf).toExponential(1)}`;
     } else {
@@ -1358,9 +1649,9 @@ export function factorReducedKkt(K: ReducedKkt, opts: FactorOptions): FactorDiag
   const lu = DenseLu.factor(M);
   const rcond = lu.singular ? 0 : lu.rcondEstimate();
   if (lu.singular || !(rcond > opts.singularTol)) {
-    return lstsqSolver(K, `LU rcond ${rcond.toExponential(1)} (LDLᵀ: ${ldlReason})`, opts.singularTol);
+    return lstsqSolver(K, `LU rcond ${rcond.toExponential(1)} (LDLᵀ: ${ldlReason})`, opts.singularTol, cache);
   }
-  return { solver: new ScaledKktSolver('dense-lu', false, K, (rhs) => lu.solve(rhs), true, opts.singularTol), singularReason: null };
+  return { solver: new ScaledKktSolver('dense-lu', false, K, (rhs) => lu.solve(rhs), true, opts.singularTol, cache), singularReason: null };
 }
 
 /** Resolve LinearSolverChoice 'auto' for a problem with P of format `pFormat` and size N. */

@@ -36,7 +36,8 @@ export const DQP_PARAMS: readonly DqpParam[] = ['P', 'q', 'A', 'b', 'C', 'd', 'l
  *  'dense'      dense LDLᵀ in the natural order (z first: a Cholesky of P then the Schur
  *               complement), falling back to LU with partial pivoting
  *  'lstsq'      always the minimum-norm least-squares solution (dense complete orthogonal
- *               decomposition for N ≤ 2500, otherwise MINRES)
+ *               decomposition for N ≤ 300, otherwise the regularized sparse method
+ *               'lstsq-sparse' of KktSolverKind)
  * Whatever the choice, a K_J found singular is solved in the least-squares sense (flagged).
  */
 export type LinearSolverChoice = 'auto' | 'sparse-ldl' | 'dense' | 'lstsq';
@@ -130,8 +131,18 @@ export interface DqpTimings {
   readonly totalMs: number;
 }
 
-/** Which factorization ended up used for K_J. */
-export type KktSolverKind = 'sparse-ldl' | 'dense-ldl' | 'dense-lu' | 'lstsq-dense' | 'lstsq-minres';
+/**
+ * Which factorization ended up used for K_J (reduced-kkt.ts).
+ *  'sparse-ldl' / 'dense-ldl' / 'dense-lu'  K_J nonsingular, factored directly
+ *  'regularized-ldl'  K_J nonsingular although its sparse LDLᵀ met pivots at the regularization
+ *                     level: solved by a Krylov method preconditioned with an LDLᵀ of K̃ + δS
+ *  'lstsq-dense'      K_J singular, N ≤ 300: minimum-norm least squares by a dense complete
+ *                     orthogonal decomposition
+ *  'lstsq-sparse'     K_J singular, N > 300: minimum-norm least squares by the same
+ *                     regularized Krylov method (RegularizedLstsq, optimizer/linalg/lsq.ts)
+ *  'lstsq-minres'     last resort when no regularized factorization could be computed
+ */
+export type KktSolverKind = 'sparse-ldl' | 'dense-ldl' | 'dense-lu' | 'regularized-ldl' | 'lstsq-dense' | 'lstsq-sparse' | 'lstsq-minres';
 
 export interface DqpForwardResult {
   readonly status: QPStatus;
