@@ -15,7 +15,7 @@
  */
 import { DimensionError, InputError } from '../errors.ts';
 import type { CscMatrix, DenseMatrix, Matrix } from '../linalg/types.ts';
-import type { QPProblem } from './types.ts';
+import type { QPProblem, WarmStart } from './types.ts';
 
 /** Problem sizes: n variables, p equality rows, m inequality rows (bounds not counted). */
 export interface QPDims {
@@ -563,4 +563,27 @@ export function twoSidedToStandard(
     lb: cleanVec('lb', lb),
     ub: cleanVec('ub', ub),
   };
+}
+
+/**
+ * Check a backend's settings.warmStart against the problem sizes: z length n, lambda length p,
+ * mu length m (DimensionError), finite entries, mu ≥ 0 (InputError). Absent parts are fine.
+ */
+export function checkWarmStart(ws: WarmStart | null, n: number, p: number, m: number): void {
+  if (!ws) return;
+  const check = (name: 'z' | 'lambda' | 'mu', len: number, what: string) => {
+    const v = ws[name];
+    if (v === undefined || v === null) return;
+    if (!(v instanceof Float64Array)) throw new InputError(`settings.warmStart.${name}`, 'a Float64Array', typeof v);
+    if (v.length !== len) throw new DimensionError(`settings.warmStart.${name}`, `length ${len} (${what})`, `length ${v.length}`);
+    for (let i = 0; i < len; i++) {
+      const x = v[i]!;
+      if (!Number.isFinite(x) || (name === 'mu' && x < 0)) {
+        throw new InputError(`settings.warmStart.${name}`, name === 'mu' ? 'finite numbers ≥ 0' : 'finite numbers', `${x} at index ${i}`);
+      }
+    }
+  };
+  check('z', n, '= n');
+  check('lambda', p, '= p, rows of A');
+  check('mu', m, '= m, rows of C');
 }

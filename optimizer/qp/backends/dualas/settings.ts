@@ -19,7 +19,7 @@
  *                               recomputed from scratch every this many steps (and before
  *                               declaring the solution optimal)
  */
-import { DimensionError, InputError } from '../../../errors.ts';
+import { InputError } from '../../../errors.ts';
 import type { QPSettings, WarmStart } from '../../types.ts';
 
 export const DUALAS_OPTION_NAMES: readonly string[] = ['depTol', 'maxSize', 'recomputeEvery'];
@@ -73,25 +73,5 @@ export function resolveSettings(settings: QPSettings): DualAsSettings {
   return out;
 }
 
-/**
- * Check settings.warmStart against the sizes (DimensionError / InputError); only `mu` (length m)
- * is used by this backend, z and lambda are checked for shape and ignored.
- */
-export function checkWarmStart(ws: WarmStart | null, n: number, p: number, m: number): void {
-  if (!ws) return;
-  const check = (name: 'z' | 'lambda' | 'mu', len: number, what: string) => {
-    const v = ws[name];
-    if (v === undefined || v === null) return;
-    if (!(v instanceof Float64Array)) throw new InputError(`settings.warmStart.${name}`, 'a Float64Array', typeof v);
-    if (v.length !== len) throw new DimensionError(`settings.warmStart.${name}`, `length ${len} (${what})`, `length ${v.length}`);
-    for (let i = 0; i < len; i++) {
-      const x = v[i]!;
-      if (!Number.isFinite(x) || (name === 'mu' && x < 0)) {
-        throw new InputError(`settings.warmStart.${name}`, name === 'mu' ? 'finite numbers ≥ 0' : 'finite numbers', `${x} at index ${i}`);
-      }
-    }
-  };
-  check('z', n, '= n');
-  check('lambda', p, '= p, rows of A');
-  check('mu', m, '= m, rows of C');
-}
+/** settings.warmStart checks (shared by the backends; optimizer/qp/problem.ts) */
+export { checkWarmStart } from '../../problem.ts';

@@ -36,7 +36,7 @@
  *   warmStartMu 1e-4               barrier parameter at a warm-start point (see solver.ts)
  *   patternCacheSize 8             symbolic analyses kept per backend instance (0 = no cache)
  */
-import { DimensionError, InputError } from '../../../errors.ts';
+import { InputError } from '../../../errors.ts';
 import type { QPSettings, WarmStart } from '../../types.ts';
 
 export type KktSolverChoice = 'auto' | 'sparse' | 'dense';
@@ -213,25 +213,5 @@ export function resolveSettings(settings: QPSettings): IpmSettings {
   return out;
 }
 
-/**
- * Check settings.warmStart against the problem sizes: z length n, lambda length p, mu length m
- * (DimensionError), finite entries, mu ≥ 0 (InputError). Absent parts are fine.
- */
-export function checkWarmStart(ws: WarmStart | null, n: number, p: number, m: number): void {
-  if (!ws) return;
-  const check = (name: 'z' | 'lambda' | 'mu', len: number, what: string) => {
-    const v = ws[name];
-    if (v === undefined || v === null) return;
-    if (!(v instanceof Float64Array)) throw new InputError(`settings.warmStart.${name}`, 'a Float64Array', typeof v);
-    if (v.length !== len) throw new DimensionError(`settings.warmStart.${name}`, `length ${len} (${what})`, `length ${v.length}`);
-    for (let i = 0; i < len; i++) {
-      const x = v[i]!;
-      if (!Number.isFinite(x) || (name === 'mu' && x < 0)) {
-        throw new InputError(`settings.warmStart.${name}`, name === 'mu' ? 'finite numbers ≥ 0' : 'finite numbers', `${x} at index ${i}`);
-      }
-    }
-  };
-  check('z', n, '= n');
-  check('lambda', p, '= p, rows of A');
-  check('mu', m, '= m, rows of C');
-}
+/** settings.warmStart checks (shared by the backends; optimizer/qp/problem.ts) */
+export { checkWarmStart } from '../../problem.ts';
