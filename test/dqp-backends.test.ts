@@ -7,10 +7,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dqpBackward } from '../optimizer/dqp/backward.ts';
 import { dqpForward } from '../optimizer/dqp/forward.ts';
-import type { DqpGradients } from '../optimizer/dqp/types.ts';
 import { resetDqpWarnings, setDqpWarningHandler } from '../optimizer/dqp/warnings.ts';
 import { loadSolvers, solverNames } from '../optimizer/qp/registry.ts';
-import { knownQP, randomLoss, type KnownQPSpec } from './dqp-fixtures.ts';
+import { gradientRelDiff, knownQP, randomLoss, type KnownQPSpec } from './dqp-fixtures.ts';
 
 const BACKENDS = ['ipm', 'admm', 'highs', 'quadprog'] as const;
 const registered = new Set(solverNames());
@@ -26,22 +25,6 @@ const specs: KnownQPSpec[] = [
   { n: 11, p: 2, m: 14, k: 8 },
 ];
 
-function relDiff(a: DqpGradients, b: DqpGradients): number {
-  let num = 0;
-  let den = 1e-12;
-  for (const key of ['P', 'q', 'A', 'b', 'C', 'd', 'lb', 'ub'] as const) {
-    const x = a[key];
-    const y = b[key];
-    expect(!!x, key).toBe(!!y);
-    if (!x || !y) continue;
-    expect(x.length).toBe(y.length);
-    for (let i = 0; i < x.length; i++) {
-      num = Math.max(num, Math.abs(x[i]! - y[i]!));
-      den = Math.max(den, Math.abs(y[i]!));
-    }
-  }
-  return num / den;
-}
 
 beforeAll(async () => {
   resetDqpWarnings();
@@ -72,7 +55,7 @@ describe('gradients are the same whichever backend solved the forward', () => {
         expect(Array.from(fwd.active)).toEqual(Array.from(kq.active));
         expect(fwd.flags.nonDifferentiable).toBe(false);
         const g = dqpBackward(fwd, cot);
-        expect(relDiff(g, ref), `${solver} on problem ${i}`).toBeLessThanOrEqual(1e-6);
+        expect(gradientRelDiff(g, ref), `${solver} on problem ${i}`).toBeLessThanOrEqual(1e-6);
       });
       expect(compared).toBeGreaterThanOrEqual(specs.length - 1);
     });

@@ -9,6 +9,8 @@
  *     q = −(P z* + Aᵀλ* + C_Sᵀ μ*_S)
  *   so (z*, λ*, μ*) satisfies the KKT conditions exactly. Bounds (optional) are built the same way.
  */
+import { expect } from 'vitest';
+import type { DqpGradients } from '../optimizer/dqp/types.ts';
 import { cscFromDense } from '../optimizer/linalg/csc.ts';
 import type { CscMatrix, DenseMatrix, Matrix } from '../optimizer/linalg/types.ts';
 import { matTVec, matVec, toDense } from '../optimizer/linalg/matrix.ts';
@@ -335,3 +337,24 @@ export function lossValue(loss: LinearLoss, z: Float64Array, lambda: Float64Arra
 }
 
 export { Rng };
+
+/**
+ * max |a − b| / max |b| over every gradient both carry (P, q, A, b, C, d, lb, ub); asserts that the
+ * two carry the same keys with the same lengths.
+ */
+export function gradientRelDiff(a: DqpGradients, b: DqpGradients): number {
+  let num = 0;
+  let den = 1e-12;
+  for (const key of ['P', 'q', 'A', 'b', 'C', 'd', 'lb', 'ub'] as const) {
+    const x = a[key];
+    const y = b[key];
+    expect(!!x, key).toBe(!!y);
+    if (!x || !y) continue;
+    expect(x.length).toBe(y.length);
+    for (let i = 0; i < x.length; i++) {
+      num = Math.max(num, Math.abs(x[i]! - y[i]!));
+      den = Math.max(den, Math.abs(y[i]!));
+    }
+  }
+  return num / den;
+}

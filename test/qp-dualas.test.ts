@@ -8,7 +8,6 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateProblem } from '../bench/generators.ts';
 import { dqpBackward } from '../optimizer/dqp/backward.ts';
 import { dqpForward } from '../optimizer/dqp/forward.ts';
-import type { DqpGradients } from '../optimizer/dqp/types.ts';
 import { resetDqpWarnings, setDqpWarningHandler } from '../optimizer/dqp/warnings.ts';
 import { InputError } from '../optimizer/errors.ts';
 import { DenseLu } from '../optimizer/linalg/dense.ts';
@@ -17,7 +16,7 @@ import type { DenseMatrix } from '../optimizer/linalg/types.ts';
 import { solveQP } from '../optimizer/qp/registry.ts';
 import type { QPProblem, QPSolution } from '../optimizer/qp/types.ts';
 import { resetWarnOnce, setWarningHandler } from '../optimizer/qp/warnings.ts';
-import { knownQP, randomLoss, type KnownQPSpec } from './dqp-fixtures.ts';
+import { gradientRelDiff, knownQP, randomLoss, type KnownQPSpec } from './dqp-fixtures.ts';
 import { dense, maxAbsDiff, randomQP, vec, type RandomQPOptions } from './qp-fixtures.ts';
 
 const das = (pr: QPProblem, extra: Parameters<typeof solveQP>[1] = {}) => solveQP(pr, { solver: 'dualas', ...extra });
@@ -386,21 +385,6 @@ describe('dualas through the dQP layer', () => {
     { n: 6, p: 2, m: 4, k: 1, bounds: true, activeBounds: 1 },
     { n: 12, p: 3, m: 10, k: 4, sparse: true, bounds: true, activeBounds: 2 },
   ];
-  function relGrad(a: DqpGradients, b: DqpGradients): number {
-    let num = 0;
-    let den = 1e-12;
-    for (const key of ['P', 'q', 'A', 'b', 'C', 'd', 'lb', 'ub'] as const) {
-      const x = a[key];
-      const y = b[key];
-      expect(!!x, key).toBe(!!y);
-      if (!x || !y) continue;
-      for (let i = 0; i < x.length; i++) {
-        num = Math.max(num, Math.abs(x[i]! - y[i]!));
-        den = Math.max(den, Math.abs(y[i]!));
-      }
-    }
-    return num / den;
-  }
   it('forward + backward with solver "dualas" gives the gradients of "ipm" (1e-6) and the same active set', () => {
     specs.forEach((spec, i) => {
       const seed = `dualas-dqp#${i}`;
@@ -412,7 +396,7 @@ describe('dualas through the dQP layer', () => {
       expect(fa.status).toBe('solved');
       expect(Array.from(fa.active)).toEqual(Array.from(kq.active));
       expect(Array.from(fa.active)).toEqual(Array.from(fb.active));
-      expect(relGrad(dqpBackward(fa, cot), dqpBackward(fb, cot))).toBeLessThan(1e-6);
+      expect(gradientRelDiff(dqpBackward(fa, cot), dqpBackward(fb, cot))).toBeLessThan(1e-6);
     });
   });
 
@@ -425,6 +409,6 @@ describe('dualas through the dQP layer', () => {
     const w = new Float64Array(60).fill(1);
     const ga = dqpBackward(fa, { z: w });
     const gb = dqpBackward(fb, { z: w });
-    expect(relGrad(ga, gb)).toBeLessThan(1e-5);
+    expect(gradientRelDiff(ga, gb)).toBeLessThan(1e-5);
   });
 });
