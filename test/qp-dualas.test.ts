@@ -17,7 +17,7 @@ import { solveQP } from '../optimizer/qp/registry.ts';
 import type { QPProblem, QPSolution } from '../optimizer/qp/types.ts';
 import { resetWarnOnce, setWarningHandler } from '../optimizer/qp/warnings.ts';
 import { gradientRelDiff, knownQP, randomLoss, type KnownQPSpec } from './dqp-fixtures.ts';
-import { dense, maxAbsDiff, randomQP, vec, type RandomQPOptions } from './qp-fixtures.ts';
+import { dense, equalityKktSolution, maxAbsDiff, randomQP, vec, type RandomQPOptions } from './qp-fixtures.ts';
 
 const das = (pr: QPProblem, extra: Parameters<typeof solveQP>[1] = {}) => solveQP(pr, { solver: 'dualas', ...extra });
 const ipmTight = (pr: QPProblem) => solveQP(pr, { solver: 'ipm', epsAbs: 1e-12, epsRel: 1e-13 });
@@ -109,15 +109,7 @@ describe('dualas: closed-form problems', () => {
       const n = 7;
       const p = 3;
       const pr = randomQP(300 + seed, { n, p });
-      const P = pr.P as DenseMatrix;
-      const A = pr.A as DenseMatrix;
-      const K = dense(n + p, n + p, (i, j) =>
-        i < n && j < n ? P.data[i * n + j]! : i < n && j >= n ? A.data[(j - n) * n + i]! : i >= n && j < n ? A.data[(i - n) * n + j]! : 0,
-      );
-      const rhs = new Float64Array(n + p);
-      for (let i = 0; i < n; i++) rhs[i] = -pr.q[i]!;
-      rhs.set(pr.b!, n);
-      const x = DenseLu.factor(K).solve(rhs);
+      const x = equalityKktSolution(pr);
       const s = das(pr);
       expect(s.status).toBe('solved');
       expect(rel(s.z, x.subarray(0, n))).toBeLessThan(1e-12);

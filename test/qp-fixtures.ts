@@ -3,6 +3,7 @@
  * and feasible by construction (a known interior-ish point z0 satisfies every constraint).
  */
 import { cscFromDense } from '../optimizer/linalg/csc.ts';
+import { DenseLu } from '../optimizer/linalg/dense.ts';
 import type { DenseMatrix, Matrix } from '../optimizer/linalg/types.ts';
 import type { QPProblem } from '../optimizer/qp/types.ts';
 import { rng } from './helpers.ts';
@@ -96,3 +97,22 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 export const vec = (...x: number[]) => Float64Array.from(x);
+
+/**
+ * The exact solution of an equality-constrained QP with dense P (n×n) and A (p×n): the KKT system
+ * [P Aᵀ; A 0] [z; λ] = [−q; b] solved by LU. Returns [z; λ] (length n + p), λ in the project's sign
+ * convention (P z + q + Aᵀλ = 0).
+ */
+export function equalityKktSolution(pr: QPProblem): Float64Array {
+  const P = pr.P as DenseMatrix;
+  const A = pr.A as DenseMatrix;
+  const n = P.nrows;
+  const p = A.nrows;
+  const K = dense(n + p, n + p, (i, j) =>
+    i < n && j < n ? P.data[i * n + j]! : i < n && j >= n ? A.data[(j - n) * n + i]! : i >= n && j < n ? A.data[(i - n) * n + j]! : 0,
+  );
+  const rhs = new Float64Array(n + p);
+  for (let i = 0; i < n; i++) rhs[i] = -pr.q[i]!;
+  rhs.set(pr.b!, n);
+  return DenseLu.factor(K).solve(rhs);
+}

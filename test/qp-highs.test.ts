@@ -1,13 +1,11 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DqpError, InputError } from '../optimizer/errors.ts';
-import { DenseLu } from '../optimizer/linalg/dense.ts';
 import { denseFromRows, toCsc } from '../optimizer/linalg/matrix.ts';
-import type { DenseMatrix } from '../optimizer/linalg/types.ts';
 import { unloadHighs } from '../optimizer/qp/backends/highs.ts';
 import { getBackend, loadSolvers, solveQP } from '../optimizer/qp/registry.ts';
 import type { QPProblem, QPSettings } from '../optimizer/qp/types.ts';
 import { setWarningHandler } from '../optimizer/qp/warnings.ts';
-import { dense, maxAbsDiff, randomQP, vec } from './qp-fixtures.ts';
+import { equalityKktSolution, maxAbsDiff, randomQP, vec } from './qp-fixtures.ts';
 
 const hi = (pr: QPProblem, s: QPSettings = {}) => solveQP(pr, { solver: 'highs', ...s });
 
@@ -34,15 +32,7 @@ describe('highs backend', () => {
       const n = 6;
       const p = 2;
       const pr = randomQP(300 + seed, { n, p });
-      const P = pr.P as DenseMatrix;
-      const A = pr.A as DenseMatrix;
-      const K = dense(n + p, n + p, (i, j) =>
-        i < n && j < n ? P.data[i * n + j]! : i < n && j >= n ? A.data[(j - n) * n + i]! : i >= n && j < n ? A.data[(i - n) * n + j]! : 0,
-      );
-      const rhs = new Float64Array(n + p);
-      for (let i = 0; i < n; i++) rhs[i] = -pr.q[i]!;
-      rhs.set(pr.b!, n);
-      const x = DenseLu.factor(K).solve(rhs);
+      const x = equalityKktSolution(pr);
       for (const prob of [pr, { ...pr, P: toCsc(pr.P), A: toCsc(pr.A!) }]) {
         const s = hi(prob);
         expect(s.status).toBe('solved');
