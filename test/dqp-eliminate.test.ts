@@ -23,7 +23,7 @@ import { matTVec, matVec } from '../optimizer/linalg/matrix.ts';
 import type { DenseMatrix, Matrix } from '../optimizer/linalg/types.ts';
 import type { QPProblem } from '../optimizer/qp/types.ts';
 import { chainQP } from '../bench/generators.ts';
-import { analyticFor, finiteDifference, knownQP, randomLoss, referenceLoss, Rng, sampleIndices, type LinearLoss } from './dqp-fixtures.ts';
+import { analyticFor, finiteDifference, gradientRelDiff, knownQP, randomLoss, referenceLoss, Rng, sampleIndices, type LinearLoss } from './dqp-fixtures.ts';
 
 const PARAMS = ['P', 'q', 'A', 'b', 'C', 'd', 'lb', 'ub'] as const;
 const warnings: DqpWarning[] = [];
@@ -334,22 +334,7 @@ function cotangentsOf(loss: LinearLoss): DqpCotangents {
 }
 
 /** max |a − b| / max(1, max |b|) over every gradient both have. */
-function gradDiff(a: DqpGradients, b: DqpGradients): number {
-  let diff = 0;
-  let scale = 1;
-  for (const key of PARAMS) {
-    const x = a[key];
-    const y = b[key];
-    expect(!!x, key).toBe(!!y);
-    if (!x || !y) continue;
-    expect(x.length).toBe(y.length);
-    for (let i = 0; i < x.length; i++) {
-      diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
-      scale = Math.max(scale, Math.abs(y[i]!));
-    }
-  }
-  return diff / scale;
-}
+const gradDiff = (a: DqpGradients, b: DqpGradients) => gradientRelDiff(a, b, 1);
 
 function maxAbsDiff(a: Float64Array | null, b: Float64Array | null): number {
   if (!a || !b) return a === b ? 0 : Infinity;

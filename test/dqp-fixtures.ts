@@ -339,12 +339,12 @@ export function lossValue(loss: LinearLoss, z: Float64Array, lambda: Float64Arra
 export { Rng };
 
 /**
- * max |a − b| / max |b| over every gradient both carry (P, q, A, b, C, d, lb, ub); asserts that the
- * two carry the same keys with the same lengths.
+ * max |a − b| / max(floor, max |b|) over every gradient both carry (P, q, A, b, C, d, lb, ub);
+ * asserts that the two carry the same keys with the same lengths.
  */
-export function gradientRelDiff(a: DqpGradients, b: DqpGradients): number {
+export function gradientRelDiff(a: DqpGradients, b: DqpGradients, floor = 1e-12): number {
   let num = 0;
-  let den = 1e-12;
+  let den = floor;
   for (const key of ['P', 'q', 'A', 'b', 'C', 'd', 'lb', 'ub'] as const) {
     const x = a[key];
     const y = b[key];
