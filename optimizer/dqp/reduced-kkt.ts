@@ -707,6 +707,18 @@ function allFinite(v: Float64Array): boolean {
   return true;
 }
 
+/**
+ * Back to the original units: out_i = x_i · D_i / scale (x solves the scaled K̃; D, x length N).
+ * Throws LinearAlgebraError on a non-finite entry.
+ */
+function unscaledSolution(x: Float64Array, D: Float64Array, scale: number): Float64Array {
+  const out = new Float64Array(D.length);
+  const inv = 1 / scale;
+  for (let i = 0; i < D.length; i++) out[i] = x[i]! * D[i]! * inv;
+  if (!allFinite(out)) throw new LinearAlgebraError('reduced KKT solve produced a non-finite value (the system is too ill-conditioned)');
+  return out;
+}
+
 function norm2(v: Float64Array): number {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
@@ -906,11 +918,7 @@ class ScaledKktSolver implements KktSolver {
         leastSquares = true;
       }
     }
-    const out = new Float64Array(N);
-    const inv = 1 / scale;
-    for (let i = 0; i < N; i++) out[i] = x[i]! * D[i]! * inv;
-    if (!allFinite(out)) throw new LinearAlgebraError('reduced KKT solve produced a non-finite value (the system is too ill-conditioned)');
-    return { x: out, leastSquares };
+    return { x: unscaledSolution(x, D, scale), leastSquares };
   }
 
   /** Refined x (may be the input, modified), or null when the residual stays too large. */
@@ -1529,11 +1537,7 @@ class RegularizedKktSolver implements KktSolver {
         leastSquares = true;
       }
     }
-    const out = new Float64Array(N);
-    const inv = 1 / scale;
-    for (let i = 0; i < N; i++) out[i] = x[i]! * D[i]! * inv;
-    if (!allFinite(out)) throw new LinearAlgebraError('reduced KKT solve produced a non-finite value (the system is too ill-conditioned)');
-    return { x: out, leastSquares };
+    return { x: unscaledSolution(x, D, scale), leastSquares };
   }
 }
 
