@@ -30,6 +30,7 @@ import { InputError } from '../optimizer/errors.ts';
 import { readMarosMeszaros } from '../optimizer/qp/readers.ts';
 import { computeResiduals, maxResidual } from '../optimizer/qp/residuals.ts';
 import type { QPProblem } from '../optimizer/qp/types.ts';
+import { captureStdout } from './helpers.ts';
 
 const mmDir = dataDir(MM_SPEC.folder);
 const mpcDir = dataDir(MPC_SPEC.folder);
@@ -45,20 +46,6 @@ interface SuiteJson {
   summary: FileSuiteSummary;
 }
 
-async function captureStdout(fn: () => Promise<unknown>): Promise<string> {
-  const chunks: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await fn();
-  } finally {
-    process.stdout.write = write;
-  }
-  return chunks.join('');
-}
 
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as SuiteJson;
 

@@ -15,6 +15,7 @@ import type { BenchOptions } from '../bench/options.ts';
 import { InputError } from '../optimizer/errors.ts';
 import { readMpc } from '../optimizer/qp/readers.ts';
 import { solveQP } from '../optimizer/qp/registry.ts';
+import { captureStdout } from './helpers.ts';
 
 const mmDir = dataDir(MM_SPEC.folder);
 const mpcDir = dataDir(MPC_SPEC.folder);
@@ -23,21 +24,6 @@ const haveMpc = existsSync(mpcDir);
 if (!haveMm) console.warn(`skipping Maros–Meszaros bench tests: ${mmDir} not found`);
 if (!haveMpc) console.warn(`skipping MPC bench tests: ${mpcDir} not found`);
 
-/** Run `fn` with stdout captured; returns what it printed. */
-async function captureStdout(fn: () => Promise<unknown>): Promise<string> {
-  const chunks: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await fn();
-  } finally {
-    process.stdout.write = write;
-  }
-  return chunks.join('');
-}
 
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as { suite: string; rows: FileSuiteRow[]; skipped?: string };
 
