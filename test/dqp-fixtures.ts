@@ -11,6 +11,7 @@
  */
 import { expect } from 'vitest';
 import type { DqpGradients } from '../optimizer/dqp/types.ts';
+import type { ReducedKkt } from '../optimizer/dqp/reduced-kkt.ts';
 import { cscFromDense } from '../optimizer/linalg/csc.ts';
 import type { CscMatrix, DenseMatrix, Matrix } from '../optimizer/linalg/types.ts';
 import { matTVec, matVec, toDense } from '../optimizer/linalg/matrix.ts';
@@ -357,4 +358,17 @@ export function gradientRelDiff(a: DqpGradients, b: DqpGradients, floor = 1e-12)
     }
   }
   return num / den;
+}
+
+/** The dense symmetric N × N matrix of a sparse reduced KKT matrix given by its upper triangle. */
+export function symmetricFromUpper(K: ReducedKkt): DenseMatrix {
+  const U = K.upper!;
+  const N = K.N;
+  const data = new Float64Array(N * N);
+  for (let j = 0; j < N; j++)
+    for (let e = U.colPtr[j]!; e < U.colPtr[j + 1]!; e++) {
+      data[U.rowIdx[e]! * N + j] = U.values[e]!;
+      data[j * N + U.rowIdx[e]!] = U.values[e]!;
+    }
+  return { format: 'dense', nrows: N, ncols: N, data };
 }

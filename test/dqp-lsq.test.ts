@@ -21,6 +21,7 @@ import { matVec } from '../optimizer/linalg/matrix.ts';
 import type { DenseMatrix } from '../optimizer/linalg/types.ts';
 import type { QPProblem } from '../optimizer/qp/types.ts';
 import { Rng } from '../optimizer/util/random.ts';
+import { symmetricFromUpper } from './dqp-fixtures.ts';
 
 let warnings: DqpWarning[] = [];
 beforeEach(() => {
@@ -271,17 +272,6 @@ describe('probedSolver (the regularized path of a K̃ whose sparse LDLᵀ was in
     for (const v of rs) normInf = Math.max(normInf, v);
     return { n, p: r, k: 0, N, D: new Float64Array(N).fill(1), scale: 1, signs, upper, dense: null, normInf };
   }
-  function dense(K: ReducedKkt): DenseMatrix {
-    const N = K.N;
-    const U = K.upper!;
-    const data = new Float64Array(N * N);
-    for (let j = 0; j < N; j++)
-      for (let e = U.colPtr[j]!; e < U.colPtr[j + 1]!; e++) {
-        data[U.rowIdx[e]! * N + j] = U.values[e]!;
-        data[j * N + U.rowIdx[e]!] = U.values[e]!;
-      }
-    return { format: 'dense', nrows: N, ncols: N, data };
-  }
 
   it('solves a nonsingular K̃ exactly (regularized-ldl, not flagged)', () => {
     const K = sparseKkt('probe-ns', 260, 120, 0);
@@ -289,7 +279,7 @@ describe('probedSolver (the regularized path of a K̃ whose sparse LDLᵀ was in
     expect(singularReason).toBeNull();
     expect(solver.kind).toBe('regularized-ldl');
     expect(solver.singular).toBe(false);
-    const lu = DenseLu.factor(dense(K));
+    const lu = DenseLu.factor(symmetricFromUpper(K));
     const rng = new Rng('probe-ns-rhs');
     for (let t = 0; t < 2; t++) {
       const g = rng.fillNormal(new Float64Array(K.N));
@@ -309,7 +299,7 @@ describe('probedSolver (the regularized path of a K̃ whose sparse LDLᵀ was in
     expect(singularReason).toMatch(/outside the range/);
     expect(solver.kind).toBe('lstsq-sparse');
     expect(solver.singular).toBe(true);
-    const M = dense(K);
+    const M = symmetricFromUpper(K);
     const cod = DenseCod.factor(M, 1e-12);
     expect(cod.rank).toBe(K.N - 6);
     const rng = new Rng('probe-s-rhs');

@@ -20,7 +20,7 @@ import { denseLstsq } from '../optimizer/linalg/lsq.ts';
 import { toDense } from '../optimizer/linalg/matrix.ts';
 import type { CscMatrix, DenseMatrix } from '../optimizer/linalg/types.ts';
 import type { QPProblem } from '../optimizer/qp/types.ts';
-import { knownQP, Rng } from './dqp-fixtures.ts';
+import { knownQP, Rng, symmetricFromUpper } from './dqp-fixtures.ts';
 
 function kktOf(problem: QPProblem, J: Int32Array, form: 'sparse' | 'dense', scales = false): ReducedKkt {
   const n = problem.P.ncols;
@@ -39,17 +39,6 @@ function unscaledDense(K: ReducedKkt): DenseMatrix {
   return { format: 'dense', nrows: N, ncols: N, data };
 }
 
-function symmetricFromUpper(K: ReducedKkt): DenseMatrix {
-  const U = K.upper!;
-  const N = K.N;
-  const data = new Float64Array(N * N);
-  for (let j = 0; j < N; j++)
-    for (let e = U.colPtr[j]!; e < U.colPtr[j + 1]!; e++) {
-      data[U.rowIdx[e]! * N + j] = U.values[e]!;
-      data[j * N + U.rowIdx[e]!] = U.values[e]!;
-    }
-  return { format: 'dense', nrows: N, ncols: N, data };
-}
 
 const activeOf = (kq: ReturnType<typeof knownQP>) => {
   const rows = inequalityRows(kq.problem.P.ncols, kq.problem.C, kq.problem.d, kq.problem.lb, kq.problem.ub);
