@@ -74,3 +74,20 @@ export class ZeroPivotError extends LinearAlgebraError {
     super(`zero pivot ${pivot} at column ${column} (original numbering); the matrix is singular to working precision`);
   }
 }
+
+/** How many characters of an offending token or line an error message quotes (see quoteExcerpt). */
+export const QUOTE_LIMIT = 100;
+
+/**
+ * An offending token or line as it should appear in an error message: in double quotes with
+ * JSON escapes (so control characters and quotes stay visible), cut to the first `limit`
+ * characters with an ellipsis and the total length when it is longer. A reader quoting a 5 MB
+ * number therefore produces a message of about a hundred characters, not of 5 MB.
+ *
+ *   quoteExcerpt('1.5x')            → "1.5x"
+ *   quoteExcerpt('9'.repeat(10**6)) → "999…999…" (1000000 characters)   (100 nines)
+ */
+export function quoteExcerpt(text: string, limit: number = QUOTE_LIMIT): string {
+  if (text.length <= limit) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, limit)).slice(0, -1)}…" (${text.length} characters)`;
+}

@@ -124,7 +124,7 @@ describe('JSON problem format', () => {
     );
     expect(err(JSON.stringify({ P: { ...P, shape: [3, 3, 1] }, q: [0, 0, 0] }))).toBe('prob.json: P.shape: expected 2 numbers, found 3');
     expect(err(JSON.stringify({ P: { ...P, format: 'csr' }, q: [0, 0, 0] }))).toBe('prob.json: P.format: expected "dense" or "coo", found the string "csr"');
-    expect(err(JSON.stringify({ P, q: [0, 0] }))).toBe('prob.json: q: expected length 3 (= n, the size of P), found length 2');
+    expect(err(JSON.stringify({ P, q: [0, 0] }))).toBe('prob.json: P.shape: expected [2, 2] (n × n, n = 2 = the length of q), found [3, 3]');
     expect(err(JSON.stringify({ P, q: [0, 0, 0], Q: 1 }))).toBe('prob.json: Q: expected one of the keys P, q, A, b, C, d, lb, ub, found the unknown key "Q"');
     expect(err(JSON.stringify({ P, q: [0, 0, 0], A: { format: 'coo', shape: [1, 3], row: [0], col: [3], val: [1] }, b: [1] }))).toBe(
       'prob.json: A.col[0]: expected an integer in [0, 3), found 3',
@@ -133,11 +133,53 @@ describe('JSON problem format', () => {
       'prob.json: C.col: expected 2 numbers, found 1',
     );
     expect(err(JSON.stringify({ P, q: [0, 0, 0], C: { format: 'dense', shape: [1, 3], data: [[1, 1, 1]] } }))).toBe(
-      'prob.json: d: expected an array of 1 numbers (C is given), found nothing',
+      'prob.json: d is missing (expected an array of numbers (C is given; its length is the rows of C))',
     );
     expect(err(JSON.stringify({ P, q: [0, 0, 0], lb: [0, 'low', 0] }))).toBe('prob.json: lb[1]: expected a number, null or "inf"/"-inf", found the string "low"');
     expect(err(JSON.stringify({ P: { format: 'dense', shape: [2, 2], data: [[1, 2], [3, 1]] }, q: [0, 0] }))).toMatch(
       /^prob\.json: P: expected a symmetric matrix/,
     );
   });
+
+  it('says which field is missing', () => {
+    const P = { format: 'dense', shape: [1, 1], data: [[1]] };
+    expect(err(JSON.stringify({ P }))).toBe('prob.json: q is missing (expected an array of numbers (the linear term; its length is n))');
+    expect(err(JSON.stringify({ q: [0] }))).toBe('prob.json: P is missing (expected a matrix object {"format", "shape", ...})');
+    expect(err(JSON.stringify({ P: { format: 'dense', data: [[1]] }, q: [0] }))).toBe('prob.json: P.shape is missing (expected an array of 2 numbers)');
+    expect(err(JSON.stringify({ P: { shape: [1, 1], data: [[1]] }, q: [0] }))).toBe('prob.json: P.format is missing (expected "dense" or "coo")');
+    expect(err(JSON.stringify({ P: { format: 'coo', shape: [1, 1], val: [1], col: [0] }, q: [0] }))).toBe('prob.json: P.row is missing (expected an array of 1 numbers)');
+    expect(err(JSON.stringify({ P, q: [0], b: [1] }))).toBe('prob.json: A is missing (expected a matrix (b is given))');
+  });
+
+  it('checks declared shapes against q, b and d before allocating (huge shapes fail at once)', () => {
+    const q = [0, 0];
+    const eye = { format: 'coo', shape: [2, 2], row: [0, 1], col: [0, 1], val: [1, 1] };
+    expect(err(JSON.stringify({ P: { format: 'coo', shape: [2e9, 2e9], row: [], col: [], val: [] }, q }))).toBe(
+      'prob.json: P.shape: expected [2, 2] (n × n, n = 2 = the length of q), found [2000000000, 2000000000]',
+    );
+    expect(err(JSON.stringify({ P: { format: 'dense', shape: [1, 2e9], data: [[1]] }, q: [0] }))).toBe(
+      'prob.json: P.shape: expected [1, 1] (n × n, n = 1 = the length of q), found [1, 2000000000]',
+    );
+    expect(err(JSON.stringify({ P: eye, q, C: { format: 'coo', shape: [2e9, 2], row: [], col: [], val: [] }, d: [1] }))).toBe(
+      'prob.json: C.shape: expected [1, 2] (rows = 1 = the length of d, columns = n = 2), found [2000000000, 2]',
+    );
+    expect(err(JSON.stringify({ P: eye, q, A: { format: 'dense', shape: [1, 3], data: [[1, 1, 1]] }, b: [1] }))).toBe(
+      'prob.json: A.shape: expected [1, 2] (rows = 1 = the length of b, columns = n = 2), found [1, 3]',
+    );
+    expect(err(JSON.stringify({ P: { ...eye, shape: [1e300, 2] }, q }))).toMatch(/^prob\.json: P\.shape: expected \[2, 2\]/);
+  });
+
+  it('quotes at most ~100 characters of an offending string or key', () => {
+    const P = { format: 'dense', shape: [1, 1], data: [[1]] };
+    const long = 'x'.repeat(5_000_000);
+    const m1 = err(JSON.stringify({ P, q: [long] }));
+    expect(m1).toBe(`prob.json: q[0]: expected a finite number, found the string "${'x'.repeat(100)}…" (5000000 characters)`);
+    const m2 = err(JSON.stringify({ P, q: [0], [long]: 1 }));
+    expect(m2.length).toBeLessThan(300);
+    expect(m2).toContain('(5000000 characters)');
+    const m3 = err(`{"P": ${'9'.repeat(5_000_000)}x}`);
+    expect(m3.length).toBeLessThan(300);
+    expect(m3).toMatch(/^prob\.json: invalid JSON: /);
+  });
 });
+

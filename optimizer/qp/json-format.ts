@@ -25,9 +25,11 @@
  * the input's row/col arrays: val[k] = g[map[k]]. For duplicated COO entries every duplicate
  * gets the gradient of their sum (∂(Σ duplicates)/∂(one duplicate) = 1).
  *
- * Errors are FileFormatError(fileName, "<JSON path>: expected ..., found ...").
+ * Errors are FileFormatError(fileName, "<JSON path>: expected ..., found ...") or, for a
+ * required field that is absent, FileFormatError(fileName, "<JSON path> is missing (expected ...)").
+ * Offending strings are quoted with quoteExcerpt (at most ~100 characters).
  */
-import { FileFormatError, InputError } from '../errors.ts';
+import { FileFormatError, InputError, QUOTE_LIMIT, quoteExcerpt } from '../errors.ts';
 import { cscFromTripletsWithMap } from '../linalg/csc.ts';
 import type { Matrix } from '../linalg/types.ts';
 import { validateProblem } from './problem.ts';
@@ -77,11 +79,25 @@ const IGNORED_KEYS = ['name', 'description', 'comment'];
 
 const kindOf = (v: unknown): string => {
   if (v === null) return 'null';
+  if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}`;
+  if (typeof v === 'string') return `the string ${quoteExcerpt(v)}`;
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${String(v)}`;
 };
+
+/** JSON.parse's message, cut to a readable length (V8 quotes part of the input in it). */
+const parseMessage = (e: unknown): string => {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.length > 2 * QUOTE_LIMIT ? `${m.slice(0, 2 * QUOTE_LIMIT)}…` : m;
+};
+
+/** What a matrix's shape must be, and why (for the message). */
+interface ShapeRule {
+  readonly rows: number;
+  readonly cols: number;
+  readonly why: string;
+}
 
 class Reader {
   constructor(readonly file: string) {}
@@ -90,8 +106,15 @@ class Reader {
     throw new FileFormatError(this.file, `${path}: expected ${expected}, found ${found}`);
   }
 
+  /** A required field that is absent: "q is missing (expected …)". */
+  missing(path: string, expected: string): never {
+    throw new FileFormatError(this.file, `${path} is missing (expected ${expected})`);
+  }
+
   numberArray(path: string, v: unknown, length: number | null): number[] {
-    if (!Array.isArray(v)) this.fail(path, length === null ? 'an array of numbers' : `an array of ${length} numbers`, kindOf(v));
+    const what = length === null ? 'an array of numbers' : `an array of ${length} numbers`;
+    if (v === undefined) this.missing(path, what);
+    if (!Array.isArray(v)) this.fail(path, what, kindOf(v));
     if (length !== null && v.length !== length) this.fail(path, `${length} numbers`, String(v.length));
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
@@ -125,7 +148,12 @@ class Reader {
     return out;
   }
 
-  matrix(path: string, v: unknown): { M: Matrix; layout: MatLayout } {
+  /**
+   * A matrix whose shape must be `rule` (checked before anything of that size is allocated;
+   * every later allocation is then backed by arrays the file holds).
+   */
+  matrix(path: string, v: unknown, rule: ShapeRule): { M: Matrix; layout: MatLayout } {
+    if (v === undefined) this.missing(path, 'a matrix object {"format", "shape", ...}');
     if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(path, 'a matrix object {"format", "shape", ...}', kindOf(v));
     const o = v as Record<string, unknown>;
     const shape = this.numberArray(`${path}.shape`, o.shape, 2);
@@ -133,26 +161,30 @@ class Reader {
     for (let k = 0; k < 2; k++) {
       if (!Number.isInteger(shape[k]!) || shape[k]! < 0) this.fail(`${path}.shape[${k}]`, 'a non-negative integer', String(shape[k]));
     }
+    if (nrows !== rule.rows || ncols !== rule.cols) this.fail(`${path}.shape`, `[${rule.rows}, ${rule.cols}] (${rule.why})`, `[${nrows}, ${ncols}]`);
     if (o.format === 'dense') {
+      if (o.data === undefined) this.missing(`${path}.data`, `an array of ${nrows} rows`);
       if (!Array.isArray(o.data)) this.fail(`${path}.data`, `an array of ${nrows} rows`, kindOf(o.data));
       const rows = o.data as unknown[];
       if (rows.length !== nrows) this.fail(`${path}.data`, `${nrows} rows (shape[0])`, `${rows.length} rows`);
+      // every row is checked before the nrows·ncols array exists
+      const checked = rows.map((row, i) => this.numberArray(`${path}.data[${i}]`, row, ncols));
       const data = new Float64Array(nrows * ncols);
       for (let i = 0; i < nrows; i++) {
-        const row = this.numberArray(`${path}.data[${i}]`, rows[i], ncols);
+        const row = checked[i]!;
         for (let j = 0; j < ncols; j++) data[i * ncols + j] = row[j]!;
       }
       return { M: { format: 'dense', nrows, ncols, data }, layout: { format: 'dense', nrows, ncols } };
     }
     if (o.format === 'coo') {
-      if (!Array.isArray(o.val)) this.fail(`${path}.val`, 'an array of numbers', kindOf(o.val));
-      const K = (o.val as unknown[]).length;
-      const val = this.numberArray(`${path}.val`, o.val, K);
+      const val = this.numberArray(`${path}.val`, o.val, null);
+      const K = val.length;
       const row = this.indexArray(`${path}.row`, o.row, K, nrows);
       const col = this.indexArray(`${path}.col`, o.col, K, ncols);
       const { matrix, map } = cscFromTripletsWithMap(nrows, ncols, row, col, val);
       return { M: matrix, layout: { format: 'coo', nrows, ncols, row, col, map } };
     }
+    if (o.format === undefined) this.missing(`${path}.format`, '"dense" or "coo"');
     return this.fail(`${path}.format`, '"dense" or "coo"', kindOf(o.format));
   }
 }
@@ -161,6 +193,14 @@ class Reader {
  * Parse a problem from JSON text (see the file comment). `fileName` only names the source in
  * error messages. The problem is validated (validateProblem); its errors are reported as
  * FileFormatError naming the file. Returns the problem and the layout of each matrix.
+ *
+ * Bounded work on hostile input: no size in the file is trusted on its own. n is the length
+ * of q, the rows of A and C are the lengths of b and d; every declared `shape` must equal
+ * those before any matrix storage is allocated, dense rows are checked before the dense
+ * array is created, and COO indices must lie inside the shape. Every allocation is therefore
+ * backed by numbers present in the file (time and memory O(file size)); no numeric cap is
+ * needed because the format has no size that the data does not back. Without this, a
+ * 100-byte file declaring shape [2e9, 2e9] allocated gigabytes before any check.
  */
 export function readProblemJson(text: string, fileName: string): { problem: QPProblem; layout: ProblemLayout } {
   const r = new Reader(fileName);
@@ -168,35 +208,39 @@ export function readProblemJson(text: string, fileName: string): { problem: QPPr
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new FileFormatError(fileName, `invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new FileFormatError(fileName, `invalid JSON: ${parseMessage(e)}`);
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) r.fail('(top level)', 'an object {"P", "q", ...}', kindOf(doc));
   const o = doc as Record<string, unknown>;
   for (const key of Object.keys(o)) {
     if (!KNOWN_KEYS.includes(key) && !IGNORED_KEYS.includes(key) && !key.startsWith('_')) {
-      r.fail(key, `one of the keys ${KNOWN_KEYS.join(', ')}`, `the unknown key "${key}"`);
+      r.fail(key.length <= QUOTE_LIMIT ? key : '(top level)', `one of the keys ${KNOWN_KEYS.join(', ')}`, `the unknown key ${quoteExcerpt(key)}`);
     }
   }
-  if (o.P === undefined || o.P === null) r.fail('P', 'a matrix', 'nothing');
-  const P = r.matrix('P', o.P);
-  const q = new Float64Array(r.numberArray('q', o.q, null));
-  const opt = (key: 'A' | 'C') => (o[key] === undefined || o[key] === null ? null : r.matrix(key, o[key]));
-  const vec = (key: 'b' | 'd') => (o[key] === undefined || o[key] === null ? null : new Float64Array(r.numberArray(key, o[key], null)));
-  const bnd = (key: 'lb' | 'ub') => (o[key] === undefined || o[key] === null ? null : r.bounds(key, o[key], key === 'lb'));
-  const A = opt('A');
-  const C = opt('C');
   const absent = (key: string) => o[key] === undefined || o[key] === null;
-  for (const [M, Mk, vk] of [[A, 'A', 'b'], [C, 'C', 'd']] as const) {
-    if (M && absent(vk)) r.fail(vk, `an array of ${M.M.nrows} numbers (${Mk} is given)`, 'nothing');
-    if (!M && !absent(vk)) r.fail(Mk, `a matrix (${vk} is given)`, 'nothing');
-  }
+  if (absent('P')) r.missing('P', 'a matrix object {"format", "shape", ...}');
+  if (absent('q')) r.missing('q', 'an array of numbers (the linear term; its length is n)');
+  const q = new Float64Array(r.numberArray('q', o.q, null));
+  const n = q.length;
+  const P = r.matrix('P', o.P, { rows: n, cols: n, why: `n × n, n = ${n} = the length of q` });
+  const pair = (Mk: 'A' | 'C', vk: 'b' | 'd') => {
+    if (absent(Mk) && absent(vk)) return null;
+    if (absent(vk)) r.missing(vk, `an array of numbers (${Mk} is given; its length is the rows of ${Mk})`);
+    if (absent(Mk)) r.missing(Mk, `a matrix (${vk} is given)`);
+    const v = new Float64Array(r.numberArray(vk, o[vk], null));
+    const M = r.matrix(Mk, o[Mk], { rows: v.length, cols: n, why: `rows = ${v.length} = the length of ${vk}, columns = n = ${n}` });
+    return { M, v };
+  };
+  const A = pair('A', 'b');
+  const C = pair('C', 'd');
+  const bnd = (key: 'lb' | 'ub') => (absent(key) ? null : r.bounds(key, o[key], key === 'lb'));
   const problem: QPProblem = {
     P: P.M,
     q,
-    A: A ? A.M : null,
-    b: vec('b'),
-    C: C ? C.M : null,
-    d: vec('d'),
+    A: A ? A.M.M : null,
+    b: A ? A.v : null,
+    C: C ? C.M.M : null,
+    d: C ? C.v : null,
     lb: bnd('lb'),
     ub: bnd('ub'),
   };
@@ -206,7 +250,7 @@ export function readProblemJson(text: string, fileName: string): { problem: QPPr
     if (e instanceof InputError) throw new FileFormatError(fileName, e.message);
     throw e;
   }
-  return { problem, layout: { P: P.layout, A: A ? A.layout : null, C: C ? C.layout : null } };
+  return { problem, layout: { P: P.layout, A: A ? A.M.layout : null, C: C ? C.M.layout : null } };
 }
 
 /** A matrix as JSON: dense stays dense, CSC becomes COO in CSC order (column-major). */
