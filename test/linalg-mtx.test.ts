@@ -139,7 +139,16 @@ describe('Matrix Market', () => {
       ['%%MatrixMarket matrix coordinate real general\n2 -2 1\n1 1 1\n', /line 2: size "-2"/],
       ['%%MatrixMarket matrix coordinate real general\n2 2 1\n3 1 1\n', /line 3: row index "3" outside 1..2/],
       ['%%MatrixMarket matrix coordinate real general\n2 2 1\n1 0 1\n', /line 3: column index "0" outside 1..2/],
-      ['%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n', /expected 2 entries, found 1/],
+      ['%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n% padding comment\n', /expected 2 entries, found 1/],
+      // hostile headers: the declaration is checked against the characters left, at once
+      ['%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n', /line 2: 2 entries declared, but the 6 characters after the size line can hold at most 1/],
+      ['%%MatrixMarket matrix coordinate real general\n3 3 1000000000000\n1 1 1\n', /line 2: 1000000000000 entries declared, but the 6 characters/],
+      ['%%MatrixMarket matrix coordinate pattern general\n3 3 3\n1 1\n2 2\n', /can hold at most 2/],
+      ['%%MatrixMarket matrix array real general\n100000 100000\n1\n', /100000 × 100000 general array \(10000000000 values\) declared/],
+      ['%%MatrixMarket matrix array real symmetric\n3 3\n1\n2\n3\n4\n5\n', /\(6 values\) declared, but the 10 characters after the size line can hold at most 5/],
+      ['%%MatrixMarket matrix coordinate real general\n2147483647 2147483647 0\n', /2147483647 × 2147483647 declared in a file of \d+ characters; rows and columns are limited to 1048576/],
+      ['%%MatrixMarket matrix array real general\n0 2000000\n', /rows and columns are limited to 1048576/],
+      [`%%MatrixMarket matrix coordinate real general\n1 1 1\n1 1 ${'7'.repeat(100)}x${'7'.repeat(5_000_000)}\n`, /line 3: "7{100}…" \(5000101 characters\) is not a number$/],
       ['%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1\n2 2 1\n', /line 4: more entries than the 1 declared on line 2/],
       ['%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 abc\n', /line 3: "abc" is not a number/],
       ['%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1\n', /line 3: expected 3 values per entry/],
@@ -157,7 +166,20 @@ describe('Matrix Market', () => {
       expect(err, text).toBeInstanceOf(FileFormatError);
       expect((err as FileFormatError).file).toBe('bad.mtx');
       expect((err as Error).message).toMatch(re);
+      expect((err as Error).message.length).toBeLessThan(300);
     }
+  });
+
+  it('accepts a file of exactly the shortest spelling the entry-count check assumes, and large empty dimensions up to the limit', () => {
+    const tight = '%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n2 2 2';
+    expect(Array.from(readMatrixMarket(tight).matrix.values)).toEqual([1, 2]);
+    const pattern = '%%MatrixMarket matrix coordinate pattern general\n2 2 2\n1 1\n2 2';
+    expect(readMatrixMarket(pattern).matrix.colPtr[2]).toBe(2);
+    const arr = '%%MatrixMarket matrix array real general\n2 1\n1\n2';
+    expect(Array.from(readMatrixMarket(arr).matrix.values)).toEqual([1, 2]);
+    const wide = readMatrixMarket('%%MatrixMarket matrix coordinate real general\n1 1048576 1\n1 1048576 3\n').matrix;
+    expect(wide.ncols).toBe(1048576);
+    expect(wide.colPtr[1048576]).toBe(1);
   });
 
   it('refuses to write NaN', () => {

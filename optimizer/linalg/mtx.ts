@@ -18,7 +18,10 @@
  *            diagonal are accepted and mirrored the same way.
  *   Duplicate (i, j) entries are summed; explicit zeros are kept as stored entries.
  *   Errors are FileFormatError(file, "line L: …") for a bad banner or size line, a bad
- *   number, an index out of range, too many or too few entries.
+ *   number, an index out of range, too many or too few entries. Offending tokens and lines
+ *   are quoted with quoteExcerpt (at most ~100 characters).
+ *   Bounded work (see readMatrixMarket): the declared entry count is checked against the
+ *   bytes left in the file, and rows/columns are capped, before anything is allocated.
  *
  * writeMatrixMarket(M, { symmetric?, comment? }) → text
  *   coordinate real; values printed with the shortest representation that reads back to the
@@ -26,7 +29,7 @@
  *   symmetric: M must be square and either exactly symmetric (pattern and values) or stored
  *   as one triangle; the LOWER triangle is written (an upper-only M is written transposed).
  */
-import { FileFormatError, InputError } from '../errors.ts';
+import { FileFormatError, InputError, quoteExcerpt } from '../errors.ts';
 import { cscFromTriplets, cscLowerTriangle, cscTranspose } from './csc.ts';
 import { toCsc } from './matrix.ts';
 import type { CscMatrix, Matrix } from './types.ts';
@@ -51,8 +54,30 @@ function parseValue(tok: string): number | null {
 }
 
 /**
+ * The largest row or column count accepted from a file of `chars` characters:
+ * max(2²⁰, chars). Why: the size line is not backed by data — "2147483647 2147483647 0" is a
+ * 25-byte file, yet the CSC matrix we return needs an (ncols + 1)-long column-pointer array
+ * and assembly a (nrows + 1)-long row count, i.e. gigabytes. A real matrix with more rows or
+ * columns than its file has characters is almost entirely empty rows/columns; we refuse it
+ * rather than allocate memory the file does not back (at most ~4 MB beyond the entries for a
+ * small file, 4 bytes per character for a large one).
+ */
+export function matrixMarketDimensionLimit(chars: number): number {
+  return Math.max(2 ** 20, chars);
+}
+
+/**
  * Read a Matrix Market file (see the module comment). text: the file contents; fileName: used
  * in error messages (default '<matrix market>').
+ *
+ * Bounded work on hostile input, checked right after the size line, before any storage:
+ *   - rows and columns ≤ matrixMarketDimensionLimit(text.length) (see there);
+ *   - the declared number of entries (coordinate: the third size number; array: rows·cols, or
+ *     the stored triangle when symmetric) must fit in the characters left after the size line,
+ *     at the shortest possible spelling of an entry ("i j v" = 5 characters + a newline; "i j"
+ *     for pattern; one digit + newline per array value). A header claiming 1e12 entries in a
+ *     200-byte file therefore fails at once instead of reading to the end.
+ * Entries are then stored as they are read, so memory stays proportional to the file.
  */
 export function readMatrixMarket(text: string, fileName = '<matrix market>'): MatrixMarketResult {
   const fail = (line: number, detail: string): never => {
@@ -87,15 +112,15 @@ export function readMatrixMarket(text: string, fileName = '<matrix market>'): Ma
   const banner = nextLine();
   if (banner === null) fail(0, 'empty file (expected a %%MatrixMarket banner)');
   const bt = banner!.trim().split(/\s+/);
-  if (bt[0] !== '%%MatrixMarket') fail(1, `expected the banner "%%MatrixMarket matrix …", found "${banner!.slice(0, 60)}"`);
+  if (bt[0] !== '%%MatrixMarket') fail(1, `expected the banner "%%MatrixMarket matrix …", found ${quoteExcerpt(banner!)}`);
   if (bt.length !== 5) fail(1, `the banner needs 4 words after %%MatrixMarket (object format field symmetry), found ${bt.length - 1}`);
   const [object, format, field, symmetryTok] = bt.slice(1).map((s) => s.toLowerCase()) as [string, string, string, string];
-  if (object !== 'matrix') fail(1, `unsupported object "${object}" (only "matrix")`);
-  if (format !== 'coordinate' && format !== 'array') fail(1, `unsupported format "${format}" (coordinate or array)`);
+  if (object !== 'matrix') fail(1, `unsupported object ${quoteExcerpt(object)} (only "matrix")`);
+  if (format !== 'coordinate' && format !== 'array') fail(1, `unsupported format ${quoteExcerpt(format)} (coordinate or array)`);
   if (field !== 'real' && field !== 'double' && field !== 'integer' && field !== 'pattern')
-    fail(1, `unsupported field "${field}" (real, double, integer or pattern; complex is not supported)`);
+    fail(1, `unsupported field ${quoteExcerpt(field)} (real, double, integer or pattern; complex is not supported)`);
   if (symmetryTok !== 'general' && symmetryTok !== 'symmetric' && symmetryTok !== 'skew-symmetric')
-    fail(1, `unsupported symmetry "${symmetryTok}" (general, symmetric or skew-symmetric)`);
+    fail(1, `unsupported symmetry ${quoteExcerpt(symmetryTok)} (general, symmetric or skew-symmetric)`);
   if (format === 'array' && field === 'pattern') fail(1, 'the array format cannot have the pattern field');
   const symmetry = symmetryTok as MatrixMarketSymmetry;
   const isInt = field === 'integer';
@@ -107,16 +132,43 @@ export function readMatrixMarket(text: string, fileName = '<matrix market>'): Ma
   const sizeLine = lineNo;
   const wantSize = format === 'coordinate' ? 3 : 2;
   if (size!.length !== wantSize)
-    fail(sizeLine, `size line needs ${wantSize} integers (${format === 'coordinate' ? 'rows cols entries' : 'rows cols'}), found "${size!.join(' ')}"`);
+    fail(sizeLine, `size line needs ${wantSize} integers (${format === 'coordinate' ? 'rows cols entries' : 'rows cols'}), found ${quoteExcerpt(size!.join(' '))}`);
   const dims = size!.map((t) => {
     const v = Number(t);
-    if (!/^\d+$/.test(t) || !Number.isSafeInteger(v)) fail(sizeLine, `size "${t}" is not a non-negative integer`);
+    if (!/^\d+$/.test(t) || !Number.isSafeInteger(v)) fail(sizeLine, `size ${quoteExcerpt(t)} is not a non-negative integer`);
     return v;
   });
   const nrows = dims[0]!;
   const ncols = dims[1]!;
   if (symmetry !== 'general' && nrows !== ncols) fail(sizeLine, `a ${symmetry} matrix must be square, found ${nrows} × ${ncols}`);
   if (nrows > 2 ** 31 - 1 || ncols > 2 ** 31 - 1) fail(sizeLine, 'dimensions beyond 2³¹ − 1 are not supported');
+  const dimLimit = matrixMarketDimensionLimit(len);
+  if (nrows > dimLimit || ncols > dimLimit) {
+    fail(
+      sizeLine,
+      `${nrows} × ${ncols} declared in a file of ${len} characters; rows and columns are limited to ${dimLimit} ` +
+        '(the larger of 2^20 and the file length: empty rows and columns would cost memory the file does not back)',
+    );
+  }
+  // the declared entries must fit in what is left of the file (shortest spellings, see above)
+  const left = len - pos;
+  const declared =
+    format === 'coordinate'
+      ? dims[2]!
+      : symmetry === 'general'
+        ? nrows * ncols
+        : symmetry === 'symmetric'
+          ? (nrows * (nrows + 1)) / 2
+          : (nrows * (nrows - 1)) / 2;
+  const shortest = format === 'coordinate' ? (isPattern ? 4 : 6) : 2; // characters per entry incl. the newline
+  const room = Math.floor((left + 1) / shortest);
+  if (declared > room) {
+    fail(
+      sizeLine,
+      `${format === 'coordinate' ? `${declared} entries declared` : `${nrows} × ${ncols} ${symmetry} array (${declared} values) declared`}, ` +
+        `but the ${left} characters after the size line can hold at most ${room}`,
+    );
+  }
 
   const rows: number[] = [];
   const cols: number[] = [];
@@ -133,8 +185,8 @@ export function readMatrixMarket(text: string, fileName = '<matrix market>'): Ma
   };
   const readValue = (tok: string, line: number): number => {
     const v = parseValue(tok);
-    if (v === null) return fail(line, `"${tok}" is not a number`);
-    if (isInt && !Number.isInteger(v)) fail(line, `"${tok}" is not an integer (field is integer)`);
+    if (v === null) return fail(line, `${quoteExcerpt(tok)} is not a number`);
+    if (isInt && !Number.isInteger(v)) fail(line, `${quoteExcerpt(tok)} is not an integer (field is integer)`);
     return v;
   };
 
@@ -144,11 +196,11 @@ export function readMatrixMarket(text: string, fileName = '<matrix market>'): Ma
     for (let k = 0; k < count; k++) {
       const tok = nextTokens();
       if (tok === null) fail(lineNo, `expected ${count} entries, found ${k}`);
-      if (tok!.length !== perLine) fail(lineNo, `expected ${perLine} values per entry (${isPattern ? 'i j' : 'i j value'}), found "${tok!.join(' ')}"`);
+      if (tok!.length !== perLine) fail(lineNo, `expected ${perLine} values per entry (${isPattern ? 'i j' : 'i j value'}), found ${quoteExcerpt(tok!.join(' '))}`);
       const i = Number(tok![0]);
       const j = Number(tok![1]);
-      if (!Number.isInteger(i) || i < 1 || i > nrows) fail(lineNo, `row index "${tok![0]}" outside 1..${nrows}`);
-      if (!Number.isInteger(j) || j < 1 || j > ncols) fail(lineNo, `column index "${tok![1]}" outside 1..${ncols}`);
+      if (!Number.isInteger(i) || i < 1 || i > nrows) fail(lineNo, `row index ${quoteExcerpt(tok![0]!)} outside 1..${nrows}`);
+      if (!Number.isInteger(j) || j < 1 || j > ncols) fail(lineNo, `column index ${quoteExcerpt(tok![1]!)} outside 1..${ncols}`);
       const v = isPattern ? 1 : readValue(tok![2]!, lineNo);
       if (symmetry === 'skew-symmetric' && i === j && v !== 0) fail(lineNo, 'a skew-symmetric matrix has a zero diagonal');
       push(i - 1, j - 1, v);
@@ -161,7 +213,7 @@ export function readMatrixMarket(text: string, fileName = '<matrix market>'): Ma
       for (let i = i0; i < nrows; i++) {
         const tok = nextTokens();
         if (tok === null) fail(lineNo, `expected more values (column ${j + 1}, row ${i + 1})`);
-        if (tok!.length !== 1) fail(lineNo, `expected one value per line in the array format, found "${tok!.join(' ')}"`);
+        if (tok!.length !== 1) fail(lineNo, `expected one value per line in the array format, found ${quoteExcerpt(tok!.join(' '))}`);
         push(i, j, readValue(tok![0]!, lineNo));
       }
     }
