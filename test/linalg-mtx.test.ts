@@ -151,7 +151,7 @@ describe('Matrix Market', () => {
       [`%%MatrixMarket matrix coordinate real general\n1 1 1\n1 1 ${'7'.repeat(100)}x${'7'.repeat(5_000_000)}\n`, /line 3: "7{100}…" \(5000101 characters\) is not a number$/],
       ['%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1\n2 2 1\n', /line 4: more entries than the 1 declared on line 2/],
       ['%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 abc\n', /line 3: "abc" is not a number/],
-      ['%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1\n', /line 3: expected 3 values per entry/],
+      ['%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1    \n', /line 3: expected 3 values per entry/],
       ['%%MatrixMarket matrix coordinate integer general\n2 2 1\n1 1 1.5\n', /not an integer/],
       ['%%MatrixMarket matrix coordinate real symmetric\n2 3 0\n', /must be square/],
       ['%%MatrixMarket matrix coordinate real skew-symmetric\n2 2 1\n1 1 1\n', /zero diagonal/],
