@@ -22,7 +22,7 @@
  * texture coordinates, a handle id out of range.
  */
 import { readFileSync } from 'node:fs';
-import { FileFormatError } from '../optimizer/errors.ts';
+import { FileFormatError, quoteExcerpt } from '../optimizer/errors.ts';
 import { diskTopology } from './disk.ts';
 import { readObjFile } from './obj-read.ts';
 import type { ObjMesh } from './obj-read.ts';
@@ -53,9 +53,12 @@ export function readHandles(text: string, fileName: string, nv: number): Int32Ar
   for (let l = 0; l < lines.length; l++) {
     for (const tok of lines[l]!.trim().split(/\s+/)) {
       if (tok === '') continue;
-      if (!/^\d+$/.test(tok)) throw new FileFormatError(fileName, `line ${l + 1}: "${tok}" is not a vertex id (a non-negative integer)`);
+      if (!/^\d+$/.test(tok)) throw new FileFormatError(fileName, `line ${l + 1}: ${quoteExcerpt(tok)} is not a vertex id (a non-negative integer)`);
       const v = Number(tok);
-      if (v >= nv) throw new FileFormatError(fileName, `line ${l + 1}: vertex id ${v} out of range (the mesh has ${nv} vertices)`);
+      if (v >= nv) {
+        const shown = Number.isSafeInteger(v) ? String(v) : quoteExcerpt(tok);
+        throw new FileFormatError(fileName, `line ${l + 1}: vertex id ${shown} out of range (the mesh has ${nv} vertices)`);
+      }
       out.push(v);
     }
   }

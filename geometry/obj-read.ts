@@ -11,7 +11,12 @@
  *   - throws plain strings without the line number (its messages print "undefined"), and
  *     ignores unknown statements, so a corrupted line passes unnoticed.
  * Every failure here is a FileFormatError naming the file and the 1-based line; face numbers
- * in messages are 0-based rows of F.
+ * in messages are 0-based rows of F; offending tokens are quoted with quoteExcerpt (at most
+ * ~100 characters, so a 5 MB number does not make a 5 MB message).
+ *
+ * Bounded work: OBJ declares no counts; every index is checked against the vertices (texture
+ * coordinates, normals) defined so far, and storage grows only with the lines read, so time
+ * and memory are proportional to the file. No cap is needed.
  *
  * Read: `v x y [z [w | r g b]]`, `vt u [v [w]]`, `vn`, `f` with corners `v`, `v/vt`, `v//vn`,
  * `v/vt/vn` (positive 1-based or negative relative indices), line continuations (`\` at
@@ -19,7 +24,7 @@
  * accepted and ignored. Only triangles are accepted (dqp works on triangle meshes).
  */
 import { readFileSync } from 'node:fs';
-import { FileFormatError } from '../optimizer/errors.ts';
+import { FileFormatError, quoteExcerpt } from '../optimizer/errors.ts';
 
 /**
  * The content of an OBJ file.
@@ -128,7 +133,7 @@ export function readObj(text: string, fileName = '<obj>'): ObjMesh {
     };
     const num = (s: string, what: string): number => {
       const x = Number(s);
-      if (s === '' || !Number.isFinite(x)) fail(`${what} "${s}" is not a finite number`);
+      if (s === '' || !Number.isFinite(x)) fail(`${what} ${quoteExcerpt(s)} is not a finite number`);
       return x;
     };
     switch (kw) {
@@ -168,14 +173,16 @@ export function readObj(text: string, fileName = '<obj>'): ObjMesh {
         }
         for (let c = 1; c <= 3; c++) {
           const parts = tok[c]!.split('/');
-          if (parts.length > 3) fail(`face corner "${tok[c]}" has more than 3 '/'-separated indices`);
+          const corner = quoteExcerpt(tok[c]!);
+          if (parts.length > 3) fail(`face corner ${corner} has more than 3 '/'-separated indices`);
           const resolve = (s: string, count: number, what: string): number => {
-            if (!INTEGER.test(s)) fail(`face corner "${tok[c]}": ${what} index "${s}" is not an integer`);
+            if (!INTEGER.test(s)) fail(`face corner ${corner}: ${what} index ${quoteExcerpt(s)} is not an integer`);
             const k = Number(s);
-            if (k === 0) fail(`face corner "${tok[c]}": ${what} index 0 (OBJ indices start at 1)`);
+            if (k === 0) fail(`face corner ${corner}: ${what} index 0 (OBJ indices start at 1)`);
             const idx = k > 0 ? k - 1 : count + k; // negative: relative to the ones defined so far
             if (idx < 0 || idx >= count) {
-              fail(`face corner "${tok[c]}": ${what} index ${k} out of range (${count} ${what === 'vertex' ? 'vertices' : `${what}s`} defined so far)`);
+              const shown = Number.isSafeInteger(k) ? String(k) : quoteExcerpt(s);
+              fail(`face corner ${corner}: ${what} index ${shown} out of range (${count} ${what === 'vertex' ? 'vertices' : `${what}s`} defined so far)`);
             }
             return idx;
           };
@@ -187,14 +194,14 @@ export function readObj(text: string, fileName = '<obj>'): ObjMesh {
             FT.push(-1);
           }
           if (parts.length === 3) {
-            if (parts[2] === '') fail(`face corner "${tok[c]}": empty normal index`);
+            if (parts[2] === '') fail(`face corner ${corner}: empty normal index`);
             resolve(parts[2]!, nvn, 'normal');
           }
         }
         break;
       }
       default:
-        if (!IGNORED.has(kw)) fail(`unknown statement "${kw}"`);
+        if (!IGNORED.has(kw)) fail(`unknown statement ${quoteExcerpt(kw)}`);
     }
   }
   if (pending !== '') throw new FileFormatError(fileName, `line ${pendingLine}: line continuation at the end of the file`);

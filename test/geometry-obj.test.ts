@@ -141,4 +141,25 @@ describe('readHandles', () => {
     expect(m.source).toBe(p);
     expect(m.nf).toBe(1);
   });
+
+  it('quotes at most ~100 characters of an offending token (a 5 MB number gives a short message)', () => {
+    const big = '9'.repeat(5_000_000);
+    const cases: [string, RegExp][] = [
+      [`v ${big}e9 0 0\nf 1 1 1\n`, /line 1: coordinate "9{100}…" \(5000002 characters\) is not a finite number$/],
+      [`v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 ${big}\n`, /line 4: face corner "9{100}…" \(5000000 characters\): vertex index "9{100}…" \(5000000 characters\) out of range \(3 vertices defined so far\)$/],
+      [`v 0 0 0\nf 1 1 x${big}\n`, /line 2: face corner "x9{99}…" \(5000001 characters\): vertex index "x9{99}…" \(5000001 characters\) is not an integer$/],
+      [`${'w'.repeat(1000)} 1\n`, /line 1: unknown statement "w{100}…" \(1000 characters\)$/],
+    ];
+    for (const [text, re] of cases) {
+      expectFileError(() => readObj(text, 'long.obj'), 'long.obj', re);
+      try {
+        readObj(text, 'long.obj');
+      } catch (e) {
+        expect((e as Error).message.length).toBeLessThan(400);
+      }
+    }
+    expectFileError(() => readHandles(`0 ${big}\n`, 'h.txt', 3), 'h.txt', /line 1: vertex id "9{100}…" \(5000000 characters\) out of range \(the mesh has 3 vertices\)$/);
+    expectFileError(() => readHandles(`0 -${big}\n`, 'h.txt', 3), 'h.txt', /line 1: "-9{99}…" \(5000001 characters\) is not a vertex id/);
+  });
 });
+
