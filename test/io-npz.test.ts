@@ -166,7 +166,7 @@ describe('readNpy', () => {
   it('rejects malformed or unsupported arrays with FileFormatError', () => {
     const bad: [Uint8Array, RegExp][] = [
       [enc('NOTNUMPY..'), /bad magic/],
-      [npy("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(16)), /dtype '<c16' is not supported/],
+      [npy("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(16)), /dtype "<c16" is not supported/],
       [npy("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }", new Uint8Array(8)), /structured/],
       [npy("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", bytesOf('f8', [1, 2])), /16 data bytes for shape \(3\)/],
       [npy("{'descr': '<f8', 'fortran_order': False, 'shape': (-1,), }", new Uint8Array(0)), /bad header: shape/],

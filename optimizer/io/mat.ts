@@ -30,9 +30,18 @@
  * inconsistent sizes or indices) throws FileFormatError naming the file and the byte offset.
  *
  * Helpers matToMatrix / matToVector / matToScalar convert values for the QP readers.
+ *
+ * Bounded work (see limits.ts): every element's byte count is checked against the bytes
+ * present; an array's values must number exactly Π dims (checked after reading values that
+ * the file backs, before any further storage); every declared dimension is at most
+ * dimensionLimit(bytes of the buffer it was read from), so a sparse array cannot declare 2³¹
+ * empty rows; each miCOMPRESSED element inflates under an output limit (the most deflate can
+ * produce from its size, and what is left of the file's InflateBudget, 64 MiB by default),
+ * and compressed elements may not nest (MATLAB never nests them).
  */
 import { inflateSync } from 'node:zlib';
-import { FileFormatError } from '../errors.ts';
+import { FileFormatError, quoteExcerpt } from '../errors.ts';
+import { dimensionLimit, InflateBudget, maxInflatedSize } from './limits.ts';
 import { cscFromTriplets } from '../linalg/csc.ts';
 import type { CscMatrix, DenseMatrix, Matrix } from '../linalg/types.ts';
 
@@ -267,7 +276,11 @@ class Reader {
       case MI_UTF32:
       case MI_UINT32: {
         let s = '';
-        for (let i = 0; i + 3 < e.nbytes; i += 4) s += String.fromCodePoint(this.view.getUint32(e.start + i, this.little));
+        for (let i = 0; i + 3 < e.nbytes; i += 4) {
+          const cp = this.view.getUint32(e.start + i, this.little);
+          if (cp > 0x10ffff) this.fail(e.start + i, `character code ${cp} is not a Unicode code point`);
+          s += String.fromCodePoint(cp);
+        }
         return s;
       }
       default:
@@ -295,6 +308,9 @@ function parseMatrix(r: Reader, start: number, end: number): { name: string; val
   for (let p = dimsEl.start; p < dimsEl.start + dimsEl.nbytes; p += 4) {
     const d = r.view.getInt32(p, r.little);
     if (d < 0) r.fail(p, `negative dimension ${d}`);
+    if (d > dimensionLimit(r.buf.length)) {
+      r.fail(p, `dimension ${d} is over ${dimensionLimit(r.buf.length)} (the larger of 2^20 and the ${r.buf.length} bytes it was read from)`);
+    }
     dims.push(d);
   }
   const nameEl = r.element(dimsEl.next, end);
@@ -310,31 +326,31 @@ function parseMatrix(r: Reader, start: number, end: number): { name: string; val
 
   if (cls >= MX_DOUBLE && cls <= MX_UINT64) {
     const re = r.element(pos, end);
-    const data = r.numbers(re, `real part of "${name}"`);
-    if (data.length !== numel) r.fail(pos, `"${name}": ${data.length} values for dimensions ${dims.join('×')} (${numel} expected)`);
+    const data = r.numbers(re, `real part of ${quoteExcerpt(name)}`);
+    if (data.length !== numel) r.fail(pos, `${quoteExcerpt(name)}: ${data.length} values for dimensions ${dims.join('×')} (${numel} expected)`);
     if (logical) for (let i = 0; i < numel; i++) data[i] = data[i] !== 0 ? 1 : 0;
     return { name, value: { kind: 'dense', mxClass: logical ? 'logical' : mxClass, dims, rows, cols, data } };
   }
   if (cls === MX_SPARSE) {
-    if (dims.length !== 2) r.fail(dimsEl.start, `sparse "${name}" has ${dims.length} dimensions`);
+    if (dims.length !== 2) r.fail(dimsEl.start, `sparse ${quoteExcerpt(name)} has ${dims.length} dimensions`);
     const irEl = r.element(pos, end);
-    const ir = r.numbers(irEl, `row indices of "${name}"`);
+    const ir = r.numbers(irEl, `row indices of ${quoteExcerpt(name)}`);
     const jcEl = r.element(irEl.next, end);
-    const jc = r.numbers(jcEl, `column starts of "${name}"`);
+    const jc = r.numbers(jcEl, `column starts of ${quoteExcerpt(name)}`);
     pos = jcEl.next;
-    if (jc.length !== cols + 1) r.fail(jcEl.start, `sparse "${name}": ${jc.length} column starts for ${cols} columns (${cols + 1} expected)`);
+    if (jc.length !== cols + 1) r.fail(jcEl.start, `sparse ${quoteExcerpt(name)}: ${jc.length} column starts for ${cols} columns (${cols + 1} expected)`);
     const nnz = jc[cols]!;
-    if (jc[0] !== 0) r.fail(jcEl.start, `sparse "${name}": first column start is ${jc[0]}, not 0`);
+    if (jc[0] !== 0) r.fail(jcEl.start, `sparse ${quoteExcerpt(name)}: first column start is ${jc[0]}, not 0`);
     for (let j = 0; j < cols; j++)
-      if (!(jc[j]! <= jc[j + 1]!) || !Number.isInteger(jc[j + 1]!)) r.fail(jcEl.start, `sparse "${name}": column starts decrease at column ${j}`);
-    if (nnz > ir.length) r.fail(irEl.start, `sparse "${name}": ${nnz} entries but ${ir.length} row indices (nzmax ${nzmax})`);
+      if (!(jc[j]! <= jc[j + 1]!) || !Number.isInteger(jc[j + 1]!)) r.fail(jcEl.start, `sparse ${quoteExcerpt(name)}: column starts decrease at column ${j}`);
+    if (nnz > ir.length) r.fail(irEl.start, `sparse ${quoteExcerpt(name)}: ${nnz} entries but ${ir.length} row indices (nzmax ${nzmax})`);
     let values: Float64Array;
     if (pos < end) {
       const prEl = r.element(pos, end);
-      values = r.numbers(prEl, `values of "${name}"`);
-      if (values.length < nnz) r.fail(prEl.start, `sparse "${name}": ${values.length} values for ${nnz} entries`);
+      values = r.numbers(prEl, `values of ${quoteExcerpt(name)}`);
+      if (values.length < nnz) r.fail(prEl.start, `sparse ${quoteExcerpt(name)}: ${values.length} values for ${nnz} entries`);
     } else if (logical) values = new Float64Array(nnz).fill(1);
-    else return r.fail(pos, `sparse "${name}": missing values`);
+    else return r.fail(pos, `sparse ${quoteExcerpt(name)}: missing values`);
     const colPtr = new Int32Array(cols + 1);
     const rowIdx = new Int32Array(nnz);
     const vals = new Float64Array(nnz);
@@ -343,7 +359,7 @@ function parseMatrix(r: Reader, start: number, end: number): { name: string; val
       colPtr[j + 1] = jc[j + 1]!;
       for (let p = jc[j]!; p < jc[j + 1]!; p++) {
         const i = ir[p]!;
-        if (!Number.isInteger(i) || i < 0 || i >= rows) r.fail(irEl.start, `sparse "${name}": row index ${i} outside 0..${rows - 1} (column ${j})`);
+        if (!Number.isInteger(i) || i < 0 || i >= rows) r.fail(irEl.start, `sparse ${quoteExcerpt(name)}: row index ${i} outside 0..${rows - 1} (column ${j})`);
         rowIdx[p] = i;
         vals[p] = logical ? (values[p] !== 0 ? 1 : 0) : values[p]!;
         if (p > jc[j]! && i <= rowIdx[p - 1]!) sorted = false;
@@ -376,7 +392,7 @@ function parseMatrix(r: Reader, start: number, end: number): { name: string; val
 }
 
 /** Parse elements of [start, end) into `out` (recursing into compressed elements). */
-function parseElements(r: Reader, start: number, end: number, out: Map<string, MatValue>): void {
+function parseElements(r: Reader, start: number, end: number, out: Map<string, MatValue>, budget: InflateBudget, nested = false): void {
   let pos = start;
   while (pos < end) {
     if (end - pos < 8) {
@@ -386,14 +402,26 @@ function parseElements(r: Reader, start: number, end: number, out: Map<string, M
     }
     const e = r.element(pos, end);
     if (e.type === MI_COMPRESSED) {
+      if (nested) r.fail(pos, 'a compressed element inside a compressed element');
+      const ratioLimit = maxInflatedSize(e.nbytes);
+      const limit = Math.min(ratioLimit, budget.remaining);
       let inflated: Uint8Array;
       try {
-        inflated = inflateSync(r.buf.subarray(e.start, e.start + e.nbytes));
+        inflated = inflateSync(r.buf.subarray(e.start, e.start + e.nbytes), { maxOutputLength: Math.max(1, limit) });
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+          return r.fail(
+            pos,
+            limit < ratioLimit
+              ? `compressed element inflates past the ${budget.limit} bytes one MAT-file may inflate to in all (${budget.used} used so far): refused as a possible zip bomb`
+              : `compressed element inflates to more than deflate can produce from ${e.nbytes} bytes (corrupt)`,
+          );
+        }
         return r.fail(pos, `corrupt compressed element: ${(err as Error).message}`);
       }
+      budget.used += inflated.length;
       const inner = new Reader(inflated, r.little, r.file, `inside the compressed element at ${r.where}byte ${pos}, `);
-      parseElements(inner, 0, inflated.length, out);
+      parseElements(inner, 0, inflated.length, out, budget, true);
     } else if (e.type === MI_MATRIX) {
       const m = parseMatrix(r, e.start, e.start + e.nbytes);
       if (m && m.name !== '') out.set(m.name, m.value);
@@ -405,9 +433,10 @@ function parseElements(r: Reader, start: number, end: number, out: Map<string, M
 
 /**
  * Read every variable of a Level 5 MAT-file (see the module comment).
- * bytes: the whole file (not modified). fileName: used in error messages.
+ * bytes: the whole file (not modified). fileName: used in error messages. budget: how many
+ * bytes the file's compressed elements may inflate to in all (default 64 MiB, see limits.ts).
  */
-export function readMat(bytes: Uint8Array, fileName: string): Map<string, MatValue> {
+export function readMat(bytes: Uint8Array, fileName: string, budget: InflateBudget = new InflateBudget()): Map<string, MatValue> {
   if (bytes.length < 128) throw new FileFormatError(fileName, `too short for a MAT-file header (${bytes.length} bytes, 128 needed)`);
   const head = String.fromCharCode(...bytes.subarray(0, 116));
   const ind = String.fromCharCode(bytes[126]!, bytes[127]!);
@@ -419,7 +448,7 @@ export function readMat(bytes: Uint8Array, fileName: string): Map<string, MatVal
   const version = new DataView(bytes.buffer, bytes.byteOffset + 124, 2).getUint16(0, little);
   if (version !== 0x0100) throw new FileFormatError(fileName, `unsupported MAT-file version 0x${version.toString(16)} (0x0100 expected)`);
   const out = new Map<string, MatValue>();
-  parseElements(new Reader(bytes, little, fileName, ''), 128, bytes.length, out);
+  parseElements(new Reader(bytes, little, fileName, ''), 128, bytes.length, out, budget);
   return out;
 }
 
@@ -440,7 +469,7 @@ function describe(v: MatValue): string {
  */
 export function matToMatrix(v: MatValue, name: string, fileName: string): Matrix {
   if (v.kind === 'sparse') return v.matrix;
-  if (v.kind !== 'dense' || v.dims.length > 2) throw new FileFormatError(fileName, `"${name}": expected a matrix, found ${describe(v)}`);
+  if (v.kind !== 'dense' || v.dims.length > 2) throw new FileFormatError(fileName, `${quoteExcerpt(name)}: expected a matrix, found ${describe(v)}`);
   const { rows, cols, data } = v;
   const out = new Float64Array(rows * cols);
   for (let j = 0; j < cols; j++) for (let i = 0; i < rows; i++) out[i * cols + j] = data[i + j * rows]!;
@@ -460,11 +489,11 @@ export function matToVector(v: MatValue, name: string, fileName: string): Float6
     for (let j = 0; j < M.ncols; j++) for (let p = M.colPtr[j]!; p < M.colPtr[j + 1]!; p++) out[M.rowIdx[p]! + j * M.nrows] += M.values[p]!;
     return out;
   }
-  throw new FileFormatError(fileName, `"${name}": expected a vector, found ${describe(v)}`);
+  throw new FileFormatError(fileName, `${quoteExcerpt(name)}: expected a vector, found ${describe(v)}`);
 }
 
 /** A 1×1 numeric value as a number; anything else → FileFormatError. */
 export function matToScalar(v: MatValue, name: string, fileName: string): number {
   if (v.kind === 'dense' && v.data.length === 1) return v.data[0]!;
-  throw new FileFormatError(fileName, `"${name}": expected a scalar, found ${describe(v)}`);
+  throw new FileFormatError(fileName, `${quoteExcerpt(name)}: expected a scalar, found ${describe(v)}`);
 }

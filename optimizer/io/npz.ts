@@ -18,10 +18,26 @@
  *   FileFormatError(file, "member: detail").
  *
  * Helpers npyToDense / npyToVector convert arrays for the QP readers.
+ *
+ * Bounded work (see limits.ts): the header is at most MAX_NPY_HEADER_BYTES and nests at most
+ * 16 deep; the data must be exactly Π shape · itemsize bytes, checked before the output array
+ * is allocated; every dimension is ≤ dimensionLimit(bytes) (an empty array may not declare a
+ * 10¹⁵-column shape); ZIP members go through one InflateBudget per archive.
  */
-import { FileFormatError } from '../errors.ts';
+import { FileFormatError, quoteExcerpt } from '../errors.ts';
 import type { DenseMatrix } from '../linalg/types.ts';
+import { dimensionLimit, InflateBudget, latin1 } from './limits.ts';
 import { listZip, readZipEntry } from './zip.ts';
+
+/**
+ * Longest .npy header accepted (bytes). numpy writes headers of a few dozen bytes padded to
+ * 64 and itself refuses headers over 10000 bytes unless told otherwise; a 4-byte v2/v3 length
+ * could otherwise make a small file's "header" the whole file.
+ */
+export const MAX_NPY_HEADER_BYTES = 65536;
+
+/** How deeply the header literal may nest (numpy's is a dict holding a shape tuple: depth 2). */
+const MAX_HEADER_DEPTH = 16;
 
 export interface NpyArray {
   /** dimensions (empty for a 0-d scalar) */
@@ -40,12 +56,14 @@ type PyValue = string | number | boolean | null | PyValue[] | Map<string, PyValu
 
 function parsePyLiteral(src: string, fail: (detail: string) => never): PyValue {
   let i = 0;
+  let depth = 0;
   const ws = (): void => {
     while (i < src.length && /\s/.test(src[i]!)) i++;
   };
   const value = (): PyValue => {
     ws();
     const c = src[i];
+    if ((c === '{' || c === '(' || c === '[') && ++depth > MAX_HEADER_DEPTH) fail(`the header nests more than ${MAX_HEADER_DEPTH} levels deep`);
     if (c === '{') {
       i++;
       const m = new Map<string, PyValue>();
@@ -53,6 +71,7 @@ function parsePyLiteral(src: string, fail: (detail: string) => never): PyValue {
         ws();
         if (src[i] === '}') {
           i++;
+          depth--;
           return m;
         }
         const k = value();
@@ -74,6 +93,7 @@ function parsePyLiteral(src: string, fail: (detail: string) => never): PyValue {
         ws();
         if (src[i] === close) {
           i++;
+          depth--;
           return items;
         }
         items.push(value());
@@ -98,7 +118,7 @@ function parsePyLiteral(src: string, fail: (detail: string) => never): PyValue {
       return s;
     }
     const m = /^(True|False|None|-?\d+L?)/.exec(src.slice(i));
-    if (!m) fail(`unexpected "${src.slice(i, i + 12)}" in the header`);
+    if (!m) fail(`unexpected ${quoteExcerpt(src.slice(i, i + 12))} in the header`);
     i += m![0].length;
     if (m![0] === 'True') return true;
     if (m![0] === 'False') return false;
@@ -139,24 +159,30 @@ export function readNpy(bytes: Uint8Array, name: string): NpyArray | null {
   } else return fail(`unsupported .npy format version ${major}.${bytes[7]}`);
   const dataStart = headerStart + headerLen;
   if (dataStart > bytes.length) fail(`header of ${headerLen} bytes runs past the end (${bytes.length} bytes)`);
+  if (headerLen > MAX_NPY_HEADER_BYTES) fail(`header of ${headerLen} bytes is longer than the ${MAX_NPY_HEADER_BYTES} accepted`);
   const hb = bytes.subarray(headerStart, dataStart);
-  const headerText = major === 3 ? new TextDecoder('utf-8').decode(hb) : String.fromCharCode(...hb);
+  const headerText = major === 3 ? new TextDecoder('utf-8').decode(hb) : latin1(hb);
   const header = parsePyLiteral(headerText.trim(), (d) => fail(`bad header: ${d}`));
   if (!(header instanceof Map)) return fail('bad header: not a dict');
   const descr = header.get('descr');
   const fortran = header.get('fortran_order');
   const shapeV = header.get('shape');
-  if (typeof descr !== 'string') return fail(`dtype ${JSON.stringify(descr)} is not supported (structured arrays are not read)`);
-  if (typeof fortran !== 'boolean') fail(`bad header: fortran_order is ${JSON.stringify(fortran)}`);
+  const show = (v: PyValue | undefined): string => (v === undefined ? 'missing' : quoteExcerpt(JSON.stringify(v instanceof Map ? Object.fromEntries(v) : v) ?? String(v)));
+  if (typeof descr !== 'string') return fail(`dtype ${show(descr)} is not supported (structured arrays are not read)`);
+  if (typeof fortran !== 'boolean') fail(`bad header: fortran_order is ${show(fortran)}`);
   if (!Array.isArray(shapeV) || shapeV.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0))
-    fail(`bad header: shape ${JSON.stringify(shapeV)}`);
+    fail(`bad header: shape ${show(shapeV)}`);
   const shape = shapeV as number[];
+  const dimLimit = dimensionLimit(bytes.length);
+  if (shape.some((d) => d > dimLimit)) {
+    fail(`shape (${shape.join(', ')}) has a dimension over ${dimLimit} (the larger of 2^20 and the ${bytes.length} bytes of the array)`);
+  }
 
   // object arrays: pickled Python objects (e.g. None) — treated as absent, never unpickled
   if (/^[|<>=]?O\d*$/.test(descr)) return null;
 
   const m = /^([<>|=])?([fiub?])(\d+)$/.exec(descr === '?' || descr === '|?' ? '|b1' : descr);
-  if (!m) return fail(`dtype '${descr}' is not supported (float, int, uint and bool only)`);
+  if (!m) return fail(`dtype ${quoteExcerpt(descr)} is not supported (float, int, uint and bool only)`);
   const order = m[1] ?? '|';
   const kind = m[2]!;
   const size = Number(m[3]);
@@ -241,12 +267,12 @@ function fortranToC(src: Float64Array, shape: readonly number[]): Float64Array {
  * Every .npy member of an .npz archive: variable name (member name without ".npy") → array, or
  * null for an object array. bytes: the archive (not modified); fileName: for error messages.
  */
-export function readNpz(bytes: Uint8Array, fileName: string): Map<string, NpyArray | null> {
+export function readNpz(bytes: Uint8Array, fileName: string, budget: InflateBudget = new InflateBudget()): Map<string, NpyArray | null> {
   const out = new Map<string, NpyArray | null>();
   for (const entry of listZip(bytes, fileName)) {
     if (!entry.name.endsWith('.npy')) continue;
-    const data = readZipEntry(bytes, entry, fileName);
-    out.set(entry.name.slice(0, -4), readNpy(data, `${fileName}: member "${entry.name}"`));
+    const data = readZipEntry(bytes, entry, fileName, budget);
+    out.set(entry.name.slice(0, -4), readNpy(data, `${fileName}: member ${quoteExcerpt(entry.name)}`));
   }
   return out;
 }

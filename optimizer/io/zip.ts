@@ -5,9 +5,16 @@
  *
  *   method 0 (stored) and 8 (deflate, via node:zlib inflateRawSync) are supported;
  *   encryption, multi-disk archives and other methods → FileFormatError(file, detail).
+ *
+ * Bounded work (see limits.ts): the central directory's entries must lie inside the file; a
+ * deflated member's declared size must be one deflate can produce from its compressed size
+ * and must fit the archive's InflateBudget (64 MiB by default) — both checked before
+ * inflating — and inflation stops as soon as the output exceeds the declared size. A zip
+ * bomb therefore fails at once or after at most the declared (bounded) number of bytes.
  */
 import { crc32, inflateRawSync } from 'node:zlib';
-import { FileFormatError } from '../errors.ts';
+import { FileFormatError, quoteExcerpt } from '../errors.ts';
+import { InflateBudget, latin1, maxInflatedSize } from './limits.ts';
 
 export interface ZipEntry {
   /** member name (UTF-8 when the archive flags it, else Latin-1) */
@@ -81,8 +88,8 @@ export function listZip(bytes: Uint8Array, fileName: string): ZipEntry[] {
     const nameStart = p + 46;
     if (nameStart + nameLen + extraLen + commentLen > len) fail(`central directory entry ${k} runs past the end`);
     const nameBytes = bytes.subarray(nameStart, nameStart + nameLen);
-    const name = flags & 0x0800 ? new TextDecoder('utf-8').decode(nameBytes) : String.fromCharCode(...nameBytes);
-    if (flags & 0x0001) fail(`member "${name}" is encrypted`);
+    const name = flags & 0x0800 ? new TextDecoder('utf-8').decode(nameBytes) : latin1(nameBytes);
+    if (flags & 0x0001) fail(`member ${quoteExcerpt(name)} is encrypted`);
     // ZIP64 extended information: the 0xFFFFFFFF fields, in the order usize, csize, offset
     let e = nameStart + nameLen;
     const eEnd = e + extraLen;
@@ -109,10 +116,14 @@ export function listZip(bytes: Uint8Array, fileName: string): ZipEntry[] {
   return entries;
 }
 
-/** The uncompressed bytes of one member (sizes and CRC-32 checked). */
-export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, fileName: string): Uint8Array {
+/**
+ * The uncompressed bytes of one member (sizes and CRC-32 checked). budget: the inflated bytes
+ * the archive may still produce (share one InflateBudget across the members of an archive;
+ * default: a fresh 64 MiB budget); a deflated member's declared size is charged to it.
+ */
+export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, fileName: string, budget: InflateBudget = new InflateBudget()): Uint8Array {
   const fail = (detail: string): never => {
-    throw new FileFormatError(fileName, `member "${entry.name}": ${detail}`);
+    throw new FileFormatError(fileName, `member ${quoteExcerpt(entry.name)}: ${detail}`);
   };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const h = entry.localHeaderOffset;
@@ -124,11 +135,23 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, fileName: strin
   let data: Uint8Array;
   if (entry.method === 0) data = raw;
   else if (entry.method === 8) {
+    if (entry.size > maxInflatedSize(entry.compressedSize)) {
+      fail(`declares ${entry.size} uncompressed bytes from ${entry.compressedSize} compressed bytes, more than deflate can produce`);
+    }
+    if (entry.size > budget.remaining) {
+      fail(
+        `declares ${entry.size} uncompressed bytes; the members of one archive may inflate to at most ${budget.limit} bytes ` +
+          `in all (${budget.used} used so far): refused as a possible zip bomb`,
+      );
+    }
     try {
-      data = inflateRawSync(raw);
+      // stop as soon as the stream produces more than it declared
+      data = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return fail(`inflates to more than the ${entry.size} bytes it declares`);
       return fail(`corrupt deflate stream: ${(err as Error).message}`);
     }
+    budget.used += entry.size;
   } else return fail(`compression method ${entry.method} is not supported (only stored and deflate)`);
   if (data.length !== entry.size) fail(`${data.length} bytes after decompression, ${entry.size} expected`);
   const c = crc32(data) >>> 0;
@@ -137,8 +160,8 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, fileName: strin
 }
 
 /** Every member of the archive: name → uncompressed bytes (views into `bytes` for stored members). */
-export function readZip(bytes: Uint8Array, fileName: string): Map<string, Uint8Array> {
+export function readZip(bytes: Uint8Array, fileName: string, budget: InflateBudget = new InflateBudget()): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
-  for (const e of listZip(bytes, fileName)) out.set(e.name, readZipEntry(bytes, e, fileName));
+  for (const e of listZip(bytes, fileName)) out.set(e.name, readZipEntry(bytes, e, fileName, budget));
   return out;
 }

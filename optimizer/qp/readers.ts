@@ -17,6 +17,11 @@
  *
  * Both return CSC matrices and a validated problem; malformed files throw FileFormatError naming
  * the file.
+ *
+ * Bounded work: the MAT and NPZ readers check every declared size against the bytes present
+ * and cap what the data cannot back (see optimizer/io/limits.ts); here, in addition, shapes
+ * are checked against each other (P square with n = its size, q of length n, A/G with n
+ * columns, l/u with the rows of A) before the matrices are converted to CSC.
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
@@ -84,14 +89,18 @@ export function marosMeszarosFromBytes(bytes: Uint8Array, name: string): MarosMe
     if (!v) throw new FileFormatError(file, `missing variable "${key}" (expected P, q, r, A, l, u)`);
     return v;
   };
-  const P = toCsc(matToMatrix(get('P'), 'P', file));
-  const n = P.ncols;
+  const Pm = matToMatrix(get('P'), 'P', file);
+  if (Pm.nrows !== Pm.ncols) throw new FileFormatError(file, `"P": expected a square matrix, found ${Pm.nrows}×${Pm.ncols}`);
+  const n = Pm.ncols;
   const q = matToVector(get('q'), 'q', file);
+  if (q.length !== n) throw new FileFormatError(file, `"q": expected ${n} entries (= n, the size of P), found ${q.length}`);
+  const P = toCsc(Pm);
   const r = vars.has('r') ? matToScalar(get('r'), 'r', file) : 0;
-  const A = toCsc(matToMatrix(get('A'), 'A', file));
+  const Am = matToMatrix(get('A'), 'A', file);
+  if (Am.ncols !== n) throw new FileFormatError(file, `A has ${Am.ncols} columns, P has ${n}`);
+  const A = toCsc(Am);
   const l = matToVector(get('l'), 'l', file);
   const u = matToVector(get('u'), 'u', file);
-  if (A.ncols !== n) throw new FileFormatError(file, `A has ${A.ncols} columns, P has ${n}`);
   if (l.length !== A.nrows || u.length !== A.nrows) {
     throw new FileFormatError(file, `l and u must have ${A.nrows} entries (rows of A), found ${l.length} and ${u.length}`);
   }
@@ -125,26 +134,30 @@ export function mpcFromBytes(bytes: Uint8Array, name: string): MpcProblem {
   const members = readNpz(bytes, file);
   const get = (key: string) => members.get(key) ?? null;
   for (const key of ['P', 'q']) if (!get(key)) throw new FileFormatError(file, `missing array "${key}" (expected P, q and optionally G, h, A, b, lb, ub)`);
-  const matrix = (key: string, cols: number | null): CscMatrix | null => {
-    const v = get(key);
-    if (!v) return null;
-    const M = npyToDense(v, key, file);
-    if (cols !== null && M.ncols !== cols) throw new FileFormatError(file, `"${key}": expected ${cols} columns (= n), found ${M.ncols}`);
-    return toCsc(M);
-  };
   const vector = (key: string): Float64Array | null => {
     const v = get(key);
     return v ? npyToVector(v, key, file).slice() : null;
   };
-  const P = matrix('P', null)!;
-  const n = P.ncols;
+  // n comes from q (backed by its data); every matrix shape is checked before conversion
+  const q = vector('q')!;
+  const n = q.length;
+  const matrix = (key: string, rows: number | null): CscMatrix | null => {
+    const v = get(key);
+    if (!v) return null;
+    const M = npyToDense(v, key, file);
+    if (M.ncols !== n || (rows !== null && M.nrows !== rows)) {
+      throw new FileFormatError(file, `"${key}": expected ${rows ?? 'any number of'} rows and ${n} columns (n = the length of q), found ${M.nrows}×${M.ncols}`);
+    }
+    return toCsc(M);
+  };
+  const P = matrix('P', n)!;
   const bound = (v: Float64Array | null) => (v ? v.map(cleanBound) : null);
   const problem: QPProblem = {
     P,
-    q: vector('q')!,
-    A: matrix('A', n),
+    q,
+    A: matrix('A', null),
     b: vector('b'),
-    C: matrix('G', n),
+    C: matrix('G', null),
     d: vector('h'),
     lb: bound(vector('lb')),
     ub: bound(vector('ub')),
