@@ -5,6 +5,7 @@ import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FileFormatError } from '../optimizer/errors.ts';
 import { matToMatrix, matToScalar, matToVector, readMat, type MatValue } from '../optimizer/io/mat.ts';
+import { InflateBudget } from '../optimizer/io/limits.ts';
 import { cscToDense, cscTranspose } from '../optimizer/linalg/csc.ts';
 import { toDense } from '../optimizer/linalg/matrix.ts';
 
@@ -226,6 +227,53 @@ describe('readMat rejects malformed input with FileFormatError', () => {
       w.matrix(5, [2, 2], 'S', [w.num({ type: T.int32, values: [0] }), w.num({ type: T.int32, values: [0, 1] }), w.num({ type: T.double, values: [1] })]),
     ]);
     expect(() => readMat(badJc, 'jc.mat')).toThrow(/2 column starts for 2 columns/);
+  });
+});
+
+describe('readMat bounds its work on hostile sizes', () => {
+  const w = new Writer(true);
+  it('refuses dimensions the data cannot back (sparse rows, empty dense arrays) before converting', () => {
+    // a 2147483647×1 sparse vector with one entry: densifying it would take 16 GB
+    const sparse = w.file([
+      w.matrix(5, [2147483647, 1], 'l', [w.num({ type: T.int32, values: [0] }), w.num({ type: T.int32, values: [0, 1] }), w.num({ type: T.double, values: [1] })]),
+    ]);
+    expect(() => readMat(sparse, 's.mat')).toThrow(/^s\.mat: dimension 2147483647 is over 1048576 \(the larger of 2\^20 and the \d+ bytes it was read from\)/);
+    const empty = w.file([w.matrix(6, [0, 2000000000], 'P', [w.num({ type: T.double, values: [] })])]);
+    expect(() => readMat(empty, 'e.mat')).toThrow(/dimension 2000000000 is over 1048576/);
+    // up to the limit an empty dimension is fine
+    const ok = readMat(w.file([w.matrix(6, [0, 1048576], 'P', [w.num({ type: T.double, values: [] })])]), 'ok.mat').get('P')!;
+    expect(ok.kind === 'dense' && ok.cols).toBe(1048576);
+  });
+
+  it('inflates compressed elements under the file budget (a zip bomb is refused, not inflated)', () => {
+    const big = w.matrix(6, [100000, 1], 'z', [w.num({ type: T.double, values: new Array<number>(100000).fill(0) })]); // 800 kB of zeros
+    const bomb = w.file([big], true);
+    expect(bomb.length).toBeLessThan(5000);
+    expect(readMat(bomb, 'b.mat').get('z')!.kind).toBe('dense'); // the default budget (64 MiB) reads it
+    expect(() => readMat(bomb, 'b.mat', new InflateBudget(100000))).toThrow(
+      /^b\.mat: compressed element inflates past the 100000 bytes one MAT-file may inflate to in all \(0 used so far\): refused as a possible zip bomb/,
+    );
+    const budget = new InflateBudget(2_000_000);
+    expect(() => readMat(w.file([big, big, big], true), 'b3.mat', budget)).toThrow(/inflates past the 2000000 bytes .*\(1600\d{3} used so far\)/);
+  });
+
+  it('refuses a compressed element inside a compressed element', () => {
+    const inner = w.element(T.compressed, deflateSync(w.matrix(6, [1, 1], 'x', [w.num({ type: T.double, values: [1] })])));
+    const file = w.file([w.element(T.compressed, deflateSync(inner))]);
+    expect(() => readMat(file, 'n.mat')).toThrow(/^n\.mat: a compressed element inside a compressed element/);
+  });
+
+  it('quotes at most ~100 characters of a long variable name', () => {
+    const long = 'v'.repeat(5000);
+    const file = w.file([w.matrix(6, [2, 2], long, [w.num({ type: T.double, values: [1, 2, 3] })])]);
+    let msg = '';
+    try {
+      readMat(file, 'long.mat');
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toMatch(/"v{100}…" \(5000 characters\): 3 values for dimensions 2×2/);
+    expect(msg.length).toBeLessThan(300);
   });
 });
 

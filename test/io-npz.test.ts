@@ -5,7 +5,10 @@ import { crc32, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FileFormatError } from '../optimizer/errors.ts';
 import { npyToDense, npyToVector, readNpy, readNpz } from '../optimizer/io/npz.ts';
+import { InflateBudget, MAX_INFLATED_BYTES } from '../optimizer/io/limits.ts';
 import { listZip, readZip } from '../optimizer/io/zip.ts';
+import { mpcFromBytes } from '../optimizer/qp/readers.ts';
+import { rng } from './helpers.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MPC_DIR = resolve(repoRoot, '../shared/data/mpc_qpbenchmark');
@@ -226,6 +229,65 @@ describe('readNpz / readZip', () => {
     }
     const badMember = zip([['q.npy', enc('garbage')]]);
     expect(() => readNpz(badMember, 'm.npz')).toThrow(/^m\.npz: member "q\.npy": not a \.npy array/);
+  });
+});
+
+describe('readNpz / readZip bound their work on hostile sizes', () => {
+  /** The archive with the single member's declared uncompressed size replaced (central directory). */
+  const withDeclaredSize = (arch: Uint8Array, size: number): Uint8Array => {
+    const b = arch.slice();
+    const cd = listZip(arch, 'x.zip')[0]!;
+    const cdStart = 30 + cd.name.length + cd.compressedSize;
+    new DataView(b.buffer).setUint32(cdStart + 24, size, true);
+    return b;
+  };
+  const f8 = (n: number) => npy(`{'descr': '<f8', 'fortran_order': False, 'shape': (${n},), }`, new Uint8Array(8 * n));
+
+  it('refuses a member declaring more than deflate can produce, before inflating', () => {
+    const arch = withDeclaredSize(zip([['q.npy', f8(4)]], { deflate: true }), 2 ** 31);
+    expect(() => readNpz(arch, 'r.npz')).toThrow(/^r\.npz: member "q\.npy": declares 2147483648 uncompressed bytes from \d+ compressed bytes, more than deflate can produce/);
+  });
+
+  it('refuses members whose declared sizes exceed the archive budget (64 MiB by default), before inflating', () => {
+    // 80 kB of incompressible bytes declared as 70 MiB (within deflate's 1032:1 ratio)
+    const rand = rng(7);
+    const noise = new Uint8Array(80000).map(() => Math.floor(256 * rand()));
+    const arch = withDeclaredSize(zip([['z.npy', noise]], { deflate: true }), 70 * 2 ** 20);
+    expect(MAX_INFLATED_BYTES).toBe(64 * 2 ** 20);
+    expect(() => readNpz(arch, 'bomb.npz')).toThrow(
+      /^bomb\.npz: member "z\.npy": declares 73400320 uncompressed bytes; the members of one archive may inflate to at most 67108864 bytes in all \(0 used so far\): refused as a possible zip bomb/,
+    );
+    // the budget is shared by the members of one archive
+    const two = zip([['a.npy', f8(1000)], ['b.npy', f8(1000)]], { deflate: true });
+    expect(readNpz(two, 'two.npz').size).toBe(2);
+    expect(() => readNpz(two, 'two.npz', new InflateBudget(10000))).toThrow(/member "b\.npy": declares 8128 uncompressed bytes; .* at most 10000 bytes in all \(8128 used so far\)/);
+  });
+
+  it('stops inflating as soon as a member produces more than it declares', () => {
+    const arch = withDeclaredSize(zip([['z.npy', new Uint8Array(1_000_000)]], { deflate: true }), 1000);
+    expect(() => readNpz(arch, 'lie.npz')).toThrow(/^lie\.npz: member "z\.npy": inflates to more than the 1000 bytes it declares$/);
+  });
+
+  it('caps .npy headers (length, nesting) and dimensions of empty arrays', () => {
+    const long = npy(`{'descr': '<f8', 'fortran_order': False, 'shape': (1,), ${' '.repeat(70000)}}`, new Uint8Array(8), 2);
+    expect(() => readNpy(long, 'h.npy')).toThrow(/^h\.npy: header of 700\d\d bytes is longer than the 65536 accepted$/);
+    const deep = npy(`{'descr': '<f8', 'fortran_order': False, 'shape': ${'('.repeat(5000)}${')'.repeat(5000)}, }`, new Uint8Array(0), 2);
+    expect(() => readNpy(deep, 'd.npy')).toThrow(/^d\.npy: bad header: the header nests more than 16 levels deep$/);
+    const wide = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1000000000000000), }", new Uint8Array(0));
+    expect(() => readNpy(wide, 'w.npy')).toThrow(/^w\.npy: shape \(0, 1000000000000000\) has a dimension over 1048576 \(the larger of 2\^20 and the \d+ bytes of the array\)$/);
+    const huge = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000000), }", new Uint8Array(8));
+    expect(() => readNpy(huge, 'u.npy')).toThrow(/^u\.npy: 8 data bytes for shape \(1000000, 1000000\) of '<f8' \(8000000000000 expected\)$/);
+  });
+
+  it('checks MPC shapes against q before converting to CSC', () => {
+    const P3 = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 3), }", bytesOf('f8', [1, 0, 0, 0, 1, 0, 0, 0, 1]));
+    const q2 = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", bytesOf('f8', [0, 0]));
+    expect(() => mpcFromBytes(zip([['P.npy', P3], ['q.npy', q2]]), 'S')).toThrow(
+      /^S\.npz: "P": expected 2 rows and 2 columns \(n = the length of q\), found 3×3$/,
+    );
+    const G = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1000000), }", new Uint8Array(0));
+    const P2 = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", bytesOf('f8', [1, 0, 0, 1]));
+    expect(() => mpcFromBytes(zip([['P.npy', P2], ['q.npy', q2], ['G.npy', G]]), 'S')).toThrow(/"G": expected any number of rows and 2 columns \(n = the length of q\), found 0×1000000/);
   });
 });
 
