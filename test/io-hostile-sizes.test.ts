@@ -193,3 +193,21 @@ describe('readers on tiny files declaring huge sizes (child process, 64 MB heap)
     }
   });
 });
+
+describe('dqp solve on a tiny QP file declaring huge shapes (the CLI contract)', () => {
+  const cases: [string, string, RegExp][] = [
+    ['cli-shape.json', hostile['qp-shape.json'] as string, /P\.shape: expected \[1, 1\] \(n × n, n = 1 = the length of q\), found \[2000000000, 2000000000\]/],
+    ['cli-C-rows.json', hostile['qp-C-rows.json'] as string, /C\.shape: expected \[1, 1\] \(rows = 1 = the length of d, columns = n = 1\), found \[2000000000, 1\]/],
+  ];
+  it('exits 1 with the typed message naming the file and the field', () => {
+    for (const [name, text, re] of cases) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      const r = spawnSync(process.execPath, ['bin/dqp.js', 'solve', file], { cwd: root, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr).toContain(name);
+      expect(r.stderr).not.toContain('undefined');
+    }
+  });
+});
