@@ -169,6 +169,14 @@ describe('JSON problem format', () => {
     expect(err(JSON.stringify({ P: { ...eye, shape: [1e300, 2] }, q }))).toMatch(/^prob\.json: P\.shape: expected \[2, 2\]/);
   });
 
+  it('refuses deeply nested brackets before parsing (strings are skipped when counting)', () => {
+    expect(err('['.repeat(1_000_000) + ']'.repeat(1_000_000))).toBe('prob.json: brackets nest more than 32 levels deep at character 32 (a problem file needs 4)');
+    expect(err(`{"q": [0], "P": ${'['.repeat(40)}`)).toMatch(/^prob\.json: brackets nest more than 32 levels deep at character 47 /);
+    const P = { format: 'dense', shape: [1, 1], data: [[1]] };
+    const pr = readProblemJson(JSON.stringify({ comment: `${'['.repeat(100)}\\"{{{`, P, q: [0.5] }), 'ok.json').problem;
+    expect(Array.from(pr.q)).toEqual([0.5]);
+  });
+
   it('quotes at most ~100 characters of an offending string or key', () => {
     const P = { format: 'dense', shape: [1, 1], data: [[1]] };
     const long = 'x'.repeat(5_000_000);

@@ -92,6 +92,30 @@ const parseMessage = (e: unknown): string => {
   return m.length > 2 * QUOTE_LIMIT ? `${m.slice(0, 2 * QUOTE_LIMIT)}…` : m;
 };
 
+/**
+ * Deepest bracket nesting accepted. A problem file nests 4 levels (document → matrix → data →
+ * row); JSON.parse needs ~1 s and hundreds of MB for a 2 MB file of nested brackets, so the
+ * nesting is measured by a linear scan (strings skipped) before parsing.
+ */
+const MAX_JSON_DEPTH = 32;
+
+/** Position of the first bracket nested deeper than `limit`, or −1. */
+function tooDeep(text: string, limit: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return -1;
+}
+
 /** What a matrix's shape must be, and why (for the message). */
 interface ShapeRule {
   readonly rows: number;
@@ -200,11 +224,14 @@ class Reader {
  * array is created, and COO indices must lie inside the shape. Every allocation is therefore
  * backed by numbers present in the file (time and memory O(file size)); no numeric cap is
  * needed because the format has no size that the data does not back. Without this, a
- * 100-byte file declaring shape [2e9, 2e9] allocated gigabytes before any check.
+ * 100-byte file declaring shape [2e9, 2e9] allocated gigabytes before any check. Bracket
+ * nesting is limited to MAX_JSON_DEPTH (32) before JSON.parse runs.
  */
 export function readProblemJson(text: string, fileName: string): { problem: QPProblem; layout: ProblemLayout } {
   const r = new Reader(fileName);
   let doc: unknown;
+  const deep = tooDeep(text, MAX_JSON_DEPTH);
+  if (deep >= 0) throw new FileFormatError(fileName, `brackets nest more than ${MAX_JSON_DEPTH} levels deep at character ${deep} (a problem file needs 4)`);
   try {
     doc = JSON.parse(text);
   } catch (e) {
