@@ -240,6 +240,8 @@ describe('readMat bounds its work on hostile sizes', () => {
     expect(() => readMat(sparse, 's.mat')).toThrow(/^s\.mat: dimension 2147483647 is over 1048576 \(the larger of 2\^20 and the \d+ bytes it was read from\)/);
     const empty = w.file([w.matrix(6, [0, 2000000000], 'P', [w.num({ type: T.double, values: [] })])]);
     expect(() => readMat(empty, 'e.mat')).toThrow(/dimension 2000000000 is over 1048576/);
+    const many = w.file([w.matrix(6, new Array<number>(65).fill(1), 'P', [w.num({ type: T.double, values: [1] })])]);
+    expect(() => readMat(many, 'n.mat')).toThrow(/^n\.mat: 65 dimensions \(at most 64 are read\)/);
     // up to the limit an empty dimension is fine
     const ok = readMat(w.file([w.matrix(6, [0, 1048576], 'P', [w.num({ type: T.double, values: [] })])]), 'ok.mat').get('P')!;
     expect(ok.kind === 'dense' && ok.cols).toBe(1048576);

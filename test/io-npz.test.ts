@@ -275,6 +275,9 @@ describe('readNpz / readZip bound their work on hostile sizes', () => {
     expect(() => readNpy(deep, 'd.npy')).toThrow(/^d\.npy: bad header: the header nests more than 16 levels deep$/);
     const wide = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1000000000000000), }", new Uint8Array(0));
     expect(() => readNpy(wide, 'w.npy')).toThrow(/^w\.npy: shape \(0, 1000000000000000\) has a dimension over 1048576 \(the larger of 2\^20 and the \d+ bytes of the array\)$/);
+    const many = npy(`{'descr': '<f8', 'fortran_order': False, 'shape': (${'1, '.repeat(65)}), }`, new Uint8Array(8));
+    expect(() => readNpy(many, 'n.npy')).toThrow(/^n\.npy: bad header: 65 dimensions \(numpy writes at most 64\)$/);
+    expect(readNpy(npy(`{'descr': '<f8', 'fortran_order': False, 'shape': (${'1, '.repeat(64)}), }`, new Uint8Array(8)), 'n.npy')!.shape.length).toBe(64);
     const huge = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000000), }", new Uint8Array(8));
     expect(() => readNpy(huge, 'u.npy')).toThrow(/^u\.npy: 8 data bytes for shape \(1000000, 1000000\) of '<f8' \(8000000000000 expected\)$/);
   });

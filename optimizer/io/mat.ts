@@ -113,6 +113,9 @@ const CLASS_NAMES: Record<number, string> = {
   17: 'opaque',
 };
 
+/** Most dimensions an array may have (keeps messages that list them short; QP data is 2-D). */
+const MAX_NDIM = 64;
+
 const MX_CHAR = 4;
 const MX_SPARSE = 5;
 const MX_DOUBLE = 6;
@@ -304,6 +307,7 @@ function parseMatrix(r: Reader, start: number, end: number): { name: string; val
   const dimsEl = r.element(flagsEl.next, end);
   if (dimsEl.type !== MI_INT32 || dimsEl.nbytes % 4 !== 0 || dimsEl.nbytes < 8)
     r.fail(flagsEl.next, `dimensions: expected ≥ 2 int32 values, found type ${dimsEl.type} with ${dimsEl.nbytes} bytes`);
+  if (dimsEl.nbytes / 4 > MAX_NDIM) r.fail(flagsEl.next, `${dimsEl.nbytes / 4} dimensions (at most ${MAX_NDIM} are read)`);
   const dims: number[] = [];
   for (let p = dimsEl.start; p < dimsEl.start + dimsEl.nbytes; p += 4) {
     const d = r.view.getInt32(p, r.little);

@@ -20,7 +20,7 @@
  * Helpers npyToDense / npyToVector convert arrays for the QP readers.
  *
  * Bounded work (see limits.ts): the header is at most MAX_NPY_HEADER_BYTES and nests at most
- * 16 deep; the data must be exactly Π shape · itemsize bytes, checked before the output array
+ * 16 deep; at most 64 dimensions; the data must be exactly Π shape · itemsize bytes, checked before the output array
  * is allocated; every dimension is ≤ dimensionLimit(bytes) (an empty array may not declare a
  * 10¹⁵-column shape); ZIP members go through one InflateBudget per archive.
  */
@@ -35,6 +35,9 @@ import { listZip, readZipEntry } from './zip.ts';
  * could otherwise make a small file's "header" the whole file.
  */
 export const MAX_NPY_HEADER_BYTES = 65536;
+
+/** Most dimensions an array may have (numpy's own limit, NPY_MAXDIMS, is 64 in numpy 2). */
+const MAX_NDIM = 64;
 
 /** How deeply the header literal may nest (numpy's is a dict holding a shape tuple: depth 2). */
 const MAX_HEADER_DEPTH = 16;
@@ -173,6 +176,7 @@ export function readNpy(bytes: Uint8Array, name: string): NpyArray | null {
   if (!Array.isArray(shapeV) || shapeV.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0))
     fail(`bad header: shape ${show(shapeV)}`);
   const shape = shapeV as number[];
+  if (shape.length > MAX_NDIM) fail(`bad header: ${shape.length} dimensions (numpy writes at most ${MAX_NDIM})`);
   const dimLimit = dimensionLimit(bytes.length);
   if (shape.some((d) => d > dimLimit)) {
     fail(`shape (${shape.join(', ')}) has a dimension over ${dimLimit} (the larger of 2^20 and the ${bytes.length} bytes of the array)`);
