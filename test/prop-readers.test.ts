@@ -108,8 +108,8 @@ function corruptionProperty<V>(valid: fc.Arbitrary<string>, read: (text: string)
     { numRuns: CORRUPTIONS, seed },
   );
   // the damage must actually exercise the error paths (a property that never fails a read
-  // would test nothing); measured: well over half of the runs end in an error
-  expect(typed / total).toBeGreaterThan(0.3);
+  // would test nothing); measured with these seeds: 284, 295 and 290 of 300 runs end in an error
+  expect(typed / total).toBeGreaterThan(0.5);
 }
 
 // ---------------------------------------------------------------------------------------------
