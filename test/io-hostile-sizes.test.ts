@@ -180,7 +180,6 @@ describe('readers on tiny files declaring huge sizes (child process, 64 MB heap)
     );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    if (process.env.DQP_SHOW_ROWS) console.log(r.stdout);
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row);
     expect(rows.map((x) => x.f).sort()).toEqual(Object.keys(hostile).sort());
     for (const row of rows) {
