@@ -59,8 +59,8 @@ function parseValue(tok: string): number | null {
  * 25-byte file, yet the CSC matrix we return needs an (ncols + 1)-long column-pointer array
  * and assembly a (nrows + 1)-long row count, i.e. gigabytes. A real matrix with more rows or
  * columns than its file has characters is almost entirely empty rows/columns; we refuse it
- * rather than allocate memory the file does not back (at most ~4 MB beyond the entries for a
- * small file, 4 bytes per character for a large one).
+ * rather than allocate memory the file does not back (row counts and column pointers then
+ * take at most ~8 MB for a small file, 8 bytes per character for a large one).
  */
 export function matrixMarketDimensionLimit(chars: number): number {
   return Math.max(2 ** 20, chars);
