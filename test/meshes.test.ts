@@ -64,7 +64,7 @@ describe('meshes/', () => {
     // faces are written v/vt with the same index, so VT is per vertex
     for (let t = 0; t < ex.targets.vertices.length; t++) {
       const v = ex.targets.vertices[t]!;
-      expect([m.VT[2 * v], m.VT[2 * v + 1]]).toEqual([ex.targets.positions[2 * t], ex.targets.positions[2 * t + 1]]);
+      expect([m.VT![2 * v], m.VT![2 * v + 1]]).toEqual([ex.targets.positions[2 * t], ex.targets.positions[2 * t + 1]]);
     }
   });
 
