@@ -18,6 +18,8 @@ import { signedArea } from '../geometry/polygon.ts';
 import { BUILTIN_DOMAIN_NAMES, builtinDomain } from '../geometry/polygon-domains.ts';
 import { polygonFormatOf, preparePolygon, readPolygon } from '../geometry/polygon-read.ts';
 import { writeObj } from '../geometry/obj-write.ts';
+import { prepareDomainEmbedding } from '../geometry/domain-embedding.ts';
+import { uvCheckerSvg } from '../geometry/uv-checker.ts';
 import { DqpError, FileFormatError, InputError } from '../optimizer/errors.ts';
 
 const domains = fileURLToPath(new URL('../meshes/domains/', import.meta.url));
@@ -329,5 +331,54 @@ describe('map distortion', () => {
   });
   it('a reflection flips every triangle', () => {
     expect(mapDistortion(g.V, 2, map((x, y) => [-x, y]), g.F).flipped).toBe(g.F.length / 3);
+  });
+});
+
+describe('prepareDomainEmbedding', () => {
+  const disk = readObjFile(fileURLToPath(new URL('../meshes/bumpy-disk.obj', import.meta.url)));
+  const mesh = { V: disk.V, dim: 3 as const, F: disk.F, source: 'bumpy-disk.obj' };
+  it('normalizes units: a polygon scaled by 1e-9 … 1e9 gives the same normalized targets, returned in its own units', () => {
+    const star = builtinDomain('star');
+    const ref = prepareDomainEmbedding(mesh, star);
+    for (const s of [1e-9, 1e-3, 1e6, 1e9]) {
+      const scaled = star.map((x) => x * s + 7 * s);
+      const p = prepareDomainEmbedding(mesh, scaled);
+      for (let k = 0; k < ref.targets.positions.length; k++) expect(p.targets.positions[k]).toBeCloseTo(ref.targets.positions[k]!, 12);
+      expect(Array.from(p.cornerVertex)).toEqual(Array.from(ref.cornerVertex));
+      const back = p.toDomainUnits(p.targets.positions);
+      const corners = Array.from(p.cornerVertex, (v) => Array.from(p.targets.vertices).indexOf(v));
+      corners.forEach((t, k) => {
+        expect(Math.abs(back[2 * t]! - scaled[2 * k]!)).toBeLessThan(1e-12 * s);
+        expect(Math.abs(back[2 * t + 1]! - scaled[2 * k + 1]!)).toBeLessThan(1e-12 * s);
+      });
+    }
+  });
+  it('flat boundary triangles: split by default (new vertices after the input ones), or a typed error naming them', () => {
+    const g = unitSquareGrid(3, 'anti');
+    const { loop } = diskTopology(g.F, 9);
+    const t00 = Array.from(loop).findIndex((v) => g.V[2 * v] === 0 && g.V[2 * v + 1] === 0);
+    const corners = Int32Array.from([2, 4, 6].map((s) => loop[(t00 + s) % loop.length]!));
+    const m2 = { V: g.V, dim: 2 as const, F: g.F, source: 'g.obj' };
+    const tri = prep([0, 0, 1, 0, 0.5, 1]).corners;
+    const p = prepareDomainEmbedding(m2, tri, { corners });
+    expect(Array.from(p.added)).toEqual([9]);
+    expect(p.splitFaces.length).toBe(1);
+    expect(p.theta0.length).toBe(edgeList(p.F, p.nv).ne);
+    const e = errorOf(() => prepareDomainEmbedding(m2, tri, { corners, flatTriangles: 'error' }));
+    expect(e.message).toMatch(new RegExp(`^g\\.obj: triangle\\(s\\) ${p.splitFaces[0]! + 1} have all three vertices on one straight edge`));
+  });
+});
+
+describe('UV checker picture', () => {
+  it('draws both panels with both checker colours and the polygon outline', () => {
+    const g = unitSquareGrid(6);
+    const svg = uvCheckerSvg(g.V, 2, g.F, g.V, { polygon: Float64Array.from([0, 0, 1, 0, 1, 1, 0, 1]), cells: 4, title: 't<1>' });
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.match(/<path d="M/g)).toHaveLength(4); // light + dark in each panel
+    expect(svg).toContain('<polygon points=');
+    expect(svg).toContain('<title>t&lt;1&gt;</title>');
+    // identity map, 4×4 cells on the unit square: equal light and dark area → equal sub-triangle counts
+    const counts = [...svg.matchAll(/<path d="([^"]*)"/g)].map((m) => m[1]!.split('Z').length - 1);
+    expect(counts[0]).toBe(counts[1]);
   });
 });
