@@ -150,13 +150,13 @@ function pathCorners(d: string, source: string): number[] {
   let k = 0;
   const num = (): number => {
     const t = tokens[k];
-    if (t === undefined || /[A-Za-z]/.test(t)) throw new FileFormatError(source, `<path>: command "${cmd}" is missing a number`);
+    if (t === undefined || /^[A-Za-z]$/.test(t)) throw new FileFormatError(source, `<path>: command "${cmd}" is missing a number`);
     k++;
     return Number(t);
   };
   while (k < tokens.length) {
     const t = tokens[k]!;
-    if (/[A-Za-z]/.test(t)) {
+    if (/^[A-Za-z]$/.test(t)) {
       cmd = t;
       k++;
       if (closed) throw new FileFormatError(source, '<path>: expected one closed subpath, found more after "Z"');
