@@ -12,6 +12,7 @@
  * work arrays; no per-entry objects.
  */
 import { DimensionError, InputError } from '../errors.ts';
+import { checkLength } from './check.ts';
 import type { CscMatrix, DenseMatrix } from './types.ts';
 
 /** Build a CscMatrix from already-valid arrays (no checks). */
@@ -23,9 +24,6 @@ function checkSize(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 0) throw new InputError(name, 'a non-negative integer', String(v));
 }
 
-function checkLength(name: string, arr: ArrayLike<number>, expected: number, what: string): void {
-  if (arr.length !== expected) throw new DimensionError(name, `length ${expected} (${what})`, `length ${arr.length}`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Construction
