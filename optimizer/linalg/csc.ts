@@ -172,8 +172,37 @@ export function cscDiag(v: Float64Array): CscMatrix {
 // Transpose, triangles
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The rows of a CSC matrix M in row-compressed form — the one transpose kernel of the library
+ * (a stable counting sort by row): row i of M is colIdx/values[rowPtr[i] .. rowPtr[i+1]), columns
+ * ascending (columns of M are visited in order), and srcPos[t] is the position in M.values of the
+ * entry t (so new values on the same pattern are a gather: values[t] = M.values[srcPos[t]]).
+ * As a CSC matrix, (rowPtr, colIdx, values) is Mᵀ (ncols × nrows); see cscTranspose.
+ */
+export interface RowCompressed {
+  /** length nrows+1 */
+  readonly rowPtr: Int32Array;
+  /** length nnz, ascending within a row */
+  readonly colIdx: Int32Array;
+  /** length nnz, a copy of M's values in row order */
+  readonly values: Float64Array;
+  /** length nnz: srcPos[t] = position of entry t in M.values */
+  readonly srcPos: Int32Array;
+}
+
+/** M's rows in row-compressed form with the map back to M's entries (see RowCompressed). */
+export function cscRowCompressed(M: CscMatrix): RowCompressed {
+  const t = transposeArrays(M, true);
+  return { rowPtr: t.ptr, colIdx: t.idx, values: t.val, srcPos: t.src! };
+}
+
 /** Mᵀ (ncols × nrows). Rows come out sorted because columns of M are visited in order. */
 export function cscTranspose(M: CscMatrix): CscMatrix {
+  const t = transposeArrays(M, false);
+  return make(M.ncols, M.nrows, t.ptr, t.idx, t.val);
+}
+
+function transposeArrays(M: CscMatrix, withSrc: boolean): { ptr: Int32Array; idx: Int32Array; val: Float64Array; src: Int32Array | null } {
   const { nrows, ncols, colPtr, rowIdx, values } = M;
   const nz = colPtr[ncols]!;
   const tPtr = new Int32Array(nrows + 1);
@@ -182,14 +211,16 @@ export function cscTranspose(M: CscMatrix): CscMatrix {
   const next = tPtr.slice(0, nrows);
   const tRow = new Int32Array(nz);
   const tVal = new Float64Array(nz);
+  const src = withSrc ? new Int32Array(nz) : null;
   for (let j = 0; j < ncols; j++) {
     for (let p = colPtr[j]!; p < colPtr[j + 1]!; p++) {
       const q = next[rowIdx[p]!]!++;
       tRow[q] = j;
       tVal[q] = values[p]!;
+      if (src !== null) src[q] = p;
     }
   }
-  return make(ncols, nrows, tPtr, tRow, tVal);
+  return { ptr: tPtr, idx: tRow, val: tVal, src };
 }
 
 function triangle(M: CscMatrix, upper: boolean): CscMatrix {

@@ -134,7 +134,7 @@ export class DenseLdl {
       if (dyn) {
         // expected sign, or (without signs) the sign the pivot already has
         const s = haveSigns ? signs[i]! : d < 0 ? -1 : 1;
-        if (s * d < dyn.eps) {
+        if (s * d < dyn.eps || d === 0) {
           d = s * dyn.delta;
           counts[2]++;
         }

@@ -34,7 +34,7 @@
  *
  * Regularization (signs[i] ∈ {+1, −1} = expected sign of the pivot of ORIGINAL row i):
  *   static   d_i ← d_i + signs[i]·δ before elimination (δ = staticReg);
- *   dynamic  a computed pivot d with signs[i]·d < eps is replaced by signs[i]·delta
+ *   dynamic  a computed pivot d with signs[i]·d < eps (or d = 0) is replaced by signs[i]·delta
  *            (without signs: a pivot with |d| < eps is replaced by sign(d)·delta, + for d = 0).
  * Without dynamic regularization an exactly zero (or non-finite) pivot throws ZeroPivotError.
  * The inertia of the factored (regularized) matrix is returned as positivePivots / negativePivots;
@@ -47,19 +47,13 @@ import { frontLayout, leftUpdate1, pairUpdate, schur1, schurF } from './ldl-fron
 import { checkStructure, columnOf, permutedLower, postorderedOrdering } from './ldl-pattern.ts';
 import { simplicialSolveInPlace, supernodalSolveInPlace, symmetricNormInf, symmetricResidual } from './ldl-solve.ts';
 import { columnCounts, simplicialStructure, supernodes } from './ldl-symbolic.ts';
+import type { LinearSystem, LinearSystemOptions } from './linsys.ts';
 import type { CscMatrix } from './types.ts';
 
-export interface LdlOptions {
+/** SparseLdl's options: the regularization settings of every LinearSystem, plus the sparse ones. */
+export interface LdlOptions extends LinearSystemOptions {
   /** fill-reducing ordering: 'amd' (default), 'natural' or an explicit permutation perm[k] = original index k-th */
   ordering?: 'amd' | 'natural' | Int32Array;
-  /** expected pivot sign (+1 / −1) per row, ORIGINAL numbering, length n */
-  signs?: Int8Array | null;
-  /** δ ≥ 0 added as signs[i]·δ to each diagonal entry (needs signs); default 0 */
-  staticReg?: number;
-  /** pivot d with signs[i]·d < eps → signs[i]·delta; default off */
-  dynamicReg?: { eps: number; delta: number } | null;
-  /** max iterative-refinement steps against the unregularized K; default 3 when regularized, else 0 */
-  refineSteps?: number;
   /**
    * relaxed supernode amalgamation (default true): merge small supernodes with their parent when
    * few explicit zeros are added; faster dense kernels, same solution. false = exact structure.
@@ -93,7 +87,7 @@ export interface LdlTimings {
 
 const now = (): number => performance.now();
 
-export class SparseLdl {
+export class SparseLdl implements LinearSystem {
   /** order of K */
   readonly n: number;
   /** nonzeros strictly below the diagonal of L (exact structural count, without amalgamation zeros) */
@@ -402,7 +396,8 @@ export class SparseLdl {
     if (this.dynamic) {
       const ps = this.psigns;
       const s = ps !== null ? ps[k]! : d >= 0 ? 1 : -1;
-      if (!(s * d >= this.dynEps)) {
+      // an exact zero is never kept as a pivot (it would count as negative and make Dinv infinite), also when eps = 0
+      if (!(s * d >= this.dynEps) || d === 0) {
         this.nReg++;
         return s * this.dynDelta;
       }
