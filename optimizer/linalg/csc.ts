@@ -1,6 +1,7 @@
 /**
- * Compressed-sparse-column (CSC) kernels: construction, conversion, products, triangles,
- * symmetric permutation, row selection, scaling.
+ * Compressed-sparse-column (CSC) kernels: construction, conversion, transpose and row-compressed
+ * form (cscRowCompressed: the one transpose kernel), products (cscMatVec, cscMatTVec,
+ * cscSymUpperMatVec), triangles, symmetric permutation, row selection, scaling.
  *
  * Conventions (see `types.ts`): 0-based indices; column j holds entries colPtr[j] .. colPtr[j+1]-1;
  * every function here RETURNS matrices with rows sorted ascending and unique inside each column,

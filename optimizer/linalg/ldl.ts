@@ -38,7 +38,15 @@
  *            (without signs: a pivot with |d| < eps is replaced by sign(d)·delta, + for d = 0).
  * Without dynamic regularization an exactly zero (or non-finite) pivot throws ZeroPivotError.
  * The inertia of the factored (regularized) matrix is returned as positivePivots / negativePivots;
- * for a quasi-definite KKT with n primal and m dual rows it is (n, m).
+ * for a quasi-definite KKT with n primal and m dual rows it is (n, m). The pivots are counted as
+ * they are computed, so reading the inertia costs nothing (SparseLdl implements LinearSystem,
+ * see linsys.ts).
+ *
+ * Modules: this class (options, analysis driver, numeric factorizations, solve and refinement);
+ * ldl-pattern.ts (structural check, postordered ordering, permuted lower pattern and value map);
+ * ldl-symbolic.ts (elimination tree, column counts, supernodes, simplicial row structure);
+ * ldl-front.ts (front layout and dense front kernels of the multifrontal method); ldl-solve.ts
+ * (triangular solves, residual and norm for the refinement).
  */
 import { DimensionError, InputError, ZeroPivotError } from '../errors.ts';
 import { amdOrder } from './amd.ts';
