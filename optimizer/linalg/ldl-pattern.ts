@@ -56,18 +56,8 @@ export function postorderedOrdering(
   perm0: Int32Array,
   pinv0: Int32Array,
 ): { perm: Int32Array; pinv: Int32Array; parent: Int32Array } {
-  // strictly upper lists of P0 K P0ᵀ (pattern only)
-  const up = new Int32Array(n + 1);
-  for (let j = 0; j < n; j++) {
-    const pj = pinv0[j]!;
-    for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
-      const i = rowIdx[p]!;
-      if (lowerInput ? i <= j : i >= j) continue;
-      const pi = pinv0[i]!;
-      up[(pi > pj ? pi : pj) + 1]!++;
-    }
-  }
-  for (let k = 0; k < n; k++) up[k + 1]! += up[k]!;
+  // strictly upper lists of P0 K P0ᵀ (pattern only): column = the larger permuted index
+  const up = strictTriangleColPtr(n, colPtr, rowIdx, lowerInput, pinv0, true);
   const ui = new Int32Array(up[n]!);
   const nx = up.slice(0, n);
   for (let j = 0; j < n; j++) {
@@ -104,17 +94,8 @@ export function postorderedOrdering(
  * when dst[p] ≤ −2, or is ignored (−1: in the triangle of K that is not read).
  */
 export function permutedLower(n: number, colPtr: Int32Array, rowIdx: Int32Array, lowerInput: boolean, pinv: Int32Array): { Cp: Int32Array; Ci: Int32Array; dst: Int32Array } {
-  const Cp = new Int32Array(n + 1);
-  for (let j = 0; j < n; j++) {
-    const pj = pinv[j]!;
-    for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
-      const i = rowIdx[p]!;
-      if (lowerInput ? i <= j : i >= j) continue;
-      const pi = pinv[i]!;
-      Cp[(pi < pj ? pi : pj) + 1]!++;
-    }
-  }
-  for (let k = 0; k < n; k++) Cp[k + 1]! += Cp[k]!;
+  // column = the smaller permuted index
+  const Cp = strictTriangleColPtr(n, colPtr, rowIdx, lowerInput, pinv, false);
   const Ci = new Int32Array(Cp[n]!);
   const dst = new Int32Array(colPtr[n]!);
   const next = Cp.slice(0, n);
@@ -149,4 +130,25 @@ export function columnOf(colPtr: Int32Array, p: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * Column pointers (length n+1) of the strictly upper (byMax: column = the larger permuted index
+ * of an entry) or strictly lower (column = the smaller) lists of P K Pᵀ, for the off-diagonal
+ * entries of the triangle of K that is read; pinv[i] = permuted position of original index i.
+ */
+function strictTriangleColPtr(n: number, colPtr: Int32Array, rowIdx: Int32Array, lowerInput: boolean, pinv: Int32Array, byMax: boolean): Int32Array {
+  const ptr = new Int32Array(n + 1);
+  for (let j = 0; j < n; j++) {
+    const pj = pinv[j]!;
+    for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
+      const i = rowIdx[p]!;
+      if (lowerInput ? i <= j : i >= j) continue;
+      const pi = pinv[i]!;
+      const key = byMax === (pi > pj) ? pi : pj; // the larger index when byMax, else the smaller
+      ptr[key + 1]!++;
+    }
+  }
+  for (let k = 0; k < n; k++) ptr[k + 1]! += ptr[k]!;
+  return ptr;
 }
