@@ -29,3 +29,42 @@ export function checkFinite(name: string, data: Float64Array, ncols: number, low
     }
   }
 }
+
+/** The regularization settings shared by SparseLdl and DenseLdl (see LinearSystemOptions in linsys.ts). */
+export interface RegularizationInput {
+  signs?: ArrayLike<number> | null;
+  staticReg?: number;
+  dynamicReg?: { eps: number; delta: number } | null;
+  refineSteps?: number;
+}
+
+/**
+ * Validates the regularization settings of a factorization of order n (InputError /
+ * DimensionError naming the option) and returns them with defaults: staticReg 0, dynamicReg null,
+ * refineSteps undefined when not given (each factorization picks its own default).
+ */
+export function checkRegularization(
+  n: number,
+  options: RegularizationInput,
+): { signs: ArrayLike<number> | null; staticReg: number; dynamicReg: { eps: number; delta: number } | null; refineSteps: number | undefined } {
+  const signs = options.signs ?? null;
+  if (signs !== null) {
+    checkLength('signs', signs, n, 'order of K');
+    for (let i = 0; i < n; i++) {
+      if (signs[i] !== 1 && signs[i] !== -1) throw new InputError(`signs[${i}]`, '+1 or −1', String(signs[i]));
+    }
+  }
+  const staticReg = options.staticReg ?? 0;
+  if (!(staticReg >= 0 && Number.isFinite(staticReg))) throw new InputError('staticReg', 'a finite number ≥ 0', String(staticReg));
+  if (staticReg > 0 && signs === null) throw new InputError('staticReg', 'signs to be given with a static regularization', 'signs = null');
+  const dyn = options.dynamicReg ?? null;
+  if (dyn !== null) {
+    if (!(dyn.eps >= 0 && Number.isFinite(dyn.eps))) throw new InputError('dynamicReg.eps', 'a finite number ≥ 0', String(dyn.eps));
+    if (!(dyn.delta > 0 && Number.isFinite(dyn.delta))) throw new InputError('dynamicReg.delta', 'a finite number > 0', String(dyn.delta));
+  }
+  const refineSteps = options.refineSteps;
+  if (refineSteps !== undefined && !(Number.isInteger(refineSteps) && refineSteps >= 0)) {
+    throw new InputError('refineSteps', 'an integer ≥ 0', String(refineSteps));
+  }
+  return { signs, staticReg, dynamicReg: dyn, refineSteps };
+}

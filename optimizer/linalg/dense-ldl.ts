@@ -4,8 +4,8 @@
  * SparseLdl. The factorization copies its input and keeps O(n²) storage; the O(n³) work runs in
  * the packed GEMM kernel (gemm.ts).
  */
-import { InputError, ZeroPivotError } from '../errors.ts';
-import { checkFinite, checkLength, checkSquare } from './check.ts';
+import { ZeroPivotError } from '../errors.ts';
+import { checkFinite, checkLength, checkRegularization, checkSquare } from './check.ts';
 import { normInf, symLowerMatVec } from './dense-ops.ts';
 import { GEMM_MC, GEMM_NC, TRI_LOWER, gemmBlock } from './gemm.ts';
 import type { DenseMatrix } from './types.ts';
@@ -83,25 +83,14 @@ export class DenseLdl {
   static factor(K: DenseMatrix, opts: DenseLdlOptions = {}): DenseLdl {
     const n = checkSquare('K', K);
     checkFinite('K', K.data, n, true);
-    const haveSigns = opts.signs != null;
+    const reg = checkRegularization(n, opts);
+    const haveSigns = reg.signs !== null;
     const signs = new Float64Array(n).fill(1);
-    if (opts.signs != null) {
-      checkLength('signs', opts.signs, n, 'rows of K');
-      for (let i = 0; i < n; i++) {
-        const s = opts.signs[i]!;
-        if (s !== 1 && s !== -1) throw new InputError(`signs[${i}]`, '+1 or -1', String(s));
-        signs[i] = s;
-      }
-    }
-    const staticReg = opts.staticReg ?? 0;
-    if (!(staticReg >= 0) || !Number.isFinite(staticReg)) throw new InputError('staticReg', 'a finite number ≥ 0', String(staticReg));
-    if (staticReg > 0 && !haveSigns) throw new InputError('staticReg', 'signs to be given with a static regularization', 'signs = null');
-    const dyn = opts.dynamicReg ?? null;
-    if (dyn && !(dyn.eps >= 0 && dyn.delta > 0 && Number.isFinite(dyn.delta) && Number.isFinite(dyn.eps)))
-      throw new InputError('dynamicReg', '{ eps ≥ 0, delta > 0 } finite', JSON.stringify(dyn));
+    if (reg.signs !== null) for (let i = 0; i < n; i++) signs[i] = reg.signs[i]!;
+    const staticReg = reg.staticReg;
+    const dyn = reg.dynamicReg;
     const regularized = staticReg > 0 || dyn !== null;
-    const refineSteps = opts.refineSteps ?? (regularized ? 3 : 0);
-    if (!Number.isInteger(refineSteps) || refineSteps < 0) throw new InputError('refineSteps', 'a non-negative integer', String(refineSteps));
+    const refineSteps = reg.refineSteps ?? (regularized ? 3 : 0);
 
     // copy the lower triangle (the upper part of f stays zero)
     const src = K.data;

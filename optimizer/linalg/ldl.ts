@@ -50,6 +50,7 @@
  */
 import { DimensionError, InputError, ZeroPivotError } from '../errors.ts';
 import { amdOrder } from './amd.ts';
+import { checkRegularization } from './check.ts';
 import { invertPermutation } from './csc.ts';
 import { frontLayout, leftUpdate1, pairUpdate, schur1, schurF } from './ldl-front.ts';
 import { checkStructure, columnOf, permutedLower, postorderedOrdering } from './ldl-pattern.ts';
@@ -209,28 +210,12 @@ export class SparseLdl implements LinearSystem {
     this.kRowIdx = rowIdx;
 
     // ---- options ----
+    const { staticReg, dynamicReg: dyn, refineSteps } = checkRegularization(n, options);
     const signs = options.signs ?? null;
-    if (signs !== null) {
-      if (signs.length !== n) throw new DimensionError('signs', `length ${n} (order of K)`, `length ${signs.length}`);
-      for (let i = 0; i < n; i++) {
-        if (signs[i] !== 1 && signs[i] !== -1) throw new InputError(`signs[${i}]`, '+1 or −1', String(signs[i]));
-      }
-    }
-    const staticReg = options.staticReg ?? 0;
-    if (!(staticReg >= 0 && Number.isFinite(staticReg))) throw new InputError('staticReg', 'a finite number ≥ 0', String(staticReg));
-    if (staticReg > 0 && signs === null) throw new InputError('staticReg', 'signs to be given with a static regularization', 'signs = null');
-    const dyn = options.dynamicReg ?? null;
-    if (dyn !== null) {
-      if (!(dyn.eps >= 0 && Number.isFinite(dyn.eps))) throw new InputError('dynamicReg.eps', 'a finite number ≥ 0', String(dyn.eps));
-      if (!(dyn.delta > 0 && Number.isFinite(dyn.delta))) throw new InputError('dynamicReg.delta', 'a finite number > 0', String(dyn.delta));
-    }
     this.dynamic = dyn !== null;
     this.dynEps = dyn?.eps ?? 0;
     this.dynDelta = dyn?.delta ?? 0;
-    if (options.refineSteps !== undefined && !(Number.isInteger(options.refineSteps) && options.refineSteps >= 0)) {
-      throw new InputError('refineSteps', 'an integer ≥ 0', String(options.refineSteps));
-    }
-    this.refineOption = options.refineSteps;
+    this.refineOption = refineSteps;
 
     // ---- structural check: every row/column must have an entry unless regularized ----
     const tStart = now();
