@@ -3,6 +3,7 @@
  * InputError) that names the argument, what was expected and what was found.
  */
 import { DimensionError, InputError } from '../errors.ts';
+import type { LinearSystemOptions } from './linsys.ts';
 import type { DenseMatrix } from './types.ts';
 
 /** Throws DimensionError unless arr.length === expected; `what` says where `expected` comes from. */
@@ -30,13 +31,8 @@ export function checkFinite(name: string, data: Float64Array, ncols: number, low
   }
 }
 
-/** The regularization settings shared by SparseLdl and DenseLdl (see LinearSystemOptions in linsys.ts). */
-export interface RegularizationInput {
-  signs?: ArrayLike<number> | null;
-  staticReg?: number;
-  dynamicReg?: { eps: number; delta: number } | null;
-  refineSteps?: number;
-}
+/** The regularization settings of LinearSystemOptions, with signs as any array (DenseLdlOptions). */
+export type RegularizationInput = Omit<LinearSystemOptions, 'signs'> & { signs?: ArrayLike<number> | null };
 
 /**
  * Validates the regularization settings of a factorization of order n (InputError /
