@@ -6,9 +6,10 @@
  */
 import { ZeroPivotError } from '../errors.ts';
 import { checkFinite, checkLength, checkRegularization, checkSquare } from './check.ts';
-import { normInf, symLowerMatVec } from './dense-ops.ts';
+import { symLowerMatVec } from './dense-ops.ts';
 import { GEMM_MC, GEMM_NC, TRI_LOWER, gemmBlock } from './gemm.ts';
 import type { DenseMatrix } from './types.ts';
+import { normInf } from './vec.ts';
 
 export interface DenseLdlOptions {
   /**

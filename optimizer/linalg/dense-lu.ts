@@ -5,9 +5,9 @@
  */
 import { ZeroPivotError } from '../errors.ts';
 import { checkFinite, checkLength, checkSquare } from './check.ts';
-import { normInf } from './dense-ops.ts';
 import { GEMM_MC, GEMM_NC, TRI_ALL, gemmBlock } from './gemm.ts';
 import type { DenseMatrix } from './types.ts';
+import { normInf } from './vec.ts';
 
 /**
  * P A = L U with partial pivoting (the largest |entry| of the column is the pivot) of a square

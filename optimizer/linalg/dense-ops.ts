@@ -117,13 +117,3 @@ export function symLowerMatVec(a: Float64Array, n: number, x: Float64Array, y: F
     y[i] += s + a[off + i]! * xi;
   }
 }
-
-/** max |v_i| (0 for an empty vector). */
-export function normInf(v: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < v.length; i++) {
-    const a = Math.abs(v[i]!);
-    if (a > m) m = a;
-  }
-  return m;
-}
