@@ -160,6 +160,26 @@ describe('LinearSystem (SparseLdl, DenseLinearSystem)', () => {
     }
   });
 
+  it('both implementations reject bad regularization settings with the same message', () => {
+    const K = kkt(3, 1, 8, 1);
+    const U = cscUpperTriangle(cscFromDense(K, true));
+    const bad: { opts: Parameters<typeof createLinearSystem>[1]; name: RegExp }[] = [
+      { opts: { signs: Int8Array.from([1, 1, 1]) }, name: /^signs: expected length 4 \(order of K\)/ },
+      { opts: { signs: Int8Array.from([1, 0, 1, -1]) }, name: /^signs\[1\]: expected \+1 or −1, found 0/ },
+      { opts: { staticReg: 1e-8 }, name: /^staticReg: expected signs/ },
+      { opts: { dynamicReg: { eps: 1e-9, delta: 0 } }, name: /^dynamicReg\.delta: expected a finite number > 0/ },
+      { opts: { dynamicReg: { eps: -1, delta: 1 } }, name: /^dynamicReg\.eps: expected a finite number ≥ 0/ },
+      { opts: { refineSteps: 1.5 }, name: /^refineSteps: expected an integer ≥ 0/ },
+    ];
+    for (const { opts, name } of bad) {
+      const sparse = errorOf(() => createLinearSystem(U, opts).factor());
+      const dense = errorOf(() => createLinearSystem(K, opts).factor());
+      expect(sparse).toBeInstanceOf(InputError);
+      expect(sparse.message).toMatch(name);
+      expect(dense.message).toBe(sparse.message);
+    }
+  });
+
   it('bad input throws typed errors naming the argument', () => {
     const K = kkt(3, 1, 7, 1);
     for (const { sys } of both(K, null)) {
