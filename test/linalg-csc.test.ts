@@ -8,6 +8,7 @@ import {
   cscLowerTriangle,
   cscMatTVec,
   cscMatVec,
+  cscRowCompressed,
   cscScale,
   cscSelectRows,
   cscSymPermuteUpper,
@@ -133,6 +134,35 @@ describe('dense conversion, transpose, triangles', () => {
     expectWellFormed(T);
     const TD = cscToDense(T);
     for (let i = 0; i < 6; i++) for (let j = 0; j < 9; j++) expect(get(TD, j, i)).toBe(get(D, i, j));
+  });
+
+  it('lists the rows in row-compressed form with the map back to the entries of M', () => {
+    const rand = rng(21);
+    const D = randomDense(7, 5, 0.4, rand);
+    const M = cscFromDense(D, false);
+    const R = cscRowCompressed(M);
+    expect(R.rowPtr.length).toBe(8);
+    expect(R.rowPtr[7]).toBe(M.values.length);
+    for (let i = 0; i < 7; i++) {
+      // row i, brute force from the dense matrix: the nonzero columns ascending
+      const cols: number[] = [];
+      for (let j = 0; j < 5; j++) if (get(D, i, j) !== 0) cols.push(j);
+      const got = Array.from(R.colIdx.subarray(R.rowPtr[i]!, R.rowPtr[i + 1]!));
+      expect(got).toEqual(cols);
+      for (let t = R.rowPtr[i]!; t < R.rowPtr[i + 1]!; t++) {
+        expect(R.values[t]).toBe(get(D, i, R.colIdx[t]!));
+        // srcPos points at the same entry of M: same value, row i, column colIdx[t]
+        const p = R.srcPos[t]!;
+        expect(M.values[p]).toBe(R.values[t]);
+        expect(M.rowIdx[p]).toBe(i);
+        expect(M.colPtr[R.colIdx[t]!]! <= p && p < M.colPtr[R.colIdx[t]! + 1]!).toBe(true);
+      }
+    }
+    // read as CSC, the row-compressed arrays are Mᵀ
+    const T = cscTranspose(M);
+    expect(Array.from(T.colPtr)).toEqual(Array.from(R.rowPtr));
+    expect(Array.from(T.rowIdx)).toEqual(Array.from(R.colIdx));
+    expect(Array.from(T.values)).toEqual(Array.from(R.values));
   });
 
   it('splits triangles so that upper + lower − diag = M', () => {

@@ -24,7 +24,7 @@
  * returned as perm[k] = original index eliminated k-th (supervariable members consecutively).
  */
 import { DimensionError, InputError } from '../errors.ts';
-import type { CscMatrix } from './types.ts';
+import type { CscPattern } from './types.ts';
 
 export interface AmdOptions {
   /**
@@ -52,7 +52,7 @@ export interface AmdInfo {
  * Returns perm (length n): perm[k] = original index eliminated k-th. Throws DimensionError for a
  * non-square A.
  */
-export function amdOrder(A: CscMatrix, options: AmdOptions = {}, info?: AmdInfo): Int32Array {
+export function amdOrder(A: CscPattern, options: AmdOptions = {}, info?: AmdInfo): Int32Array {
   const n = A.ncols;
   if (A.nrows !== n) throw new DimensionError('A', 'a square matrix', `${A.nrows}×${A.ncols}`);
   const perm = new Int32Array(n);

@@ -1,6 +1,7 @@
 /**
- * Compressed-sparse-column (CSC) kernels: construction, conversion, products, triangles,
- * symmetric permutation, row selection, scaling.
+ * Compressed-sparse-column (CSC) kernels: construction, conversion, transpose and row-compressed
+ * form (cscRowCompressed: the one transpose kernel), products (cscMatVec, cscMatTVec,
+ * cscSymUpperMatVec), triangles, symmetric permutation, row selection, scaling.
  *
  * Conventions (see `types.ts`): 0-based indices; column j holds entries colPtr[j] .. colPtr[j+1]-1;
  * every function here RETURNS matrices with rows sorted ascending and unique inside each column,
@@ -12,6 +13,7 @@
  * work arrays; no per-entry objects.
  */
 import { DimensionError, InputError } from '../errors.ts';
+import { checkLength } from './check.ts';
 import type { CscMatrix, DenseMatrix } from './types.ts';
 
 /** Build a CscMatrix from already-valid arrays (no checks). */
@@ -23,9 +25,6 @@ function checkSize(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 0) throw new InputError(name, 'a non-negative integer', String(v));
 }
 
-function checkLength(name: string, arr: ArrayLike<number>, expected: number, what: string): void {
-  if (arr.length !== expected) throw new DimensionError(name, `length ${expected} (${what})`, `length ${arr.length}`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Construction
@@ -174,8 +173,37 @@ export function cscDiag(v: Float64Array): CscMatrix {
 // Transpose, triangles
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The rows of a CSC matrix M in row-compressed form — the one transpose kernel of the library
+ * (a stable counting sort by row): row i of M is colIdx/values[rowPtr[i] .. rowPtr[i+1]), columns
+ * ascending (columns of M are visited in order), and srcPos[t] is the position in M.values of the
+ * entry t (so new values on the same pattern are a gather: values[t] = M.values[srcPos[t]]).
+ * As a CSC matrix, (rowPtr, colIdx, values) is Mᵀ (ncols × nrows); see cscTranspose.
+ */
+export interface RowCompressed {
+  /** length nrows+1 */
+  readonly rowPtr: Int32Array;
+  /** length nnz, ascending within a row */
+  readonly colIdx: Int32Array;
+  /** length nnz, a copy of M's values in row order */
+  readonly values: Float64Array;
+  /** length nnz: srcPos[t] = position of entry t in M.values */
+  readonly srcPos: Int32Array;
+}
+
+/** M's rows in row-compressed form with the map back to M's entries (see RowCompressed). */
+export function cscRowCompressed(M: CscMatrix): RowCompressed {
+  const t = transposeArrays(M, true);
+  return { rowPtr: t.ptr, colIdx: t.idx, values: t.val, srcPos: t.src! };
+}
+
 /** Mᵀ (ncols × nrows). Rows come out sorted because columns of M are visited in order. */
 export function cscTranspose(M: CscMatrix): CscMatrix {
+  const t = transposeArrays(M, false);
+  return make(M.ncols, M.nrows, t.ptr, t.idx, t.val);
+}
+
+function transposeArrays(M: CscMatrix, withSrc: boolean): { ptr: Int32Array; idx: Int32Array; val: Float64Array; src: Int32Array | null } {
   const { nrows, ncols, colPtr, rowIdx, values } = M;
   const nz = colPtr[ncols]!;
   const tPtr = new Int32Array(nrows + 1);
@@ -184,14 +212,16 @@ export function cscTranspose(M: CscMatrix): CscMatrix {
   const next = tPtr.slice(0, nrows);
   const tRow = new Int32Array(nz);
   const tVal = new Float64Array(nz);
+  const src = withSrc ? new Int32Array(nz) : null;
   for (let j = 0; j < ncols; j++) {
     for (let p = colPtr[j]!; p < colPtr[j + 1]!; p++) {
       const q = next[rowIdx[p]!]!++;
       tRow[q] = j;
       tVal[q] = values[p]!;
+      if (src !== null) src[q] = p;
     }
   }
-  return make(ncols, nrows, tPtr, tRow, tVal);
+  return { ptr: tPtr, idx: tRow, val: tVal, src };
 }
 
 function triangle(M: CscMatrix, upper: boolean): CscMatrix {

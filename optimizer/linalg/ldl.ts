@@ -34,30 +34,35 @@
  *
  * Regularization (signs[i] ∈ {+1, −1} = expected sign of the pivot of ORIGINAL row i):
  *   static   d_i ← d_i + signs[i]·δ before elimination (δ = staticReg);
- *   dynamic  a computed pivot d with signs[i]·d < eps is replaced by signs[i]·delta
+ *   dynamic  a computed pivot d with signs[i]·d < eps (or d = 0) is replaced by signs[i]·delta
  *            (without signs: a pivot with |d| < eps is replaced by sign(d)·delta, + for d = 0).
  * Without dynamic regularization an exactly zero (or non-finite) pivot throws ZeroPivotError.
  * The inertia of the factored (regularized) matrix is returned as positivePivots / negativePivots;
- * for a quasi-definite KKT with n primal and m dual rows it is (n, m).
+ * for a quasi-definite KKT with n primal and m dual rows it is (n, m). The pivots are counted as
+ * they are computed, so reading the inertia costs nothing (SparseLdl implements LinearSystem,
+ * see linsys.ts).
+ *
+ * Modules: this class (options, analysis driver, numeric factorizations, solve and refinement);
+ * ldl-pattern.ts (structural check, postordered ordering, permuted lower pattern and value map);
+ * ldl-symbolic.ts (elimination tree, column counts, supernodes, simplicial row structure);
+ * ldl-front.ts (front layout and dense front kernels of the multifrontal method); ldl-solve.ts
+ * (triangular solves, residual and norm for the refinement).
  */
-import { DimensionError, InputError, StructurallySingularError, ZeroPivotError } from '../errors.ts';
+import { DimensionError, InputError, ZeroPivotError } from '../errors.ts';
 import { amdOrder } from './amd.ts';
+import { checkRegularization } from './check.ts';
 import { invertPermutation } from './csc.ts';
-import { columnCounts, eliminationTree, postorder, simplicialStructure, supernodes } from './ldl-symbolic.ts';
-import type { Supernodes } from './ldl-symbolic.ts';
+import { frontLayout, leftUpdate1, pairUpdate, schur1, schurF } from './ldl-front.ts';
+import { checkStructure, columnOf, permutedLower, postorderedOrdering } from './ldl-pattern.ts';
+import { simplicialSolveInPlace, supernodalSolveInPlace, symmetricNormInf, symmetricResidual } from './ldl-solve.ts';
+import { columnCounts, simplicialStructure, supernodes } from './ldl-symbolic.ts';
+import type { LinearSystem, LinearSystemOptions } from './linsys.ts';
 import type { CscMatrix } from './types.ts';
 
-export interface LdlOptions {
+/** SparseLdl's options: the regularization settings of every LinearSystem, plus the sparse ones. */
+export interface LdlOptions extends LinearSystemOptions {
   /** fill-reducing ordering: 'amd' (default), 'natural' or an explicit permutation perm[k] = original index k-th */
   ordering?: 'amd' | 'natural' | Int32Array;
-  /** expected pivot sign (+1 / −1) per row, ORIGINAL numbering, length n */
-  signs?: Int8Array | null;
-  /** δ ≥ 0 added as signs[i]·δ to each diagonal entry (needs signs); default 0 */
-  staticReg?: number;
-  /** pivot d with signs[i]·d < eps → signs[i]·delta; default off */
-  dynamicReg?: { eps: number; delta: number } | null;
-  /** max iterative-refinement steps against the unregularized K; default 3 when regularized, else 0 */
-  refineSteps?: number;
   /**
    * relaxed supernode amalgamation (default true): merge small supernodes with their parent when
    * few explicit zeros are added; faster dense kernels, same solution. false = exact structure.
@@ -91,7 +96,7 @@ export interface LdlTimings {
 
 const now = (): number => performance.now();
 
-export class SparseLdl {
+export class SparseLdl implements LinearSystem {
   /** order of K */
   readonly n: number;
   /** nonzeros strictly below the diagonal of L (exact structural count, without amalgamation zeros) */
@@ -205,28 +210,12 @@ export class SparseLdl {
     this.kRowIdx = rowIdx;
 
     // ---- options ----
+    const { staticReg, dynamicReg: dyn, refineSteps } = checkRegularization(n, options);
     const signs = options.signs ?? null;
-    if (signs !== null) {
-      if (signs.length !== n) throw new DimensionError('signs', `length ${n} (order of K)`, `length ${signs.length}`);
-      for (let i = 0; i < n; i++) {
-        if (signs[i] !== 1 && signs[i] !== -1) throw new InputError(`signs[${i}]`, '+1 or −1', String(signs[i]));
-      }
-    }
-    const staticReg = options.staticReg ?? 0;
-    if (!(staticReg >= 0 && Number.isFinite(staticReg))) throw new InputError('staticReg', 'a finite number ≥ 0', String(staticReg));
-    if (staticReg > 0 && signs === null) throw new InputError('staticReg', 'signs to be given with a static regularization', 'signs = null');
-    const dyn = options.dynamicReg ?? null;
-    if (dyn !== null) {
-      if (!(dyn.eps >= 0 && Number.isFinite(dyn.eps))) throw new InputError('dynamicReg.eps', 'a finite number ≥ 0', String(dyn.eps));
-      if (!(dyn.delta > 0 && Number.isFinite(dyn.delta))) throw new InputError('dynamicReg.delta', 'a finite number > 0', String(dyn.delta));
-    }
     this.dynamic = dyn !== null;
     this.dynEps = dyn?.eps ?? 0;
     this.dynDelta = dyn?.delta ?? 0;
-    if (options.refineSteps !== undefined && !(Number.isInteger(options.refineSteps) && options.refineSteps >= 0)) {
-      throw new InputError('refineSteps', 'an integer ≥ 0', String(options.refineSteps));
-    }
-    this.refineOption = options.refineSteps;
+    this.refineOption = refineSteps;
 
     // ---- structural check: every row/column must have an entry unless regularized ----
     const tStart = now();
@@ -400,7 +389,8 @@ export class SparseLdl {
     if (this.dynamic) {
       const ps = this.psigns;
       const s = ps !== null ? ps[k]! : d >= 0 ? 1 : -1;
-      if (!(s * d >= this.dynEps)) {
+      // an exact zero is never kept as a pivot (it would count as negative and make Dinv infinite), also when eps = 0
+      if (!(s * d >= this.dynEps) || d === 0) {
         this.nReg++;
         return s * this.dynDelta;
       }
@@ -555,79 +545,15 @@ export class SparseLdl {
     this.regularized = this.nReg > 0 || staticShift !== null;
     this.factored = true;
   }
-
   /** x ← (L D Lᵀ)⁻¹ x in permuted numbering (x modified) */
   private ldltSolveInPlace(x: Float64Array): void {
-    if (this.method === 'simplicial') {
-      const { sLp, sLi, Lx, Dinv } = this;
-      const n = this.n;
-      for (let j = 0; j < n; j++) {
-        const xj = x[j]!;
-        if (xj === 0) continue;
-        for (let p = sLp[j]!, end = sLp[j + 1]!; p < end; p++) x[sLi[p]!] -= Lx[p]! * xj;
-      }
-      for (let j = 0; j < n; j++) x[j] *= Dinv[j]!;
-      for (let j = n - 1; j >= 0; j--) {
-        let s = x[j]!;
-        for (let p = sLp[j]!, end = sLp[j + 1]!; p < end; p++) s -= Lx[p]! * x[sLi[p]!]!;
-        x[j] = s;
-      }
-      return;
-    }
-    const { snFirst, snRowPtr, snRows, snLPtr, Lx, Dinv } = this;
-    const ns = this.supernodeCount;
-    const n = this.n;
-    for (let s = 0; s < ns; s++) {
-      const f = snFirst[s]!;
-      const k = snFirst[s + 1]! - f;
-      const r0 = snRowPtr[s]!;
-      const m = snRowPtr[s + 1]! - r0;
-      const base = snLPtr[s]!;
-      for (let q = 0; q < k; q++) {
-        const xq = x[f + q]!;
-        if (xq === 0) continue;
-        const col = base + q * m;
-        for (let i = q + 1; i < m; i++) x[snRows[r0 + i]!] -= Lx[col + i]! * xq;
-      }
-    }
-    for (let j = 0; j < n; j++) x[j] *= Dinv[j]!;
-    for (let s = ns - 1; s >= 0; s--) {
-      const f = snFirst[s]!;
-      const k = snFirst[s + 1]! - f;
-      const r0 = snRowPtr[s]!;
-      const m = snRowPtr[s + 1]! - r0;
-      const base = snLPtr[s]!;
-      for (let q = k - 1; q >= 0; q--) {
-        const col = base + q * m;
-        let sum = x[f + q]!;
-        for (let i = q + 1; i < m; i++) sum -= Lx[col + i]! * x[snRows[r0 + i]!]!;
-        x[f + q] = sum;
-      }
-    }
+    if (this.method === 'simplicial') simplicialSolveInPlace(this.n, this.sLp, this.sLi, this.Lx, this.Dinv, x);
+    else supernodalSolveInPlace(this.n, this.supernodeCount, this.snFirst, this.snRowPtr, this.snRows, this.snLPtr, this.Lx, this.Dinv, x);
   }
 
   /** r ← b − C_sym x (unregularized, permuted numbering); returns ‖r‖∞ */
   private residualPermuted(b: Float64Array, x: Float64Array, r: Float64Array): number {
-    const n = this.n;
-    const { Cp, Ci, Cx, Cd } = this;
-    for (let k = 0; k < n; k++) r[k] = b[k]! - Cd[k]! * x[k]!;
-    for (let j = 0; j < n; j++) {
-      const xj = x[j]!;
-      let s = 0;
-      for (let p = Cp[j]!, end = Cp[j + 1]!; p < end; p++) {
-        const i = Ci[p]!;
-        const c = Cx[p]!;
-        r[i] -= c * xj;
-        s += c * x[i]!;
-      }
-      r[j] -= s;
-    }
-    let mx = 0;
-    for (let k = 0; k < n; k++) {
-      const a = Math.abs(r[k]!);
-      if (!(a <= mx)) mx = a; // NaN propagates
-    }
-    return mx;
+    return symmetricResidual(this.n, this.Cp, this.Ci, this.Cx, this.Cd, b, x, r);
   }
 
   /**
@@ -698,319 +624,5 @@ export class SparseLdl {
   /** the diagonal D of the factorization, in elimination order (a copy) */
   diagonal(): Float64Array {
     return this.D.slice();
-  }
-}
-
-/**
- * Which triangle of K is read, and the structural check. K is read by its upper triangle
- * (entries below the diagonal ignored) unless it has no entry above the diagonal but some below:
- * then it is a lower triangle and read as such (returns true). Every row/column must hold an
- * entry in the part read unless regularization is configured (StructurallySingularError).
- */
-function checkStructure(n: number, colPtr: Int32Array, rowIdx: Int32Array, canRegularize: boolean): boolean {
-  let nUpper = 0;
-  let nLower = 0;
-  for (let j = 0; j < n; j++) {
-    for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
-      const i = rowIdx[p]!;
-      if (!(i >= 0 && i < n)) throw new InputError(`K.rowIdx[${p}]`, `a row index in [0, ${n})`, String(i));
-      if (i < j) nUpper++;
-      else if (i > j) nLower++;
-    }
-  }
-  const lowerInput = nUpper === 0 && nLower > 0;
-  if (!canRegularize) {
-    const has = new Uint8Array(n);
-    for (let j = 0; j < n; j++) {
-      for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
-        const i = rowIdx[p]!;
-        if (lowerInput ? i >= j : i <= j) {
-          has[i] = 1;
-          has[j] = 1;
-        }
-      }
-    }
-    for (let i = 0; i < n; i++) {
-      if (has[i] === 0) throw new StructurallySingularError(i, `row/column ${i} has no entries (and no regularization is configured)`);
-    }
-  }
-  return lowerInput;
-}
-
-/**
- * The fill-reducing order perm0 followed by a postorder of the elimination tree of P0 K P0ᵀ
- * (same fill, subtrees contiguous). Returns perm, pinv and the elimination tree in the final
- * numbering (parent[k] > k, −1 for roots).
- */
-function postorderedOrdering(
-  n: number,
-  colPtr: Int32Array,
-  rowIdx: Int32Array,
-  lowerInput: boolean,
-  perm0: Int32Array,
-  pinv0: Int32Array,
-): { perm: Int32Array; pinv: Int32Array; parent: Int32Array } {
-  // strictly upper lists of P0 K P0ᵀ (pattern only)
-  const up = new Int32Array(n + 1);
-  for (let j = 0; j < n; j++) {
-    const pj = pinv0[j]!;
-    for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
-      const i = rowIdx[p]!;
-      if (lowerInput ? i <= j : i >= j) continue;
-      const pi = pinv0[i]!;
-      up[(pi > pj ? pi : pj) + 1]!++;
-    }
-  }
-  for (let k = 0; k < n; k++) up[k + 1]! += up[k]!;
-  const ui = new Int32Array(up[n]!);
-  const nx = up.slice(0, n);
-  for (let j = 0; j < n; j++) {
-    const pj = pinv0[j]!;
-    for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
-      const i = rowIdx[p]!;
-      if (lowerInput ? i <= j : i >= j) continue;
-      const pi = pinv0[i]!;
-      if (pi > pj) ui[nx[pi]!++] = pj;
-      else ui[nx[pj]!++] = pi;
-    }
-  }
-  const parent0 = eliminationTree(n, up, ui);
-  const post = postorder(n, parent0);
-  const postInv = new Int32Array(n);
-  for (let k = 0; k < n; k++) postInv[post[k]!] = k;
-  const perm = new Int32Array(n);
-  const pinv = new Int32Array(n);
-  const parent = new Int32Array(n);
-  for (let k = 0; k < n; k++) {
-    const old = post[k]!;
-    const i = perm0[old]!;
-    perm[k] = i;
-    pinv[i] = k;
-    const pa = parent0[old]!;
-    parent[k] = pa === -1 ? -1 : postInv[pa]!;
-  }
-  return { perm, pinv, parent };
-}
-
-/**
- * Strictly lower lists of C = P K Pᵀ (column j: rows i > j, unsorted) and the value map
- * dst (length nnz(K)): K's entry p goes to Ci/Cx position dst[p] ≥ 0, to the diagonal −dst[p]−2
- * when dst[p] ≤ −2, or is ignored (−1: in the triangle of K that is not read).
- */
-function permutedLower(n: number, colPtr: Int32Array, rowIdx: Int32Array, lowerInput: boolean, pinv: Int32Array): { Cp: Int32Array; Ci: Int32Array; dst: Int32Array } {
-  const Cp = new Int32Array(n + 1);
-  for (let j = 0; j < n; j++) {
-    const pj = pinv[j]!;
-    for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
-      const i = rowIdx[p]!;
-      if (lowerInput ? i <= j : i >= j) continue;
-      const pi = pinv[i]!;
-      Cp[(pi < pj ? pi : pj) + 1]!++;
-    }
-  }
-  for (let k = 0; k < n; k++) Cp[k + 1]! += Cp[k]!;
-  const Ci = new Int32Array(Cp[n]!);
-  const dst = new Int32Array(colPtr[n]!);
-  const next = Cp.slice(0, n);
-  for (let j = 0; j < n; j++) {
-    const pj = pinv[j]!;
-    for (let p = colPtr[j]!, end = colPtr[j + 1]!; p < end; p++) {
-      const i = rowIdx[p]!;
-      if (lowerInput ? i < j : i > j) {
-        dst[p] = -1;
-        continue;
-      }
-      if (i === j) {
-        dst[p] = -pj - 2;
-        continue;
-      }
-      const pi = pinv[i]!;
-      const q = next[pi < pj ? pi : pj]!++;
-      Ci[q] = pi < pj ? pj : pi;
-      dst[p] = q;
-    }
-  }
-  return { Cp, Ci, dst };
-}
-
-/**
- * Storage layout of the multifrontal factorization: offsets of each supernode's m × k block of L,
- * children lists (first child, next sibling; increasing order), the stack offset of each update
- * matrix (stored as the trailing u = m − k columns of its front, m × u) (children's updates are consecutive on top of the stack when their parent is
- * processed, in postorder), the largest front (m²) and the stack peak.
- */
-function frontLayout(sn: Supernodes): {
-  snLPtr: Float64Array;
-  snChild: Int32Array;
-  snSibling: Int32Array;
-  stackOff: Float64Array;
-  maxFront: number;
-  maxM: number;
-  maxStack: number;
-} {
-  const ns = sn.count;
-  const snLPtr = new Float64Array(ns + 1);
-  const snChild = new Int32Array(ns).fill(-1);
-  const snSibling = new Int32Array(ns).fill(-1);
-  for (let s = ns - 1; s >= 0; s--) {
-    const p = sn.parent[s]!;
-    if (p !== -1) {
-      snSibling[s] = snChild[p]!;
-      snChild[p] = s;
-    }
-  }
-  let maxFront = 0;
-  let maxM = 0;
-  let top = 0;
-  let maxStack = 0;
-  const stackOff = new Float64Array(ns);
-  for (let s = 0; s < ns; s++) {
-    const k = sn.first[s + 1]! - sn.first[s]!;
-    const m = sn.rowPtr[s + 1]! - sn.rowPtr[s]!;
-    snLPtr[s + 1] = snLPtr[s]! + m * k;
-    if (m * m > maxFront) maxFront = m * m;
-    if (m > maxM) maxM = m;
-    const c = snChild[s]!;
-    if (c !== -1) top = stackOff[c]!;
-    const u = m - k;
-    if (sn.parent[s] !== -1) {
-      stackOff[s] = top;
-      top += u * m;
-      if (top > maxStack) maxStack = top;
-    }
-  }
-  return { snLPtr, snChild, snSibling, stackOff, maxFront, maxM, maxStack };
-}
-
-/** ‖C‖∞ of the symmetric matrix with strictly lower lists (Cp, Ci, Cx) and diagonal Cd; w: work (length n) */
-function symmetricNormInf(n: number, Cp: Int32Array, Ci: Int32Array, Cx: Float64Array, Cd: Float64Array, w: Float64Array): number {
-  for (let k = 0; k < n; k++) w[k] = Math.abs(Cd[k]!);
-  for (let j = 0; j < n; j++) {
-    for (let p = Cp[j]!, end = Cp[j + 1]!; p < end; p++) {
-      const a = Math.abs(Cx[p]!);
-      w[j] += a;
-      w[Ci[p]!] += a;
-    }
-  }
-  let m = 0;
-  for (let k = 0; k < n; k++) if (w[k]! > m) m = w[k]!;
-  return m;
-}
-
-function columnOf(colPtr: Int32Array, p: number): number {
-  let lo = 0;
-  let hi = colPtr.length - 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (colPtr[mid]! <= p) lo = mid;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * Update of the two adjacent columns c and c+1 of the front F by its first np columns
- * (np ≤ c, each already scaled to L(:, p), with pivots d_p = D[f + p]):
- * F(i, t) −= Σ_{p<np} L(i, p) d_p L(t, p) for t ∈ {c, c+1}, rows i ≥ t. F modified.
- * The left-looking step of the pivot pair (q, q+1) is pairUpdate(F, m, q, q, D, f); a pass of
- * the Schur update after k pivots is pairUpdate(F, m, j, k, D, f).
- * Register-blocked: four columns of L per pass.
- */
-function pairUpdate(F: Float64Array, m: number, c: number, np: number, D: Float64Array, f: number): void {
-  const c0 = c * m;
-  const c1 = c0 + m;
-  let p = 0;
-  for (; p + 3 < np; p += 4) {
-    const a0 = p * m;
-    const a1 = a0 + m;
-    const a2 = a1 + m;
-    const a3 = a2 + m;
-    const d0 = D[f + p]!;
-    const d1 = D[f + p + 1]!;
-    const d2 = D[f + p + 2]!;
-    const d3 = D[f + p + 3]!;
-    const x0 = F[a0 + c]! * d0;
-    const x1 = F[a1 + c]! * d1;
-    const x2 = F[a2 + c]! * d2;
-    const x3 = F[a3 + c]! * d3;
-    const y0 = F[a0 + c + 1]! * d0;
-    const y1 = F[a1 + c + 1]! * d1;
-    const y2 = F[a2 + c + 1]! * d2;
-    const y3 = F[a3 + c + 1]! * d3;
-    F[c0 + c] -= x0 * F[a0 + c]! + x1 * F[a1 + c]! + x2 * F[a2 + c]! + x3 * F[a3 + c]!;
-    for (let i = c + 1; i < m; i++) {
-      const l0 = F[a0 + i]!;
-      const l1 = F[a1 + i]!;
-      const l2 = F[a2 + i]!;
-      const l3 = F[a3 + i]!;
-      F[c0 + i] -= x0 * l0 + x1 * l1 + x2 * l2 + x3 * l3;
-      F[c1 + i] -= y0 * l0 + y1 * l1 + y2 * l2 + y3 * l3;
-    }
-  }
-  for (; p < np; p++) {
-    const a0 = p * m;
-    const d0 = D[f + p]!;
-    const x0 = F[a0 + c]! * d0;
-    const y0 = F[a0 + c + 1]! * d0;
-    F[c0 + c] -= x0 * F[a0 + c]!;
-    for (let i = c + 1; i < m; i++) {
-      const l0 = F[a0 + i]!;
-      F[c0 + i] -= x0 * l0;
-      F[c1 + i] -= y0 * l0;
-    }
-  }
-}
-
-/** Left-looking update of pivot column q of F by the columns p < q (rows i ≥ q). F modified. */
-function leftUpdate1(F: Float64Array, m: number, q: number, D: Float64Array, f: number): void {
-  const c0 = q * m;
-  let p = 0;
-  for (; p + 3 < q; p += 4) {
-    const a0 = p * m;
-    const a1 = a0 + m;
-    const a2 = a1 + m;
-    const a3 = a2 + m;
-    const t0 = F[a0 + q]! * D[f + p]!;
-    const t1 = F[a1 + q]! * D[f + p + 1]!;
-    const t2 = F[a2 + q]! * D[f + p + 2]!;
-    const t3 = F[a3 + q]! * D[f + p + 3]!;
-    for (let i = q; i < m; i++) F[c0 + i] -= t0 * F[a0 + i]! + t1 * F[a1 + i]! + t2 * F[a2 + i]! + t3 * F[a3 + i]!;
-  }
-  for (; p < q; p++) {
-    const a0 = p * m;
-    const t0 = F[a0 + q]! * D[f + p]!;
-    if (t0 !== 0) for (let i = q; i < m; i++) F[c0 + i] -= t0 * F[a0 + i]!;
-  }
-}
-
-/**
- * Schur update of a front after ONE pivot column (k = 1): F[1.., 1..] −= l d lᵀ (lower
- * triangle), l = F[1..m-1, 0] (already scaled by 1/d), d = the pivot. F modified.
- */
-function schur1(F: Float64Array, m: number, d: number): void {
-  for (let j = 1; j < m; j++) {
-    const x = F[j]! * d;
-    if (x === 0) continue;
-    const cj = j * m;
-    for (let i = j; i < m; i++) F[cj + i] -= x * F[i]!;
-  }
-}
-
-/**
- * Schur update of a front: F[k.., k..] −= L21 D L21ᵀ (lower triangle), with L21 = rows k..m-1 of
- * the first k columns of F (column-major, leading dimension m) and D = D[f .. f+k). F modified.
- * Two columns of the trailing block per pass (pairUpdate), the last odd one alone.
- */
-function schurF(F: Float64Array, m: number, k: number, D: Float64Array, f: number): void {
-  let j = k;
-  for (; j + 1 < m; j += 2) pairUpdate(F, m, j, k, D, f);
-  if (j < m) {
-    const c0 = j * m;
-    let s = F[c0 + j]!;
-    for (let p = 0; p < k; p++) {
-      const l = F[p * m + j]!;
-      s -= l * D[f + p]! * l;
-    }
-    F[c0 + j] = s;
   }
 }

@@ -18,11 +18,9 @@
  */
 import { DimensionError, InputError } from '../errors.ts';
 import { cscFromDense, cscMatTVec, cscMatVec, cscToDense, cscTranspose } from './csc.ts';
+import { checkLength } from './check.ts';
 import type { CscMatrix, DenseMatrix, Matrix } from './types.ts';
 
-function checkLength(name: string, v: ArrayLike<number>, expected: number, what: string): void {
-  if (v.length !== expected) throw new DimensionError(name, `length ${expected} (${what})`, `length ${v.length}`);
-}
 
 /** [nrows, ncols] of M. */
 export function matrixShape(M: Matrix): [number, number] {

@@ -1,13 +1,14 @@
 /**
  * Matrix types shared by every numeric module. Indices are 0-based.
  *
+ * CscPattern: the sparsity pattern of a CscMatrix (no values), e.g. for symbolic analysis.
  * CscMatrix: compressed sparse column. Column j holds entries colPtr[j] .. colPtr[j+1]-1;
  *   rowIdx[k] is the row of entry k, values[k] its value. Row indices inside a column are
  *   sorted ascending and unique unless a function says otherwise. Explicit zeros are kept
  *   (a pattern is a pattern: gradients over it have length nnz).
  * DenseMatrix: row-major, data[i*ncols + j] = M_ij.
  */
-export interface CscMatrix {
+export interface CscPattern {
   readonly format: 'csc';
   readonly nrows: number;
   readonly ncols: number;
@@ -15,6 +16,9 @@ export interface CscMatrix {
   readonly colPtr: Int32Array;
   /** length nnz */
   readonly rowIdx: Int32Array;
+}
+
+export interface CscMatrix extends CscPattern {
   /** length nnz */
   readonly values: Float64Array;
 }

@@ -1,0 +1,162 @@
+/**
+ * The multifrontal kernels of SparseLdl's supernodal method: the storage layout of the fronts
+ * and the update stack (frontLayout), and the dense updates inside a front (column-major, lower
+ * triangle, leading dimension m): left-looking pivot updates and the Schur complement.
+ */
+import type { Supernodes } from './ldl-symbolic.ts';
+
+/**
+ * Storage layout of the multifrontal factorization: offsets of each supernode's m × k block of L,
+ * children lists (first child, next sibling; increasing order), the stack offset of each update
+ * matrix (stored as the trailing u = m − k columns of its front, m × u) (children's updates are consecutive on top of the stack when their parent is
+ * processed, in postorder), the largest front (m²) and the stack peak.
+ */
+export function frontLayout(sn: Supernodes): {
+  snLPtr: Float64Array;
+  snChild: Int32Array;
+  snSibling: Int32Array;
+  stackOff: Float64Array;
+  maxFront: number;
+  maxM: number;
+  maxStack: number;
+} {
+  const ns = sn.count;
+  const snLPtr = new Float64Array(ns + 1);
+  const snChild = new Int32Array(ns).fill(-1);
+  const snSibling = new Int32Array(ns).fill(-1);
+  for (let s = ns - 1; s >= 0; s--) {
+    const p = sn.parent[s]!;
+    if (p !== -1) {
+      snSibling[s] = snChild[p]!;
+      snChild[p] = s;
+    }
+  }
+  let maxFront = 0;
+  let maxM = 0;
+  let top = 0;
+  let maxStack = 0;
+  const stackOff = new Float64Array(ns);
+  for (let s = 0; s < ns; s++) {
+    const k = sn.first[s + 1]! - sn.first[s]!;
+    const m = sn.rowPtr[s + 1]! - sn.rowPtr[s]!;
+    snLPtr[s + 1] = snLPtr[s]! + m * k;
+    if (m * m > maxFront) maxFront = m * m;
+    if (m > maxM) maxM = m;
+    const c = snChild[s]!;
+    if (c !== -1) top = stackOff[c]!;
+    const u = m - k;
+    if (sn.parent[s] !== -1) {
+      stackOff[s] = top;
+      top += u * m;
+      if (top > maxStack) maxStack = top;
+    }
+  }
+  return { snLPtr, snChild, snSibling, stackOff, maxFront, maxM, maxStack };
+}
+
+/**
+ * Update of the two adjacent columns c and c+1 of the front F by its first np columns
+ * (np ≤ c, each already scaled to L(:, p), with pivots d_p = D[f + p]):
+ * F(i, t) −= Σ_{p<np} L(i, p) d_p L(t, p) for t ∈ {c, c+1}, rows i ≥ t. F modified.
+ * The left-looking step of the pivot pair (q, q+1) is pairUpdate(F, m, q, q, D, f); a pass of
+ * the Schur update after k pivots is pairUpdate(F, m, j, k, D, f).
+ * Register-blocked: four columns of L per pass.
+ */
+export function pairUpdate(F: Float64Array, m: number, c: number, np: number, D: Float64Array, f: number): void {
+  const c0 = c * m;
+  const c1 = c0 + m;
+  let p = 0;
+  for (; p + 3 < np; p += 4) {
+    const a0 = p * m;
+    const a1 = a0 + m;
+    const a2 = a1 + m;
+    const a3 = a2 + m;
+    const d0 = D[f + p]!;
+    const d1 = D[f + p + 1]!;
+    const d2 = D[f + p + 2]!;
+    const d3 = D[f + p + 3]!;
+    const x0 = F[a0 + c]! * d0;
+    const x1 = F[a1 + c]! * d1;
+    const x2 = F[a2 + c]! * d2;
+    const x3 = F[a3 + c]! * d3;
+    const y0 = F[a0 + c + 1]! * d0;
+    const y1 = F[a1 + c + 1]! * d1;
+    const y2 = F[a2 + c + 1]! * d2;
+    const y3 = F[a3 + c + 1]! * d3;
+    F[c0 + c] -= x0 * F[a0 + c]! + x1 * F[a1 + c]! + x2 * F[a2 + c]! + x3 * F[a3 + c]!;
+    for (let i = c + 1; i < m; i++) {
+      const l0 = F[a0 + i]!;
+      const l1 = F[a1 + i]!;
+      const l2 = F[a2 + i]!;
+      const l3 = F[a3 + i]!;
+      F[c0 + i] -= x0 * l0 + x1 * l1 + x2 * l2 + x3 * l3;
+      F[c1 + i] -= y0 * l0 + y1 * l1 + y2 * l2 + y3 * l3;
+    }
+  }
+  for (; p < np; p++) {
+    const a0 = p * m;
+    const d0 = D[f + p]!;
+    const x0 = F[a0 + c]! * d0;
+    const y0 = F[a0 + c + 1]! * d0;
+    F[c0 + c] -= x0 * F[a0 + c]!;
+    for (let i = c + 1; i < m; i++) {
+      const l0 = F[a0 + i]!;
+      F[c0 + i] -= x0 * l0;
+      F[c1 + i] -= y0 * l0;
+    }
+  }
+}
+
+/** Left-looking update of pivot column q of F by the columns p < q (rows i ≥ q). F modified. */
+export function leftUpdate1(F: Float64Array, m: number, q: number, D: Float64Array, f: number): void {
+  const c0 = q * m;
+  let p = 0;
+  for (; p + 3 < q; p += 4) {
+    const a0 = p * m;
+    const a1 = a0 + m;
+    const a2 = a1 + m;
+    const a3 = a2 + m;
+    const t0 = F[a0 + q]! * D[f + p]!;
+    const t1 = F[a1 + q]! * D[f + p + 1]!;
+    const t2 = F[a2 + q]! * D[f + p + 2]!;
+    const t3 = F[a3 + q]! * D[f + p + 3]!;
+    for (let i = q; i < m; i++) F[c0 + i] -= t0 * F[a0 + i]! + t1 * F[a1 + i]! + t2 * F[a2 + i]! + t3 * F[a3 + i]!;
+  }
+  for (; p < q; p++) {
+    const a0 = p * m;
+    const t0 = F[a0 + q]! * D[f + p]!;
+    if (t0 !== 0) for (let i = q; i < m; i++) F[c0 + i] -= t0 * F[a0 + i]!;
+  }
+}
+
+/**
+ * Schur update of a front after ONE pivot column (k = 1): F[1.., 1..] −= l d lᵀ (lower
+ * triangle), l = F[1..m-1, 0] (already scaled by 1/d), d = the pivot. F modified.
+ */
+export function schur1(F: Float64Array, m: number, d: number): void {
+  for (let j = 1; j < m; j++) {
+    const x = F[j]! * d;
+    if (x === 0) continue;
+    const cj = j * m;
+    for (let i = j; i < m; i++) F[cj + i] -= x * F[i]!;
+  }
+}
+
+/**
+ * Schur update of a front: F[k.., k..] −= L21 D L21ᵀ (lower triangle), with L21 = rows k..m-1 of
+ * the first k columns of F (column-major, leading dimension m) and D = D[f .. f+k). F modified.
+ * Two columns of the trailing block per pass (pairUpdate), the last odd one alone.
+ */
+export function schurF(F: Float64Array, m: number, k: number, D: Float64Array, f: number): void {
+  let j = k;
+  for (; j + 1 < m; j += 2) pairUpdate(F, m, j, k, D, f);
+  if (j < m) {
+    const c0 = j * m;
+    let s = F[c0 + j]!;
+    for (let p = 0; p < k; p++) {
+      const l = F[p * m + j]!;
+      s -= l * D[f + p]! * l;
+    }
+    F[c0 + j] = s;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Small vector helpers shared by the iterative and least-squares solvers (Float64Array in, a
+ * number out; nothing allocated).
+ */
+
+/** ‖v[from..to)‖₂, scaled so the squares neither overflow nor underflow (∞/NaN propagate). */
+export function norm2(v: Float64Array, from = 0, to = v.length): number {
+  // scaled to avoid overflow/underflow in the squares
+  let scale = 0;
+  for (let i = from; i < to; i++) scale = Math.max(scale, Math.abs(v[i]!));
+  if (scale === 0 || !Number.isFinite(scale)) return scale;
+  let s = 0;
+  for (let i = from; i < to; i++) {
+    const t = v[i]! / scale;
+    s += t * t;
+  }
+  return scale * Math.sqrt(s);
+}
+
+/** Σ a_i b_i over the length of a. */
+export function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** max |v_i| (0 for an empty vector). */
+export function normInf(v: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) {
+    const a = Math.abs(v[i]!);
+    if (a > m) m = a;
+  }
+  return m;
+}
