@@ -4,8 +4,8 @@ import { dqpForward } from '../optimizer/dqp/index.ts';
 import { setDqpWarningHandler } from '../optimizer/dqp/warnings.ts';
 import { InputError } from '../optimizer/errors.ts';
 import { cscMatVec } from '../optimizer/linalg/csc.ts';
-import { makeSudokuDataset, sudokuConstraintMatrix } from '../optimizer/sudoku/board.ts';
-import { meanSquaredError, SudokuQpModel } from '../optimizer/sudoku/model.ts';
+import { makeSudokuDataset, sudokuConstraintMatrix } from '../bench/sudoku/board.ts';
+import { meanSquaredError, SudokuQpModel } from '../bench/sudoku/model.ts';
 import { loadTf, type Tf } from '../optimizer/tf/load.ts';
 import { Rng } from '../optimizer/util/random.ts';
 

@@ -48,14 +48,14 @@
  * The tfjs module is passed in (from loadTf()), so the model works with tfjs or tfjs-node.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { InputError } from '../errors.ts';
-import { DqpLayer } from '../dqp/layer.ts';
-import type { DqpForwardResult, DqpOptions } from '../dqp/types.ts';
-import type { Tf } from '../tf/load.ts';
-import { TfQpLayer } from '../tf/qp-layer.ts';
-import type { CscMatrix, DenseMatrix } from '../linalg/types.ts';
-import type { QPProblem } from '../qp/types.ts';
-import { Rng } from '../util/random.ts';
+import { InputError } from '../../optimizer/errors.ts';
+import { DqpLayer } from '../../optimizer/dqp/layer.ts';
+import type { DqpForwardResult, DqpOptions } from '../../optimizer/dqp/types.ts';
+import type { Tf } from '../../optimizer/tf/load.ts';
+import { TfQpLayer } from '../../optimizer/tf/qp-layer.ts';
+import type { CscMatrix, DenseMatrix } from '../../optimizer/linalg/types.ts';
+import type { QPProblem } from '../../optimizer/qp/types.ts';
+import { Rng } from '../../optimizer/util/random.ts';
 import { decode, sudokuConstraintMatrix, type SudokuExample } from './board.ts';
 
 export interface SudokuModelOptions {
