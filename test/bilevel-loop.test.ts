@@ -90,7 +90,7 @@ describe('embedBilevel', () => {
     expect(r.boundaryDeviation).toBeLessThan(1e-8);
     expect(r.theta.length).toBe(qp.ne);
     expect(r.loss).toBe('norm');
-    // the spec's dual rule first held at a stop on a valid map (or earlier, on a folded one)
+    // the paper's dual rule first held at a stop on a valid map (or earlier, on a folded one)
     expect(r.dualRule).not.toBeNull();
     expect(r.dualRule!.iteration).toBeLessThanOrEqual(r.iterations);
     if (r.blockedStops === 0) expect(r.dualRule).toEqual({ iteration: r.iterations, flips: 0 });

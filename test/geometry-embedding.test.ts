@@ -182,7 +182,7 @@ if (!antDirFound && !requireData) console.warn(`SKIP shared ant tests: ${sharedM
 describe.skipIf(!crossDirFound && !requireData)('shared cross (TLC benchmark data)', () => {
   const crossDir = crossDirFound ?? '';
   beforeAll(() => void required(crossDirFound, 'cross'));
-  it('4 reflex corners / 8 rows; the free harmonic map violates all 8 and flips 41 triangles (spec)', () => {
+  it('4 reflex corners / 8 rows; the free harmonic map violates all 8 and flips 41 triangles (docs/geometry.md#examples)', () => {
     const input = loadSharedCross(crossDir);
     expect(input.nv).toBe(169);
     expect(input.F.length / 3).toBe(288);

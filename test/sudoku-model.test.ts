@@ -28,7 +28,7 @@ describe('SudokuQpModel', () => {
     expect([model.rows, model.n]).toEqual([40, 64]);
     const params = model.parameters();
     const pr = model.problem(data[0]!.puzzleOneHot, params);
-    // the spec's objective 0.1·zᵀz equals ½zᵀPz for a random z
+    // OptNet's objective 0.1·zᵀz equals ½zᵀPz for a random z
     const rng = new Rng(5);
     const z = Float64Array.from({ length: 64 }, () => rng.normal());
     expect(pr.P.format).toBe('csc');
