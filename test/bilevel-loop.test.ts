@@ -6,7 +6,7 @@
  * guard, options.
  */
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddingQP } from '../geometry/embedding-qp.ts';
 import { cornerExample } from '../geometry/examples/corner.ts';
 import { crossExample } from '../geometry/examples/cross.ts';
@@ -395,6 +395,16 @@ describe('generic loop (optimizer/bilevel) on a toy QP family', () => {
 
   it('rejects a θ₀ of the wrong length, naming it', () => {
     expect(() => runBilevel(toyProblem(false), { theta0: new Float64Array(3) })).toThrow(/theta0.*length 2/);
+  });
+
+  it('the synchronous entry point without a loaded tfjs says what to do', async () => {
+    vi.resetModules();
+    const fresh = await import('../optimizer/bilevel/loop.ts');
+    expect(() => fresh.runBilevel(toyProblem(false), { theta0: Float64Array.from([2, 3]) })).toThrow(/prepareBilevel/);
+    // an explicit module works without preparing
+    const r = fresh.runBilevel(toyProblem(false), { theta0: Float64Array.from([0, 0]), tf });
+    expect(r.stopReason).toBe('duals-vanished');
+    expect(r.iterations).toBe(0);
   });
 
   it('yieldToEventLoop lets already queued callbacks run first', async () => {
