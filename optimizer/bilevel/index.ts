@@ -10,6 +10,9 @@
  *   BilevelObjective                      Float64 loss, forward and backward (objective.ts)
  *   bilevelLossOp(tf, objective)          the loss as a tfjs op with a custom gradient (tf-op.ts)
  *   dualNormLoss({ squared })             ‖μ‖₂ or ‖μ‖₂² as an OutputLoss (dual-loss.ts)
+ *
+ * Internals not exported here: bilevelSteps (the loop as a generator), bilevelTf (tfjs
+ * resolution), yieldToEventLoop (event-loop.ts, the portable yield of the async entry point).
  */
 export type {
   BilevelLoopOptions,
@@ -24,7 +27,6 @@ export type {
 export { BILEVEL_LOOP_DEFAULTS, runBilevel, runBilevelAsync } from './loop.ts';
 export { BilevelObjective } from './objective.ts';
 export type { Evaluation, ObjectiveOptions } from './objective.ts';
-export { bilevelLossOp, tensorToFloat64 } from './tf-op.ts';
+export { bilevelLossOp } from './tf-op.ts';
 export { dualNormLoss } from './dual-loss.ts';
-export { bilevelTf, prepareBilevel } from './tf-runtime.ts';
-export { yieldToEventLoop } from './event-loop.ts';
+export { prepareBilevel } from './tf-runtime.ts';
