@@ -42,6 +42,7 @@ export {
   embeddingReport,
   interleavedFromSplit,
   signedAreas,
+  polygonDiameter,
   splitFromInterleaved,
 } from './validity.ts';
 export type { EmbeddingReport } from './validity.ts';

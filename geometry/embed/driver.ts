@@ -30,7 +30,7 @@ import { BILEVEL_LOOP_DEFAULTS, runBilevel, runBilevelAsync } from '../../optimi
 import type { BilevelLoopOptions, BilevelLoopResult } from '../../optimizer/bilevel/types.ts';
 import { InputError } from '../../optimizer/errors.ts';
 import type { EmbeddingQP } from '../embedding-qp.ts';
-import { countFlipped, embeddingReport, interleavedFromSplit, signedAreas } from '../validity.ts';
+import { countFlipped, embeddingReport, interleavedFromSplit, polygonDiameter, signedAreas } from '../validity.ts';
 import { embeddingProblem } from './family.ts';
 import type { BilevelOptions, BilevelResult, StopReason } from './types.ts';
 
@@ -166,16 +166,4 @@ function certify(
     blockedStops: r.blockedStops,
     dualRule,
   };
-}
-
-/** Diameter of the bounding box of a polygon (#B by 2). */
-function polygonDiameter(P: Float64Array): number {
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-  for (let t = 0; t < P.length; t += 2) {
-    x0 = Math.min(x0, P[t]!);
-    x1 = Math.max(x1, P[t]!);
-    y0 = Math.min(y0, P[t + 1]!);
-    y1 = Math.max(y1, P[t + 1]!);
-  }
-  return Math.hypot(x1 - x0, y1 - y0);
 }
