@@ -101,7 +101,7 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
   if (!(Number.isInteger(o.maxIter) && o.maxIter >= 0)) throw new InputError('maxIter', 'an integer ≥ 0', String(o.maxIter));
   const family = problem.family;
   const theta0 = o.theta0;
-  if (!(theta0 instanceof Float64Array)) throw new InputError('theta0', 'a Float64Array', String(theta0));
+  if (!(theta0 instanceof Float64Array)) throw new InputError('theta0', 'a Float64Array', theta0 === null ? 'null' : typeof theta0 === 'object' ? (theta0 as object).constructor?.name ?? 'an object' : typeof theta0);
   if (theta0.length !== family.size) throw new InputError('theta0', `length ${family.size} (family.size)`, `length ${theta0.length}`);
   const tf = bilevelTf(o.tf);
 
