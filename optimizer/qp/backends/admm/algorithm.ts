@@ -20,8 +20,9 @@
  * than adaptiveRhoTolerance×.
  */
 import type { QPProblem, QPStatus } from '../../types.ts';
+import { log } from '../log.ts';
 import { DimensionError, InputError } from '../../../errors.ts';
-import { buildOsqpData, buildRowIndex, cscMul, cscMulT, normInf, normInfScaled } from './data.ts';
+import { buildOsqpData, buildRowIndex, cscMul, cscMulT, normInf, normInfScaled, ROW_EQ } from './data.ts';
 import type { Csc, OsqpData, RowIndex } from './data.ts';
 import { AdmmKkt } from './kkt.ts';
 import { ruizScale } from './scaling.ts';
@@ -150,8 +151,9 @@ export class AdmmWorkspace {
   }
 
   /** Analyse and factor the KKT matrix (throws LinearAlgebraError from the LDLᵀ). */
-  factor(): void {
-    this.kkt = new AdmmKkt(this.P, this.At, this.rows, this.s.sigma, this.rho);
+  factor(checkConvexity = false): void {
+    const eq = checkConvexity ? Uint8Array.from(this.data.rowKind, (k) => (k === ROW_EQ ? 1 : 0)) : undefined;
+    this.kkt = new AdmmKkt(this.P, this.At, this.rows, this.s.sigma, this.rho, eq);
   }
 
   /**
@@ -366,9 +368,9 @@ export function runAdmm(w: AdmmWorkspace, deadline: number): AdmmRunResult {
   const s = w.s;
   const t0 = performance.now();
   if (s.verbose) {
-    process.stderr.write(
+    log(
       `admm: n = ${w.n}, constraint rows = ${w.mT}, rho = ${s.rho}, sigma = ${s.sigma}, alpha = ${s.alpha}, eps_abs = ${s.epsAbs}, eps_rel = ${s.epsRel}\n` +
-        ' iter   objective      prim res   dual res   rho        time\n',
+        ' iter   objective      prim res   dual res   rho        time',
     );
   }
   let iter = 0;
@@ -383,9 +385,9 @@ export function runAdmm(w: AdmmWorkspace, deadline: number): AdmmRunResult {
       const r = w.computeResiduals();
       haveResiduals = true;
       if (s.verbose) {
-        process.stderr.write(
+        log(
           `${String(iter).padStart(5)}  ${w.objectiveFromResiduals().toExponential(6).padStart(13)}  ` +
-            `${r.prim.toExponential(2)}   ${r.dual.toExponential(2)}   ${w.rhoScalar.toExponential(2)}   ${((performance.now() - t0) / 1000).toFixed(3)}s\n`,
+            `${r.prim.toExponential(2)}   ${r.dual.toExponential(2)}   ${w.rhoScalar.toExponential(2)}   ${((performance.now() - t0) / 1000).toFixed(3)}s`,
         );
       }
       if (!Number.isFinite(r.prim) || !Number.isFinite(r.dual)) {

@@ -10,6 +10,7 @@ import { cscMul, ROW_BOUND, ROW_EQ, ROW_INEQ } from './data.ts';
 import { dualResidual, polishSolution, primalViolation } from './polish.ts';
 import type { PolishStatus } from './polish.ts';
 import { resolveAdmmSettings } from './settings.ts';
+import { diagonallyDominantPsd } from '../convexity.ts';
 
 /** Diagnostics of one ADMM solve. */
 export interface AdmmInfo {
@@ -63,10 +64,15 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
   const { n, mT, data } = w;
   const deadline = tStart + s.timeLimit * 1000;
   let factorError = false;
+  let nonConvex = false;
   try {
-    w.factor();
-    // a convex problem has exactly n positive pivots in the quasi-definite K (P + σI ≻ 0)
-    if (w.kkt!.positivePivots !== n) factorError = true;
+    // convexity (backends/convexity.ts): free for a diagonally dominant P, else one extra
+    // numeric factorization before the first one
+    w.factor(!diagonallyDominantPsd(problem.P));
+    nonConvex = !w.kkt!.convex;
+    // a convex problem has exactly n positive pivots in the quasi-definite K (P + σI ≻ 0);
+    // one that is convex only on null(A) may not (P + σI + ρÂᵀÂ indefinite): ADMM cannot run it
+    if (nonConvex || w.kkt!.positivePivots !== n) factorError = true;
   } catch (e) {
     if (!(e instanceof LinearAlgebraError)) throw e;
     factorError = true;
@@ -75,7 +81,7 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
   if (ws && !factorError) w.warmStart(ws.z, ws.lambda, ws.mu);
   const tSetup = performance.now();
 
-  let status: QPStatus = 'numerical_error';
+  let status: QPStatus = nonConvex ? 'non_convex' : 'numerical_error';
   let iterations = 0;
   let polishStatus: PolishStatus = 'not_attempted';
   let polishPasses = 0;

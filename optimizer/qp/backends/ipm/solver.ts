@@ -51,6 +51,7 @@
  * stationarity residual, each pair moved onto the central path with μ = warmStartMu.
  */
 import type { QPStatus } from '../../types.ts';
+import { log } from '../log.ts';
 import type { QpData } from './data.ts';
 import type { KktSystem } from './kkt.ts';
 import type { IpmSettings } from './settings.ts';
@@ -935,9 +936,9 @@ export class IpmSolver {
 
   private log(iter: number): void {
     const e = (v: number, digits = 2) => (Number.isFinite(v) ? v.toExponential(digits) : String(v)).padStart(digits + 7);
-    process.stderr.write(
+    log(
       `${String(iter).padStart(4)} ${e(this.primalObj, 6).padStart(14)} ${e(this.primalRes)} ${e(this.dualRes)} ${e(this.gap)} ${e(this.mu)} ` +
-        `${this.primalStep.toFixed(3)} ${this.dualStep.toFixed(3)} ${e(this.rho)} ${e(this.delta)}\n`,
+        `${this.primalStep.toFixed(3)} ${this.dualStep.toFixed(3)} ${e(this.rho)} ${e(this.delta)}`,
     );
   }
 
@@ -945,9 +946,9 @@ export class IpmSolver {
     const st = this.st;
     const done = (status: QPStatus, iterations: number): IpmOutcome => {
       if (st.verbose) {
-        process.stderr.write(
+        log(
           `ipm: ${status} after ${iterations} iterations, ${(this.elapsedSeconds() * 1000).toFixed(1)} ms` +
-            `${this.robust ? ', robust factorizations' : ''}${this.regIncreases ? `, ${this.regIncreases} regularization increases` : ''}\n`,
+            `${this.robust ? ', robust factorizations' : ''}${this.regIncreases ? `, ${this.regIncreases} regularization increases` : ''}`,
         );
       }
       return this.outcome(status, iterations);
@@ -959,9 +960,9 @@ export class IpmSolver {
 
     if (st.verbose) {
       const dd = this.d;
-      process.stderr.write(
+      log(
         `ipm: n = ${dd.n}, p = ${dd.p}, m = ${dd.m}, bounds ${dd.nl} lower / ${dd.nu} upper, ${this.kkt.kind} KKT of size ${this.kkt.size}\n` +
-          `iter      objective     r_p       r_d       gap       mu      p_step d_step    rho      delta\n`,
+          `iter      objective     r_p       r_d       gap       mu      p_step d_step    rho      delta`,
       );
     }
 
