@@ -171,7 +171,7 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
     solveMs: tEnd - tSetup,
     residuals,
     solver: 'admm',
-    hasDuals: true,
+    hasDuals: status !== 'non_convex',
     polished: polishStatus === 'succeeded',
     info: {
       admmStatus,
