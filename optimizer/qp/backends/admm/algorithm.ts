@@ -22,8 +22,10 @@
 import type { QPProblem, QPStatus } from '../../types.ts';
 import { log } from '../log.ts';
 import { DimensionError, InputError } from '../../../errors.ts';
-import { buildOsqpData, buildRowIndex, cscMul, cscMulT, normInf, normInfScaled, ROW_EQ } from './data.ts';
-import type { Csc, OsqpData, RowIndex } from './data.ts';
+import { cscMatTVec, cscMatVec } from '../../../linalg/csc.ts';
+import { buildOsqpData, buildRowIndex, normInf, normInfScaled, ROW_EQ } from './data.ts';
+import type { CscMatrix } from '../../../linalg/types.ts';
+import type { OsqpData, RowIndex } from './data.ts';
 import { AdmmKkt } from './kkt.ts';
 import { ruizScale } from './scaling.ts';
 import type { Scaling } from './scaling.ts';
@@ -54,9 +56,9 @@ export class AdmmWorkspace {
   readonly n: number;
   readonly mT: number;
   /** scaled data (P, q, Ã of `data`, rescaled in place) and scaled bounds */
-  readonly P: Csc;
+  readonly P: CscMatrix;
   readonly q: Float64Array;
-  readonly At: Csc;
+  readonly At: CscMatrix;
   readonly rows: RowIndex;
   readonly l: Float64Array;
   readonly u: Float64Array;
@@ -185,7 +187,7 @@ export class AdmmWorkspace {
         this.y[r] = c * Math.max(mu[i]!, 0) * Einv[r]!;
       }
     }
-    cscMul(this.At, this.x, this.z);
+    cscMatVec(this.At, this.x, this.z);
     for (let i = 0; i < this.mT; i++) this.z[i] = Math.min(Math.max(this.z[i]!, this.l[i]!), this.u[i]!);
   }
 
@@ -217,9 +219,9 @@ export class AdmmWorkspace {
   computeResiduals(): ResidualInfo {
     const { n, mT, x, z, y, Ax, Px, Aty, q, res } = this;
     const { Dinv, Einv, c } = this.scaling;
-    cscMul(this.At, x, Ax);
-    cscMul(this.P, x, Px);
-    cscMulT(this.At, y, Aty);
+    cscMatVec(this.At, x, Ax);
+    cscMatVec(this.P, x, Px);
+    cscMatTVec(this.At, y, Aty);
     let prim = 0, sPrim = 0, nAx = 0, nZ = 0, sAx = 0, sZ = 0;
     for (let i = 0; i < mT; i++) {
       const e = Einv[i]!;
@@ -295,7 +297,7 @@ export class AdmmWorkspace {
       else if (d < 0) support += l[i]! * d;
     }
     if (!(support < -eps * normDy)) return false;
-    cscMulT(this.At, dy, this.workN);
+    cscMatTVec(this.At, dy, this.workN);
     return normInfScaled(this.workN, Dinv) <= eps * normDy;
   }
 
@@ -313,9 +315,9 @@ export class AdmmWorkspace {
     let qdx = 0;
     for (let j = 0; j < n; j++) qdx += this.q[j]! * dx[j]!;
     if (!(qdx < -c * eps * normDx)) return false;
-    cscMul(this.P, dx, this.workN);
+    cscMatVec(this.P, dx, this.workN);
     if (normInfScaled(this.workN, Dinv) > c * eps * normDx) return false;
-    cscMul(this.At, dx, this.workM);
+    cscMatVec(this.At, dx, this.workM);
     const tol = eps * normDx;
     for (let i = 0; i < mT; i++) {
       const v = this.workM[i]! * Einv[i]!;

@@ -13,21 +13,14 @@
  * so that P z + q + Aᵀλ + Cᵀμ − μ_lb + μ_ub = 0.
  */
 import { DimensionError, InputError } from '../../../errors.ts';
-import type { Matrix } from '../../../linalg/types.ts';
+import { cscFromDense } from '../../../linalg/csc.ts';
+import type { CscMatrix, Matrix } from '../../../linalg/types.ts';
 import type { QPProblem } from '../../types.ts';
 
 export const ROW_EQ = 0;
 export const ROW_INEQ = 1;
 export const ROW_BOUND = 2;
 
-/** A mutable CSC matrix owned by the backend (values are rescaled in place). */
-export interface Csc {
-  readonly nrows: number;
-  readonly ncols: number;
-  readonly colPtr: Int32Array;
-  readonly rowIdx: Int32Array;
-  readonly values: Float64Array;
-}
 
 export interface OsqpData {
   /** variables */
@@ -38,11 +31,11 @@ export interface OsqpData {
   readonly p: number;
   readonly m: number;
   /** n×n, both triangles (a copy) */
-  readonly P: Csc;
+  readonly P: CscMatrix;
   /** length n (a copy) */
   readonly q: Float64Array;
   /** mT×n (a copy) */
-  readonly At: Csc;
+  readonly At: CscMatrix;
   /** length mT */
   readonly l: Float64Array;
   readonly u: Float64Array;
@@ -55,9 +48,10 @@ export interface OsqpData {
 }
 
 /** Copy of M as CSC; exact zeros of dense input are dropped (the pattern is not needed for ADMM). */
-export function toCscCopy(M: Matrix): Csc {
+export function toCscCopy(M: Matrix): CscMatrix {
   if (M.format === 'csc') {
     return {
+      format: 'csc',
       nrows: M.nrows,
       ncols: M.ncols,
       colPtr: Int32Array.from(M.colPtr),
@@ -65,24 +59,7 @@ export function toCscCopy(M: Matrix): Csc {
       values: Float64Array.from(M.values.subarray(0, M.colPtr[M.ncols]!)),
     };
   }
-  const { nrows, ncols, data } = M;
-  let nz = 0;
-  for (let k = 0; k < nrows * ncols; k++) if (data[k] !== 0) nz++;
-  const colPtr = new Int32Array(ncols + 1);
-  const rowIdx = new Int32Array(nz);
-  const values = new Float64Array(nz);
-  let pos = 0;
-  for (let j = 0; j < ncols; j++) {
-    for (let i = 0; i < nrows; i++) {
-      const v = data[i * ncols + j]!;
-      if (v !== 0) {
-        rowIdx[pos] = i;
-        values[pos++] = v;
-      }
-    }
-    colPtr[j + 1] = pos;
-  }
-  return { nrows, ncols, colPtr, rowIdx, values };
+  return cscFromDense(M);
 }
 
 function checkMatrix(M: Matrix, name: string, rows: number | null, cols: number): void {
@@ -186,7 +163,7 @@ export function buildOsqpData(problem: QPProblem): OsqpData {
     m,
     P: toCscCopy(problem.P),
     q: Float64Array.from(problem.q),
-    At: { nrows: mT, ncols: n, colPtr, rowIdx, values },
+    At: { format: 'csc', nrows: mT, ncols: n, colPtr, rowIdx, values },
     l,
     u,
     rowKind,
@@ -202,7 +179,7 @@ export interface RowIndex {
   readonly srcPos: Int32Array;
 }
 
-export function buildRowIndex(M: Csc): RowIndex {
+export function buildRowIndex(M: CscMatrix): RowIndex {
   const nz = M.colPtr[M.ncols]!;
   const rowPtr = new Int32Array(M.nrows + 1);
   for (let k = 0; k < nz; k++) rowPtr[M.rowIdx[k]! + 1]!++;
@@ -218,27 +195,6 @@ export function buildRowIndex(M: Csc): RowIndex {
     }
   }
   return { rowPtr, colIdx, srcPos };
-}
-
-/** y = M x  (x length ncols, y length nrows; y overwritten) */
-export function cscMul(M: Csc, x: Float64Array, y: Float64Array): void {
-  y.fill(0, 0, M.nrows);
-  const { colPtr, rowIdx, values } = M;
-  for (let j = 0; j < M.ncols; j++) {
-    const xj = x[j]!;
-    if (xj === 0) continue;
-    for (let k = colPtr[j]!; k < colPtr[j + 1]!; k++) y[rowIdx[k]!]! += values[k]! * xj;
-  }
-}
-
-/** y = Mᵀ x  (x length nrows, y length ncols; y overwritten) */
-export function cscMulT(M: Csc, x: Float64Array, y: Float64Array): void {
-  const { colPtr, rowIdx, values } = M;
-  for (let j = 0; j < M.ncols; j++) {
-    let s = 0;
-    for (let k = colPtr[j]!; k < colPtr[j + 1]!; k++) s += values[k]! * x[rowIdx[k]!]!;
-    y[j] = s;
-  }
 }
 
 /** ‖v‖∞ over the first len entries */

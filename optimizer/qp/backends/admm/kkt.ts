@@ -14,7 +14,7 @@ import { ZeroPivotError } from '../../../errors.ts';
 import { SparseLdl } from '../../../linalg/ldl.ts';
 import { CONVEXITY_CURVATURE_TOL, CONVEXITY_EQUALITY_REG } from '../convexity.ts';
 import type { CscMatrix } from '../../../linalg/types.ts';
-import type { Csc, RowIndex } from './data.ts';
+import type { RowIndex } from './data.ts';
 
 /** 1/ρ of an inequality or bound row switched off in the convexity test (its ρÂᵢᵀÂᵢ vanishes). */
 const CHECK_ROW_OFF = 1e20;
@@ -41,7 +41,7 @@ export class AdmmKkt {
    * @param equalityRows  when given (length mT, true for the rows of A), the convexity test runs
    *                      first (see `convex`)
    */
-  constructor(P: Csc, At: Csc, rows: RowIndex, sigma: number, rho: Float64Array, equalityRows?: Uint8Array) {
+  constructor(P: CscMatrix, At: CscMatrix, rows: RowIndex, sigma: number, rho: Float64Array, equalityRows?: Uint8Array) {
     const n = P.ncols;
     const mT = At.nrows;
     this.n = n;
@@ -104,7 +104,7 @@ export class AdmmKkt {
    */
   convex = true;
 
-  private convexityCheck(P: Csc, sigma: number, equalityRows: Uint8Array): boolean {
+  private convexityCheck(P: CscMatrix, sigma: number, equalityRows: Uint8Array): boolean {
     let pMax = 0;
     for (let k = 0; k < P.values.length; k++) pMax = Math.max(pMax, Math.abs(P.values[k]!));
     if (pMax === 0) return true;

@@ -30,7 +30,7 @@ import { LinearAlgebraError } from '../../../errors.ts';
 import { SparseLdl } from '../../../linalg/ldl.ts';
 import type { CscMatrix } from '../../../linalg/types.ts';
 import type { AdmmWorkspace } from './algorithm.ts';
-import { cscMul, cscMulT } from './data.ts';
+import { cscMatTVec, cscMatVec } from '../../../linalg/csc.ts';
 
 export type PolishStatus = 'not_attempted' | 'succeeded' | 'rejected' | 'failed';
 
@@ -64,8 +64,8 @@ export function primalViolation(w: AdmmWorkspace, Ax: Float64Array): number {
 
 /** unscaled ‖Px + q + Ãᵀy‖∞ of scaled (x̂, ŷ); work vectors of length n */
 export function dualResidual(w: AdmmWorkspace, x: Float64Array, y: Float64Array, Px: Float64Array, Aty: Float64Array): number {
-  cscMul(w.P, x, Px);
-  cscMulT(w.At, y, Aty);
+  cscMatVec(w.P, x, Px);
+  cscMatTVec(w.At, y, Aty);
   const { Dinv, c } = w.scaling;
   let r = 0;
   for (let j = 0; j < w.n; j++) r = Math.max(r, Math.abs((Px[j]! + w.q[j]! + Aty[j]!) * Dinv[j]!));
@@ -176,7 +176,7 @@ export function polishSolution(w: AdmmWorkspace, admmPrimViol: number, admmDualR
     y.fill(0);
     for (let k = 0; k < nJ; k++) y[Jrows[k]!] = sol[n + k]!;
     // --- check the pass as a KKT point of the full problem (unscaled quantities)
-    cscMul(At, x, Ax);
+    cscMatVec(At, x, Ax);
     let normAx = 0;
     let normY = 0;
     for (let i = 0; i < mT; i++) {

@@ -9,7 +9,7 @@
  *
  * Unscaling:  x = D x̂,  y = E ŷ / c,  Ãx = E⁻¹ (Â x̂),  Px + q + Ãᵀy = c⁻¹ D⁻¹ (P̂x̂ + q̂ + Âᵀŷ).
  */
-import type { Csc } from './data.ts';
+import type { CscMatrix } from '../../../linalg/types.ts';
 
 export interface Scaling {
   /** length n */
@@ -33,7 +33,7 @@ function limit(v: number): number {
 }
 
 /** Scale the data in place with `iterations` Ruiz passes (0: identity scaling). */
-export function ruizScale(P: Csc, q: Float64Array, At: Csc, l: Float64Array, u: Float64Array, iterations: number): Scaling {
+export function ruizScale(P: CscMatrix, q: Float64Array, At: CscMatrix, l: Float64Array, u: Float64Array, iterations: number): Scaling {
   const n = P.ncols;
   const mT = At.nrows;
   const D = new Float64Array(n).fill(1);

@@ -6,7 +6,8 @@ import { LinearAlgebraError } from '../../../errors.ts';
 import { computeResiduals } from '../../residuals.ts';
 import type { QPProblem, QPSettings, QPSolution, QPStatus } from '../../types.ts';
 import { AdmmWorkspace, runAdmm } from './algorithm.ts';
-import { cscMul, ROW_BOUND, ROW_EQ, ROW_INEQ } from './data.ts';
+import { cscMatVec } from '../../../linalg/csc.ts';
+import { ROW_BOUND, ROW_EQ, ROW_INEQ } from './data.ts';
 import { dualResidual, polishSolution, primalViolation } from './polish.ts';
 import type { PolishStatus } from './polish.ts';
 import { resolveAdmmSettings } from './settings.ts';
@@ -94,7 +95,7 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
     iterations = run.iterations;
     if (s.polish && (status === 'solved' || status === 'solved_inaccurate' || status === 'max_iter')) {
       const Ax = new Float64Array(mT);
-      cscMul(w.At, w.x, Ax);
+      cscMatVec(w.At, w.x, Ax);
       const admmPrim = primalViolation(w, Ax);
       const admmDual = dualResidual(w, w.x, w.y, new Float64Array(n), new Float64Array(n));
       const pr = polishSolution(w, admmPrim, admmDual);
@@ -103,7 +104,7 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
       if (pr.status === 'succeeded') {
         w.x.set(pr.x);
         w.y.set(pr.y);
-        cscMul(w.At, w.x, w.z);
+        cscMatVec(w.At, w.x, w.z);
         for (let i = 0; i < mT; i++) w.z[i] = Math.min(Math.max(w.z[i]!, w.l[i]!), w.u[i]!);
         w.computeResiduals();
         if (w.converged()) status = 'solved';
@@ -146,13 +147,13 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
   }
   // OSQP-form residuals of the returned point (unscaled)
   const Ax = new Float64Array(mT);
-  cscMul(w.At, w.x, Ax);
+  cscMatVec(w.At, w.x, Ax);
   const primalResidual = finite ? primalViolation(w, Ax) : Infinity;
   const dualResidual_ = finite ? dualResidual(w, w.x, w.y, new Float64Array(n), new Float64Array(n)) : Infinity;
   let objective = 0;
   if (finite) {
     const Px = new Float64Array(n);
-    cscMul(w.P, w.x, Px);
+    cscMatVec(w.P, w.x, Px);
     for (let j = 0; j < n; j++) objective += w.x[j]! * (0.5 * Px[j]! + w.q[j]!);
     objective /= c;
   }

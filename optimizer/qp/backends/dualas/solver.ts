@@ -49,7 +49,6 @@ import {
   choleskyLower,
   compactWyT,
   dotFrom,
-  EPS,
   forwardSolve,
   forwardSolveFrom,
   givensInto,
@@ -66,7 +65,7 @@ import {
 import type { DualAsSettings } from './settings.ts';
 
 /** Round-off floor of the feasibility tolerance, relative to |e_i| + ‖n_i‖₁‖z‖∞. */
-const SLACK_FLOOR = 64 * EPS;
+const SLACK_FLOOR = 64 * Number.EPSILON;
 /**
  * A violated row that depends on the working set and cannot be absorbed by any multiplier is
  * called infeasible only when its violation exceeds LOOSE_FACTOR × its tolerance; below that it
@@ -264,7 +263,7 @@ export function solveDualAs(problem: QPProblem, st: DualAsSettings): QPSolution 
         a1 += Math.abs(A[j * n + i]!);
       }
       const scale = Math.abs(b[j]!) + a1 * zInf;
-      if (Math.abs(s) > st.epsAbs + Math.max(relTol, Math.sqrt(EPS)) * scale) {
+      if (Math.abs(s) > st.epsAbs + Math.max(relTol, Math.sqrt(Number.EPSILON)) * scale) {
         if (st.verbose) log(`dualas: equality row ${j} depends on the others and is inconsistent (residual ${s.toExponential(3)})`);
         return finish('primal_infeasible', 0, setupEnd, false);
       }
@@ -616,7 +615,7 @@ function kktHolds(
     for (let j = 0; j < problem.A.nrows; j++) {
       let a1 = 0;
       for (let i = 0; i < n; i++) a1 += Math.abs(A[j * n + i]!);
-      const rel = qr && qr.skipped[j] ? Math.max(relTol, Math.sqrt(EPS)) : relTol;
+      const rel = qr && qr.skipped[j] ? Math.max(relTol, Math.sqrt(Number.EPSILON)) : relTol;
       if (!(Math.abs(dotFrom(A, j * n, z, 0, 0, n) - b[j]!) <= tol(b[j]!, a1, rel))) return false;
     }
   }

@@ -17,15 +17,15 @@
  *
  * Two storages extend the abstract QpData (which holds the shared fields and runs the
  * equilibration): SparseQpData (CSC; P by its upper triangle) and DenseQpData (row-major; P
- * stored full and symmetric). Values ≥ 1e30 in magnitude in d, lb, ub count as infinite (as in
- * PIQP).
+ * stored full and symmetric). Values of magnitude ≥ INFINITE_BOUND (problem.ts, 9e19) in d, lb, ub
+ * count as infinite, as in the readers (PIQP uses 1e30; the model's one threshold is the
+ * Maros–Meszaros one, see problem.ts).
  */
 import type { CscMatrix, Matrix } from '../../../linalg/types.ts';
 import { toCsc, toDense } from '../../../linalg/matrix.ts';
+import { INFINITE_BOUND } from '../../problem.ts';
 import type { QPProblem } from '../../types.ts';
 
-/** |value| at or above this counts as infinite in d, lb, ub */
-export const INFINITE_BOUND = 1e30;
 
 /** Scaling factors below MIN_SCALE (e.g. an empty column) are replaced by 1, above MAX_SCALE clipped. */
 const MIN_SCALE = 1e-4;

@@ -10,6 +10,9 @@
  *   kkt.ts       the regularized quasi-definite KKT system: SparseKkt (SparseLdl, symbolic
  *                analysis cached per pattern on the backend instance) or DenseKkt (DenseLdl)
  *   solver.ts    the proximal method of multipliers + Mehrotra predictor–corrector iteration
+ *   start.ts     cold and warm starting points
+ *   termination.ts  residuals, convergence test, infeasibility certificates
+ *   progress.ts, vectors.ts, workspace.ts   verbose lines, vector kernels, reusable vectors
  *   results.ts   unscaling to the user's space and dual convention, residuals
  *
  *   import { ipmBackend } from './optimizer/qp/backends/ipm/index.ts';
@@ -21,7 +24,8 @@
  */
 import type { QPBackend, SolverCapabilities } from '../../backend.ts';
 import type { QPProblem, QPSettings, QPSolution } from '../../types.ts';
-import { DenseQpData, INFINITE_BOUND, SparseQpData, type QpData } from './data.ts';
+import { INFINITE_BOUND } from '../../problem.ts';
+import { DenseQpData, SparseQpData, type QpData } from './data.ts';
 import { diagonallyDominantPsd } from '../convexity.ts';
 import { log } from '../log.ts';
 import { DenseKkt, PatternCache, SparseKkt, type KktSystem } from './kkt.ts';
