@@ -28,7 +28,7 @@ import type { CscMatrix } from '../../../linalg/types.ts';
 import type { OsqpData, RowIndex } from './data.ts';
 import { AdmmKkt } from './kkt.ts';
 import { ruizScale } from './scaling.ts';
-import type { Scaling } from './scaling.ts';
+import type { AdmmScaling } from './scaling.ts';
 import { RHO_MAX, RHO_MIN } from './settings.ts';
 import type { AdmmSettings } from './settings.ts';
 
@@ -58,11 +58,11 @@ export class AdmmWorkspace {
   /** scaled data (P, q, Ã of `data`, rescaled in place) and scaled bounds */
   readonly P: CscMatrix;
   readonly q: Float64Array;
-  readonly At: CscMatrix;
+  readonly Ac: CscMatrix;
   readonly rows: RowIndex;
   readonly l: Float64Array;
   readonly u: Float64Array;
-  readonly scaling: Scaling;
+  readonly scaling: AdmmScaling;
   /** rows with l = u (always active in polishing) */
   readonly isEq: Uint8Array;
   /** per-row ρ and 1/ρ, and the scalar ρ they derive from */
@@ -105,14 +105,14 @@ export class AdmmWorkspace {
     this.mT = mT;
     this.P = data.P;
     this.q = data.q;
-    this.At = data.At;
+    this.Ac = data.Ac;
     this.l = Float64Array.from(data.l);
     this.u = Float64Array.from(data.u);
     for (let i = 0; i < mT; i++) {
       if (Number.isNaN(this.l[i]!) || Number.isNaN(this.u[i]!)) throw new InputError('problem', 'no NaN in b, d, lb, ub', `NaN in constraint row ${i}`);
     }
-    this.scaling = ruizScale(this.P, this.q, this.At, this.l, this.u, s.scaling);
-    this.rows = buildRowIndex(this.At);
+    this.scaling = ruizScale(this.P, this.q, this.Ac, this.l, this.u, s.scaling);
+    this.rows = buildRowIndex(this.Ac);
     this.isEq = new Uint8Array(mT);
     for (let i = 0; i < mT; i++) this.isEq[i] = data.l[i] === data.u[i] ? 1 : 0;
     this.rho = new Float64Array(mT);
@@ -155,7 +155,7 @@ export class AdmmWorkspace {
   /** Analyse and factor the KKT matrix (throws LinearAlgebraError from the LDLᵀ). */
   factor(checkConvexity = false): void {
     const eq = checkConvexity ? Uint8Array.from(this.data.rowKind, (k) => (k === ROW_EQ ? 1 : 0)) : undefined;
-    this.kkt = new AdmmKkt(this.P, this.At, this.rows, this.s.sigma, this.rho, eq);
+    this.kkt = new AdmmKkt(this.P, this.Ac, this.rows, this.s.sigma, this.rho, eq);
   }
 
   /**
@@ -187,7 +187,7 @@ export class AdmmWorkspace {
         this.y[r] = c * Math.max(mu[i]!, 0) * Einv[r]!;
       }
     }
-    cscMatVec(this.At, this.x, this.z);
+    cscMatVec(this.Ac, this.x, this.z);
     for (let i = 0; i < this.mT; i++) this.z[i] = Math.min(Math.max(this.z[i]!, this.l[i]!), this.u[i]!);
   }
 
@@ -219,9 +219,9 @@ export class AdmmWorkspace {
   computeResiduals(): ResidualInfo {
     const { n, mT, x, z, y, Ax, Px, Aty, q, res } = this;
     const { Dinv, Einv, c } = this.scaling;
-    cscMatVec(this.At, x, Ax);
+    cscMatVec(this.Ac, x, Ax);
     cscMatVec(this.P, x, Px);
-    cscMatTVec(this.At, y, Aty);
+    cscMatTVec(this.Ac, y, Aty);
     let prim = 0, sPrim = 0, nAx = 0, nZ = 0, sAx = 0, sZ = 0;
     for (let i = 0; i < mT; i++) {
       const e = Einv[i]!;
@@ -297,7 +297,7 @@ export class AdmmWorkspace {
       else if (d < 0) support += l[i]! * d;
     }
     if (!(support < -eps * normDy)) return false;
-    cscMatTVec(this.At, dy, this.workN);
+    cscMatTVec(this.Ac, dy, this.workN);
     return normInfScaled(this.workN, Dinv) <= eps * normDy;
   }
 
@@ -317,7 +317,7 @@ export class AdmmWorkspace {
     if (!(qdx < -c * eps * normDx)) return false;
     cscMatVec(this.P, dx, this.workN);
     if (normInfScaled(this.workN, Dinv) > c * eps * normDx) return false;
-    cscMatVec(this.At, dx, this.workM);
+    cscMatVec(this.Ac, dx, this.workM);
     const tol = eps * normDx;
     for (let i = 0; i < mT; i++) {
       const v = this.workM[i]! * Einv[i]!;

@@ -3,6 +3,10 @@
  *
  *   minimize ½ xᵀPx + qᵀx   s.t.   l ≤ Ã x ≤ u,    Ã = [A; C; I_B]   (mT = p + m + |B| rows)
  *
+ * NOTATION: OSQP's. Its x is the model's z (types.ts), its y the stacked duals of Ã's rows, and
+ * Ã (field `Ac`, "all constraint rows"; OSQP calls it A) stacks our A, C and the bound rows: it is
+ * NOT a transpose. Hats (P̂, Â, q̂) mark the equilibrated data (scaling.ts).
+ *
  *   rows 0 .. p−1          equalities  A z = b       l = u = b          (kind EQ)
  *   rows p .. p+m−1        inequalities C z ≤ d      l = −∞, u = d      (kind INEQ)
  *   rows p+m .. mT−1       bounds of the variables B with a finite lb or ub:
@@ -35,7 +39,7 @@ export interface OsqpData {
   /** length n (a copy) */
   readonly q: Float64Array;
   /** mT×n (a copy) */
-  readonly At: CscMatrix;
+  readonly Ac: CscMatrix;
   /** length mT */
   readonly l: Float64Array;
   readonly u: Float64Array;
@@ -103,13 +107,13 @@ export function buildOsqpData(problem: QPProblem): OsqpData {
     if (lo > -Infinity || hi < Infinity) boundRow[j] = p + m + nb++;
   }
   const mT = p + m + nb;
-  const Ac = A ? toCscCopy(A) : null;
-  const Cc = C ? toCscCopy(C) : null;
+  const Aeq = A ? toCscCopy(A) : null;
+  const Cin = C ? toCscCopy(C) : null;
   const colPtr = new Int32Array(n + 1);
   for (let j = 0; j < n; j++) {
     let c = 0;
-    if (Ac) c += Ac.colPtr[j + 1]! - Ac.colPtr[j]!;
-    if (Cc) c += Cc.colPtr[j + 1]! - Cc.colPtr[j]!;
+    if (Aeq) c += Aeq.colPtr[j + 1]! - Aeq.colPtr[j]!;
+    if (Cin) c += Cin.colPtr[j + 1]! - Cin.colPtr[j]!;
     if (boundRow[j]! >= 0) c++;
     colPtr[j + 1] = colPtr[j]! + c;
   }
@@ -118,16 +122,16 @@ export function buildOsqpData(problem: QPProblem): OsqpData {
   const values = new Float64Array(nz);
   for (let j = 0; j < n; j++) {
     let pos = colPtr[j]!;
-    if (Ac) {
-      for (let k = Ac.colPtr[j]!; k < Ac.colPtr[j + 1]!; k++) {
-        rowIdx[pos] = Ac.rowIdx[k]!;
-        values[pos++] = Ac.values[k]!;
+    if (Aeq) {
+      for (let k = Aeq.colPtr[j]!; k < Aeq.colPtr[j + 1]!; k++) {
+        rowIdx[pos] = Aeq.rowIdx[k]!;
+        values[pos++] = Aeq.values[k]!;
       }
     }
-    if (Cc) {
-      for (let k = Cc.colPtr[j]!; k < Cc.colPtr[j + 1]!; k++) {
-        rowIdx[pos] = p + Cc.rowIdx[k]!;
-        values[pos++] = Cc.values[k]!;
+    if (Cin) {
+      for (let k = Cin.colPtr[j]!; k < Cin.colPtr[j + 1]!; k++) {
+        rowIdx[pos] = p + Cin.rowIdx[k]!;
+        values[pos++] = Cin.values[k]!;
       }
     }
     if (boundRow[j]! >= 0) {
@@ -163,7 +167,7 @@ export function buildOsqpData(problem: QPProblem): OsqpData {
     m,
     P: toCscCopy(problem.P),
     q: Float64Array.from(problem.q),
-    At: { format: 'csc', nrows: mT, ncols: n, colPtr, rowIdx, values },
+    Ac: { format: 'csc', nrows: mT, ncols: n, colPtr, rowIdx, values },
     l,
     u,
     rowKind,

@@ -34,16 +34,16 @@ export class AdmmKkt {
 
   /**
    * @param P      n×n scaled P̂ (both triangles; only the upper one is used), not modified
-   * @param At     mT×n scaled Â, not modified
-   * @param rows   row index of Â (buildRowIndex(At))
+   * @param Ac     mT×n scaled Â, not modified
+   * @param rows   row index of Â (buildRowIndex(Ac))
    * @param sigma  σ > 0
    * @param rho    length mT, ρ_i > 0, not modified
    * @param equalityRows  when given (length mT, true for the rows of A), the convexity test runs
    *                      first (see `convex`)
    */
-  constructor(P: CscMatrix, At: CscMatrix, rows: RowIndex, sigma: number, rho: Float64Array, equalityRows?: Uint8Array) {
+  constructor(P: CscMatrix, Ac: CscMatrix, rows: RowIndex, sigma: number, rho: Float64Array, equalityRows?: Uint8Array) {
     const n = P.ncols;
-    const mT = At.nrows;
+    const mT = Ac.nrows;
     this.n = n;
     this.mT = mT;
     const N = n + mT;
@@ -77,7 +77,7 @@ export class AdmmKkt {
     for (let i = 0; i < mT; i++) {
       for (let k = rows.rowPtr[i]!; k < rows.rowPtr[i + 1]!; k++) {
         rowIdx[pos] = rows.colIdx[k]!;
-        values[pos++] = At.values[rows.srcPos[k]!]!;
+        values[pos++] = Ac.values[rows.srcPos[k]!]!;
       }
       rowIdx[pos] = n + i;
       rhoDiagPos[i] = pos;

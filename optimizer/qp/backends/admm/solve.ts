@@ -95,7 +95,7 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
     iterations = run.iterations;
     if (s.polish && (status === 'solved' || status === 'solved_inaccurate' || status === 'max_iter')) {
       const Ax = new Float64Array(mT);
-      cscMatVec(w.At, w.x, Ax);
+      cscMatVec(w.Ac, w.x, Ax);
       const admmPrim = primalViolation(w, Ax);
       const admmDual = dualResidual(w, w.x, w.y, new Float64Array(n), new Float64Array(n));
       const pr = polishSolution(w, admmPrim, admmDual);
@@ -104,7 +104,7 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
       if (pr.status === 'succeeded') {
         w.x.set(pr.x);
         w.y.set(pr.y);
-        cscMatVec(w.At, w.x, w.z);
+        cscMatVec(w.Ac, w.x, w.z);
         for (let i = 0; i < mT; i++) w.z[i] = Math.min(Math.max(w.z[i]!, w.l[i]!), w.u[i]!);
         w.computeResiduals();
         if (w.converged()) status = 'solved';
@@ -147,7 +147,7 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
   }
   // OSQP-form residuals of the returned point (unscaled)
   const Ax = new Float64Array(mT);
-  cscMatVec(w.At, w.x, Ax);
+  cscMatVec(w.Ac, w.x, Ax);
   const primalResidual = finite ? primalViolation(w, Ax) : Infinity;
   const dualResidual_ = finite ? dualResidual(w, w.x, w.y, new Float64Array(n), new Float64Array(n)) : Infinity;
   let objective = 0;
