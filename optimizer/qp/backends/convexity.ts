@@ -23,6 +23,7 @@
  * (LPs, Laplacians, ridge terms).
  */
 import { ZeroPivotError } from '../../errors.ts';
+import { cscTranspose } from '../../linalg/csc.ts';
 import { SparseLdl } from '../../linalg/ldl.ts';
 import { toCsc } from '../../linalg/matrix.ts';
 import type { Matrix } from '../../linalg/types.ts';
@@ -109,16 +110,14 @@ export function convexOnEqualityNullspace(problem: Pick<QPProblem, 'P' | 'A'>): 
   }
   if (pMax === 0) return true;
   const tau = CONVEXITY_CURVATURE_TOL * pMax;
-  // rows of A (as columns n + i of the upper triangle of K)
-  const rowCount = new Int32Array(p + 1);
-  if (A) for (let k = 0; k < A.colPtr[n]!; k++) rowCount[A.rowIdx[k]! + 1]++;
-  for (let i = 0; i < p; i++) rowCount[i + 1] += rowCount[i]!;
+  // rows of A (as columns n + i of the upper triangle of K): the columns of Aᵀ
+  const At = A ? cscTranspose(A) : null;
   let nz = 0;
   for (let j = 0; j < n; j++) {
     for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) if (P.rowIdx[k]! < j) nz++;
     nz++;
   }
-  nz += rowCount[p]! + p;
+  nz += (At ? At.colPtr[p]! : 0) + p;
   const N = n + p;
   const colPtr = new Int32Array(N + 1);
   const rowIdx = new Int32Array(nz);
@@ -138,23 +137,12 @@ export function convexOnEqualityNullspace(problem: Pick<QPProblem, 'P' | 'A'>): 
     values[pos++] = diag;
     colPtr[j + 1] = pos;
   }
-  if (A) {
-    // scatter A by rows: column n + i holds row i (ascending column indices, as j ascends)
-    const next = rowCount.slice(0, p);
-    const rowsCol = new Int32Array(rowCount[p]!);
-    const rowsVal = new Float64Array(rowCount[p]!);
-    for (let j = 0; j < n; j++) {
-      for (let k = A.colPtr[j]!; k < A.colPtr[j + 1]!; k++) {
-        const i = A.rowIdx[k]!;
-        const t = next[i]!++;
-        rowsCol[t] = j;
-        rowsVal[t] = A.values[k]! * E[i]! * D[j]!;
-      }
-    }
+  if (At) {
     for (let i = 0; i < p; i++) {
-      for (let t = rowCount[i]!; t < rowCount[i + 1]!; t++) {
-        rowIdx[pos] = rowsCol[t]!;
-        values[pos++] = rowsVal[t]!;
+      for (let t = At.colPtr[i]!; t < At.colPtr[i + 1]!; t++) {
+        const j = At.rowIdx[t]!;
+        rowIdx[pos] = j;
+        values[pos++] = At.values[t]! * E[i]! * D[j]!;
       }
       rowIdx[pos] = n + i;
       values[pos++] = -CONVEXITY_EQUALITY_REG;
