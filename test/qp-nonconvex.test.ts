@@ -7,6 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cscFromDense } from '../optimizer/linalg/csc.ts';
 import type { DenseMatrix } from '../optimizer/linalg/types.ts';
 import { convexOnEqualityNullspace, diagonallyDominantPsd } from '../optimizer/qp/backends/convexity.ts';
+import { IpmBackend } from '../optimizer/qp/backends/ipm/index.ts';
 import { loadSolvers, solveQP } from '../optimizer/qp/registry.ts';
 import type { QPProblem, QPSettings } from '../optimizer/qp/types.ts';
 import { setWarningHandler } from '../optimizer/qp/warnings.ts';
@@ -135,6 +136,21 @@ describe('convex problems with a singular P are not flagged', () => {
       }
     });
   }
+});
+
+describe('cost of the test in the ipm', () => {
+  it('reuses the KKT pattern: no symbolic analysis beyond the one the solve needs', () => {
+    // a convex P that is not diagonally dominant, so the test runs (one numeric factorization)
+    const pr: QPProblem = { P: cscFromDense(rows([[1, 2], [2, 4.5]])), q: vec(1, 0), C: cscFromDense(rows([[1, 1]])), d: vec(1) };
+    expect(diagonallyDominantPsd(pr.P)).toBe(false);
+    const backend = new IpmBackend();
+    const s = backend.solve(pr, {});
+    expect(s.status).toBe('solved');
+    expect(backend.stats.analyses).toBe(1);
+    backend.solve(pr, {});
+    expect(backend.stats.analyses).toBe(1);
+    expect(backend.stats.cacheHits).toBeGreaterThanOrEqual(1);
+  });
 });
 
 describe('convexOnEqualityNullspace', () => {
