@@ -270,61 +270,64 @@ function solveHighs(problem: QPProblem, settings: QPSettings): QPSolution {
   if (nonConvex) {
     status = 'non_convex';
     if (echo) log('highs: P is not positive semidefinite on the nullspace of A: non_convex');
-  } else try {
-    const model = rt.createModel(buildModel(problem, true));
-    try {
-      for (const [key, value] of Object.entries(opts)) {
-        try {
-          model.options.set(key, value);
-        } catch (e) {
-          if (isHighsError(e)) throw new InputError(`options.${key}`, 'a value HiGHS accepts for this option', JSON.stringify(value));
-          throw e;
-        }
-      }
-      t1 = performance.now();
-      let code: number;
-      try {
-        code = model.run().modelStatus;
-      } catch (e) {
-        if (!isHighsError(e)) throw e;
-        warnOnce(`highs:${e.message}`, `solver "highs": ${e.message} (reported as status numerical_error; shown once)`);
-        code = -1;
-      }
-      t2 = performance.now();
-      const ms = rt.constants.modelStatus;
-      if (code === ms.optimal) status = 'solved';
-      else if (code === ms.infeasible) status = 'primal_infeasible';
-      else if (code === ms.unbounded) status = 'dual_infeasible';
-      else if (code === ms.unboundedOrInfeasible) status = classifyUnboundedOrInfeasible(rt, problem);
-      else if (code === ms.timeLimit) status = 'time_limit';
-      else if (code === ms.iterationLimit) status = 'max_iter';
-      if (code >= 0) {
-        const sol = model.getSolution();
-        colValue = sol.colValue;
-        colDual = sol.colDual;
-        rowDual = sol.rowDual;
-        const count = (name: string): number => {
-          try {
-            return Number(model.info.get(name));
-          } catch {
-            return 0;
-          }
-        };
-        iterations = count('qp_iteration_count') || count('simplex_iteration_count');
-      }
-    } finally {
-      model.dispose();
-    }
-  } catch (e) {
-    if (e instanceof DqpError) throw e;
-    if (e instanceof Error && e.name === 'RuntimeError') {
-      // WebAssembly.RuntimeError: the Emscripten runtime aborted and cannot be used again
-      runtime = null;
-      warn(`solver "highs": the WASM runtime aborted (${e.message}); it must be loaded again with \`await loadSolvers(['highs'])\``);
-      status = 'numerical_error';
-    } else throw e;
-  } finally {
     echo = false;
+  } else {
+    try {
+      const model = rt.createModel(buildModel(problem, true));
+      try {
+        for (const [key, value] of Object.entries(opts)) {
+          try {
+            model.options.set(key, value);
+          } catch (e) {
+            if (isHighsError(e)) throw new InputError(`options.${key}`, 'a value HiGHS accepts for this option', JSON.stringify(value));
+            throw e;
+          }
+        }
+        t1 = performance.now();
+        let code: number;
+        try {
+          code = model.run().modelStatus;
+        } catch (e) {
+          if (!isHighsError(e)) throw e;
+          warnOnce(`highs:${e.message}`, `solver "highs": ${e.message} (reported as status numerical_error; shown once)`);
+          code = -1;
+        }
+        t2 = performance.now();
+        const ms = rt.constants.modelStatus;
+        if (code === ms.optimal) status = 'solved';
+        else if (code === ms.infeasible) status = 'primal_infeasible';
+        else if (code === ms.unbounded) status = 'dual_infeasible';
+        else if (code === ms.unboundedOrInfeasible) status = classifyUnboundedOrInfeasible(rt, problem);
+        else if (code === ms.timeLimit) status = 'time_limit';
+        else if (code === ms.iterationLimit) status = 'max_iter';
+        if (code >= 0) {
+          const sol = model.getSolution();
+          colValue = sol.colValue;
+          colDual = sol.colDual;
+          rowDual = sol.rowDual;
+          const count = (name: string): number => {
+            try {
+              return Number(model.info.get(name));
+            } catch {
+              return 0;
+            }
+          };
+          iterations = count('qp_iteration_count') || count('simplex_iteration_count');
+        }
+      } finally {
+        model.dispose();
+      }
+    } catch (e) {
+      if (e instanceof DqpError) throw e;
+      if (e instanceof Error && e.name === 'RuntimeError') {
+        // WebAssembly.RuntimeError: the Emscripten runtime aborted and cannot be used again
+        runtime = null;
+        warn(`solver "highs": the WASM runtime aborted (${e.message}); it must be loaded again with \`await loadSolvers(['highs'])\``);
+        status = 'numerical_error';
+      } else throw e;
+    } finally {
+      echo = false;
+    }
   }
 
   const z = new Float64Array(n);
