@@ -148,7 +148,7 @@ export class EmbeddingQP {
    * (2 nnz(L), or null = 0) and gC (nnz(C), or null = 0). Inputs not modified; `out` (#E)
    * overwritten and returned.
    */
-  pullback(theta: Float64Array, gP: Float64Array | null, gC: Float64Array | null, out = new Float64Array(this.ne)): Float64Array {
+  pullback(theta: Float64Array, gP: Float64Array | null, gC: Float64Array | null, out: Float64Array = new Float64Array(this.ne)): Float64Array {
     const nnzL = this.lap.L.values.length;
     const gL = new Float64Array(nnzL);
     if (gP) {

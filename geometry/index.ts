@@ -5,6 +5,8 @@
  *   → the fixed domain (polygon, reflex-corners, embedding-domain)
  *   → the θ-dependent inner QP (laplacian, cone-constraints, embedding-qp, regularizer)
  *   → checks and pictures (harmonic, validity, svg, plots: loss curve and scaling charts)
+ *   → the bi-level embedding (embed/: the embedding QP family for the generic loop of
+ *     optimizer/bilevel, embedBilevel / embedBilevelAsync, the certificate)
  * Procedural inputs: examples/{grid,cross,corner}.
  */
 export type { BoundaryTargets, TriMesh } from './types.ts';
@@ -40,10 +42,12 @@ export {
   embeddingReport,
   interleavedFromSplit,
   signedAreas,
+  polygonDiameter,
   splitFromInterleaved,
 } from './validity.ts';
 export type { EmbeddingReport } from './validity.ts';
 export { domainSvg, embeddingSvg } from './svg.ts';
+export * from './embed/index.ts';
 export type { EmbeddingSvgOptions } from './svg.ts';
 export { gridBoundaryClockwise, unitSquareGrid, type GridSplit } from './examples/grid.ts';
 export { CROSS_POLYGON, crossExample } from './examples/cross.ts';

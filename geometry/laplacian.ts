@@ -137,7 +137,7 @@ export function laplacianPullback(
   pattern: LaplacianPattern,
   theta: Float64Array,
   gL: Float64Array,
-  out = new Float64Array(pattern.ne),
+  out: Float64Array = new Float64Array(pattern.ne),
 ): Float64Array {
   checkTheta(pattern, theta);
   if (gL.length !== pattern.L.values.length) throw new DimensionError('gL', `length ${pattern.L.values.length} (nnz of L)`, `length ${gL.length}`);

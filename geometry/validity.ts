@@ -9,6 +9,7 @@
  * boundaryDeviation(V, loop, P)  max_t |V[loop[t]] − P_t|₂
  * coneViolations(C, x, tol)      rows with (C x)_r > tol (violated cone conditions)
  * embeddingReport(domain, V, C?) all of the above in one object
+ * polygonDiameter(P)             bounding-box diameter (the scale of the boundary tolerance)
  * A valid result: flipped = 0 and boundary deviation ≈ 0 (the target polygon is simple, checked
  * when the domain was built): then the map is a bijective straight-line embedding.
  */
@@ -106,16 +107,18 @@ export function embeddingReport(
   const dev = boundaryDeviation(V, domain.loop, domain.polygon);
   let violatedRows: number | null = null;
   if (options.C) violatedRows = coneViolations(options.C, splitFromInterleaved(V), options.rowTol ?? 0).length;
-  let diam = 0;
-  const P = domain.polygon;
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-  for (let t = 0; t < P.length / 2; t++) {
-    x0 = Math.min(x0, P[2 * t]!);
-    x1 = Math.max(x1, P[2 * t]!);
-    y0 = Math.min(y0, P[2 * t + 1]!);
-    y1 = Math.max(y1, P[2 * t + 1]!);
-  }
-  diam = Math.hypot(x1 - x0, y1 - y0);
-  const boundaryTol = options.boundaryTol ?? 1e-6 * diam;
+  const boundaryTol = options.boundaryTol ?? 1e-6 * polygonDiameter(domain.polygon);
   return { flipped, minArea, boundaryDeviation: dev, violatedRows, valid: flipped === 0 && dev <= boundaryTol };
+}
+
+/** Diameter of the bounding box of a polygon (#B by 2, interleaved). */
+export function polygonDiameter(P: Float64Array): number {
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (let t = 0; t < P.length; t += 2) {
+    x0 = Math.min(x0, P[t]!);
+    x1 = Math.max(x1, P[t]!);
+    y0 = Math.min(y0, P[t + 1]!);
+    y1 = Math.max(y1, P[t + 1]!);
+  }
+  return Math.hypot(x1 - x0, y1 - y0);
 }

@@ -1,21 +1,29 @@
 /**
- * The bi-level outer loop (optimizer/bilevel): convergence to a certified map on small examples,
- * the tfjs custom gradient against the Float64 pullback and against central finite differences,
- * the stop at θ₀ when no dual is positive, the consistency guard, options.
+ * The bi-level loop: the generic core (optimizer/bilevel) on a toy QP family with a closed-form
+ * dual, and the embedding driver (geometry/embed): convergence to a certified map on small
+ * examples, the honesty of `converged`, the tfjs custom gradient against the Float64 pullback and
+ * against central finite differences, the stop at θ₀ when no dual is positive, the consistency
+ * guard, options.
  */
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddingQP } from '../geometry/embedding-qp.ts';
 import { cornerExample } from '../geometry/examples/corner.ts';
 import { crossExample } from '../geometry/examples/cross.ts';
 import { gridBoundaryClockwise, unitSquareGrid } from '../geometry/examples/grid.ts';
 import { HarmonicSolver } from '../geometry/harmonic.ts';
 import { countFlipped, signedAreas } from '../geometry/validity.ts';
-import { EmbeddingObjective } from '../optimizer/bilevel/objective.ts';
-import { embedBilevel, embedBilevelAsync, median } from '../optimizer/bilevel/outer-loop.ts';
-import { embeddingLossOp } from '../optimizer/bilevel/tf-loss.ts';
+import { EmbeddingObjective } from '../geometry/embed/family.ts';
+import { embedBilevel, embedBilevelAsync, median } from '../geometry/embed/driver.ts';
+import type { BilevelResult } from '../geometry/embed/types.ts';
+import { dualNormLoss } from '../optimizer/bilevel/dual-loss.ts';
+import { runBilevel, runBilevelAsync } from '../optimizer/bilevel/loop.ts';
+import { BilevelObjective } from '../optimizer/bilevel/objective.ts';
+import { bilevelLossOp } from '../optimizer/bilevel/tf-op.ts';
+import { prepareBilevel } from '../optimizer/bilevel/tf-runtime.ts';
+import type { BilevelProblem, QpFamily } from '../optimizer/bilevel/types.ts';
+import { yieldToEventLoop } from '../optimizer/bilevel/event-loop.ts';
 import { refineSizes } from '../cli/commands/refine.ts';
-import type { BilevelResult } from '../optimizer/bilevel/types.ts';
 import { InputError } from '../optimizer/errors.ts';
 import { setWarningHandler } from '../optimizer/qp/registry.ts';
 import { rng } from './helpers.ts';
@@ -40,7 +48,8 @@ function boundaryMatches(qp: EmbeddingQP, V: Float64Array): boolean {
   return true;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
+  await prepareBilevel(); // the synchronous entry points use the tfjs module loaded here
   tf.enableProdMode();
   setWarningHandler(() => {}); // degenerate-point warnings of the dQP layer are expected here
 });
@@ -81,7 +90,7 @@ describe('embedBilevel', () => {
     expect(r.boundaryDeviation).toBeLessThan(1e-8);
     expect(r.theta.length).toBe(qp.ne);
     expect(r.loss).toBe('norm');
-    // the spec's dual rule first held at a stop on a valid map (or earlier, on a folded one)
+    // the paper's dual rule first held at a stop on a valid map (or earlier, on a folded one)
     expect(r.dualRule).not.toBeNull();
     expect(r.dualRule!.iteration).toBeLessThanOrEqual(r.iterations);
     if (r.blockedStops === 0) expect(r.dualRule).toEqual({ iteration: r.iterations, flips: 0 });
@@ -150,20 +159,37 @@ describe('embedBilevel', () => {
     expect(r.valid).toBe(false);
   });
 
-  it("corner family: the 'anti' grid converges to a bijective map in few steps; the 'corners' grid does not", () => {
-    // N = 22 (484 vertices): 58 Adam steps with the default settings (grid.ts, corner.ts)
-    const r = embedBilevel(cornerQP(22), { maxIter: 200 });
+  it("corner family: the 'anti' grid converges to a map whose certificate checks out independently", () => {
+    const qp = cornerQP(22);
+    const r = embedBilevel(qp, { maxIter: 200 });
     expect(r.converged).toBe(true);
+    expect(r.stopReason).toBe('converged');
+    // recount the certificate from the returned map: boundary exactly on the polygon, every
+    // triangle positively oriented, every cone row satisfied at the final weights
+    expect(boundaryMatches(qp, r.V)).toBe(true);
+    const areas = signedAreas(r.V, qp.domain.F);
+    for (let f = 0; f < areas.length; f++) expect(qp.domain.orientation * areas[f]!).toBeGreaterThan(0);
     expect(r.flips).toBe(0);
-    expect(r.valid).toBe(true);
-    expect(r.iterations).toBeGreaterThan(20);
-    expect(r.iterations).toBeLessThan(200);
-    // the same polygon and vertices, with the corner cell's diagonal against all the others:
-    // still folded after the same budget (806 steps measured)
-    const c = cornerExample(22, 'corners');
-    const other = embedBilevel(EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets), { maxIter: 200 });
-    expect(other.converged).toBe(false);
-    expect(other.stopReason).toBe('max-iter');
+    expect(r.violatedRows).toBe(0);
+    expect(r.iterations).toBeLessThanOrEqual(200);
+    expect(r.lossHistory.length).toBe(r.iterations + 1);
+  });
+
+  it("whatever the outcome, converged ⇔ stopReason 'converged' ⇒ a valid final map (corner grid 'corners')", () => {
+    const c = cornerExample(12, 'corners');
+    const qp = EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets);
+    for (const maxIter of [0, 5, 60]) {
+      const r = embedBilevel(qp, { maxIter });
+      expect(r.converged).toBe(r.stopReason === 'converged');
+      const flips = countFlipped(signedAreas(r.V, qp.domain.F), qp.domain.orientation);
+      expect(r.flips).toBe(flips);
+      expect(r.valid).toBe(flips === 0 && r.boundaryDeviation <= 1e-6 * Math.SQRT2);
+      if (r.converged) expect(r.valid).toBe(true);
+      else {
+        expect(['max-iter', 'duals-vanished-folded']).toContain(r.stopReason);
+        if (r.stopReason === 'max-iter') expect(r.iterations).toBe(maxIter);
+      }
+    }
   });
 
   it('a blocked stop (duals below stopTol, map still folded) keeps going but respects maxIter', () => {
@@ -177,9 +203,12 @@ describe('embedBilevel', () => {
     // the dual rule held from the first forward on, on a folded map
     expect(r.dualRule?.iteration).toBe(0);
     expect(r.dualRule?.flips).toBeGreaterThan(0);
-    // without requireValid the same dual test stops at once on the folded map (the spec's rule)
+    // without requireValid the same dual test stops at once on the folded map (the paper's
+    // rule), and the result says so: a folded map is never reported as converged
     const plain = embedBilevel(crossQP(), { stopTol: 10, maxIter: 3, requireValid: false });
-    expect(plain.stopReason).toBe('converged');
+    expect(plain.stopReason).toBe('duals-vanished-folded');
+    expect(plain.converged).toBe(false);
+    expect(plain.valid).toBe(false);
     expect(plain.iterations).toBe(0);
     expect(plain.flips).toBeGreaterThan(0);
   });
@@ -236,7 +265,7 @@ describe('gradient of the outer loss', () => {
     const theta = Float64Array.from(theta32);
     const ev = obj.evaluate(theta);
     const g64 = obj.gradient(ev);
-    const op = embeddingLossOp(obj);
+    const op = bilevelLossOp(tf, obj);
     const gTensor = tf.grad((t: tf.Tensor) => op(t as tf.Tensor1D))(tf.tensor1d(theta32));
     const g32 = gTensor.dataSync();
     const value = op(tf.tensor1d(theta32)).dataSync()[0]!;
@@ -288,6 +317,101 @@ describe('gradient of the outer loss', () => {
     expect(ev.maxDual).toBe(0);
     expect(ev.loss).toBe(0);
     expect(Array.from(obj.gradient(ev)).every((x) => x === 0)).toBe(true);
+  });
+});
+
+/**
+ * A toy family with a closed-form answer and nothing geometric: min ½‖z‖² − θᵀz s.t. z ≤ 1
+ * (n = 2). z*(θ) = min(θ, 1) and μ*(θ) = max(θ − 1, 0) componentwise; only q = −θ depends on θ.
+ */
+function toyFamily(): QpFamily {
+  const eye = () => ({ format: 'csc' as const, nrows: 2, ncols: 2, colPtr: Int32Array.from([0, 1, 2]), rowIdx: Int32Array.from([0, 1]), values: Float64Array.from([1, 1]) });
+  return {
+    size: 2,
+    fixed: ['P', 'A', 'b', 'C', 'd'],
+    instance: (theta) => ({ P: eye(), q: Float64Array.from(theta, (t) => -t), C: eye(), d: Float64Array.from([1, 1]) }),
+    pullback: (_theta, grads, out) => {
+      for (let i = 0; i < 2; i++) out[i] = -grads.q![i]!;
+      return out;
+    },
+  };
+}
+const RHO = 0.3;
+/** ‖μ‖₂ + ½ρ‖θ‖² (the regularizer only where asked) */
+function toyProblem(withReg: boolean): BilevelProblem {
+  return {
+    family: toyFamily(),
+    loss: dualNormLoss(),
+    regularizer: withReg ? (t) => ({ value: 0.5 * RHO * (t[0]! ** 2 + t[1]! ** 2), gradient: Float64Array.from(t, (x) => RHO * x) }) : null,
+  };
+}
+
+describe('generic loop (optimizer/bilevel) on a toy QP family', () => {
+  it('loss and gradient equal the closed form ‖max(θ − 1, 0)‖ + ½ρ‖θ‖² and μ/‖μ‖ + ρθ', () => {
+    const obj = new BilevelObjective(toyProblem(true), { epsAbs: 1e-10 });
+    const theta = Float64Array.from([2, 1.5]);
+    const ev = obj.evaluate(theta);
+    const mu = [1, 0.5];
+    const norm = Math.hypot(mu[0]!, mu[1]!);
+    expect(ev.outputTerm).toBeCloseTo(norm, 6);
+    expect(ev.regTerm).toBeCloseTo(0.5 * RHO * (4 + 2.25), 12);
+    expect(ev.loss).toBeCloseTo(norm + 0.5 * RHO * 6.25, 6);
+    expect(ev.maxDual).toBeCloseTo(1, 6);
+    const g = obj.gradient(ev);
+    for (let i = 0; i < 2; i++) expect(g[i]!).toBeCloseTo(mu[i]! / norm + RHO * theta[i]!, 6);
+    // one row inactive: its component of the output gradient is 0
+    const ev2 = obj.evaluate(Float64Array.from([3, 0.25]));
+    const g2 = obj.gradient(ev2);
+    expect(g2[0]!).toBeCloseTo(1 + RHO * 3, 6);
+    expect(g2[1]!).toBeCloseTo(RHO * 0.25, 6);
+  });
+
+  it("drives the duals to zero and stops with 'duals-vanished'; the final re-solve is z = min(θ, 1)", async () => {
+    const records: number[] = [];
+    const r = runBilevel(toyProblem(false), { theta0: Float64Array.from([2, 3]), lr: 0.1, maxIter: 500, onIteration: (x) => records.push(x.outputTerm) });
+    expect(r.stopReason).toBe('duals-vanished');
+    expect(r.iterations).toBeGreaterThan(0);
+    expect(r.iterations).toBeLessThan(500);
+    expect(r.lossHistory[0]!).toBeCloseTo(Math.sqrt(5), 6);
+    expect(records.length).toBe(r.iterations + 1);
+    for (let i = 0; i < 2; i++) {
+      expect(r.theta[i]!).toBeLessThan(1 + 1e-4);
+      expect(r.finalZ[i]!).toBeCloseTo(Math.min(r.theta[i]!, 1), 7);
+    }
+    expect(r.finalSolution.status).toBe('solved');
+    // the async entry point gives the same result
+    const a = await runBilevelAsync(toyProblem(false), { theta0: Float64Array.from([2, 3]), lr: 0.1, maxIter: 500 });
+    expect(Array.from(a.theta)).toEqual(Array.from(r.theta));
+    expect(a.lossHistory).toEqual(r.lossHistory);
+  });
+
+  it('acceptStop can refuse a dual-test stop (counted), and the limits still apply', () => {
+    const r = runBilevel(toyProblem(false), { theta0: Float64Array.from([0, 0]), maxIter: 2, acceptStop: () => false });
+    expect(r.stopReason).toBe('max-iter');
+    expect(r.blockedStops).toBe(3);
+    expect(r.iterations).toBe(2);
+    expect(r.lossHistory).toEqual([0, 0, 0]);
+  });
+
+  it('rejects a θ₀ of the wrong length, naming it', () => {
+    expect(() => runBilevel(toyProblem(false), { theta0: new Float64Array(3) })).toThrow(/theta0.*length 2/);
+  });
+
+  it('the synchronous entry point without a loaded tfjs says what to do', async () => {
+    vi.resetModules();
+    const fresh = await import('../optimizer/bilevel/loop.ts');
+    expect(() => fresh.runBilevel(toyProblem(false), { theta0: Float64Array.from([2, 3]) })).toThrow(/prepareBilevel/);
+    // an explicit module works without preparing
+    const r = fresh.runBilevel(toyProblem(false), { theta0: Float64Array.from([0, 0]), tf });
+    expect(r.stopReason).toBe('duals-vanished');
+    expect(r.iterations).toBe(0);
+  });
+
+  it('yieldToEventLoop lets already queued callbacks run first', async () => {
+    let ran = false;
+    setImmediate(() => (ran = true));
+    await yieldToEventLoop();
+    expect(ran).toBe(true);
   });
 });
 

@@ -468,16 +468,15 @@ describe('ipm: warm start, limits, cache, settings', () => {
 
   it('verbose prints one line per iteration to stderr', () => {
     const lines: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
+    const write = console.error;
+    console.error = (chunk: unknown) => {
+      lines.push(`${String(chunk)}\n`);
+    };
     let sol: QPSolution;
     try {
       sol = solve({ P: dense([[1, 0], [0, 1]]), q: f64([1, 1]), C: dense([[-1, -1]]), d: f64([1]) }, { verbose: true });
     } finally {
-      process.stderr.write = write;
+      console.error = write;
     }
     const iterLines = lines.join('').split('\n').filter((l) => /^\s*\d+\s/.test(l));
     expect(iterLines.length).toBe(sol.iterations + 1);

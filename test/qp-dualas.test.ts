@@ -320,15 +320,17 @@ describe('dualas: statuses', () => {
     expect(s.status).toBe('primal_infeasible');
   });
 
-  it('a semidefinite or indefinite P → numerical_error with a warning, not an exception', () => {
+  it("a semidefinite P → numerical_error with a warning; an indefinite one → 'non_convex'; never an exception", () => {
     resetWarnOnce();
     setWarningHandler((m) => warnings.push(m));
     const psd = das({ P: denseFromRows([[1, 0], [0, 0]]), q: vec(1, 1), C: denseFromRows([[1, 1]]), d: vec(1) });
     expect(psd.status).toBe('numerical_error');
     expect(psd.hasDuals).toBe(false);
     expect(warnings.some((w) => /dualas.*positive definite/.test(w))).toBe(true);
+    // eigenvalues 3 and −1
     const indef = das({ P: denseFromRows([[1, 2], [2, 1]]), q: vec(1, 1) });
-    expect(indef.status).toBe('numerical_error');
+    expect(indef.status).toBe('non_convex');
+    expect(indef.hasDuals).toBe(false);
   });
 
   it('maxIter and timeLimit give max_iter / time_limit with a dual-feasible point', () => {

@@ -10,7 +10,7 @@ import {
   oneHot,
   randomSolvedBoard,
   sudokuConstraintMatrix,
-} from '../optimizer/sudoku/board.ts';
+} from '../bench/sudoku/board.ts';
 import { InputError } from '../optimizer/errors.ts';
 import { Rng } from '../optimizer/util/random.ts';
 

@@ -4,8 +4,8 @@ import { dqpForward } from '../optimizer/dqp/index.ts';
 import { setDqpWarningHandler } from '../optimizer/dqp/warnings.ts';
 import { InputError } from '../optimizer/errors.ts';
 import { cscMatVec } from '../optimizer/linalg/csc.ts';
-import { makeSudokuDataset, sudokuConstraintMatrix } from '../optimizer/sudoku/board.ts';
-import { meanSquaredError, SudokuQpModel } from '../optimizer/sudoku/model.ts';
+import { makeSudokuDataset, sudokuConstraintMatrix } from '../bench/sudoku/board.ts';
+import { meanSquaredError, SudokuQpModel } from '../bench/sudoku/model.ts';
 import { loadTf, type Tf } from '../optimizer/tf/load.ts';
 import { Rng } from '../optimizer/util/random.ts';
 
@@ -28,7 +28,7 @@ describe('SudokuQpModel', () => {
     expect([model.rows, model.n]).toEqual([40, 64]);
     const params = model.parameters();
     const pr = model.problem(data[0]!.puzzleOneHot, params);
-    // the spec's objective 0.1·zᵀz equals ½zᵀPz for a random z
+    // OptNet's objective 0.1·zᵀz equals ½zᵀPz for a random z
     const rng = new Rng(5);
     const z = Float64Array.from({ length: 64 }, () => rng.normal());
     expect(pr.P.format).toBe('csc');

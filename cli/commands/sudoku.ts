@@ -1,5 +1,5 @@
 /**
- * `dqp sudoku`: OptNet's Sudoku experiment with the dQP layer (optimizer/sudoku/model.ts).
+ * `dqp sudoku`: OptNet's Sudoku experiment with the dQP layer (bench/sudoku/model.ts).
  * Learns A and log z₀ of  min 0.1·zᵀz − xᵀz  (P = 0.2·I in the ½zᵀPz convention)
  * s.t.  Az = A·z₀, z ≥ 0  from solved 4×4 boards (tfjs variables, Adam, batch size 1), and
  * evaluates after every epoch.
@@ -35,7 +35,7 @@
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../optimizer/errors.ts';
 import { getBackend, loadSolvers, setWarningHandler } from '../../optimizer/qp/registry.ts';
-import { makeSudokuDataset } from '../../optimizer/sudoku/board.ts';
+import { makeSudokuDataset } from '../../bench/sudoku/board.ts';
 import { loadTf, type Tf } from '../../optimizer/tf/load.ts';
 import { chartGrid, lineChart } from '../chart.ts';
 import { EXIT_INTERRUPTED, installInterrupt } from '../interrupt.ts';
@@ -97,7 +97,7 @@ export const command: CommandModule = {
     // stream: --quiet silences them
     const previousHandler = setWarningHandler((message) => log(`dqp: warning: ${message}`));
     const tf = await quietTf();
-    const { SudokuQpModel } = await import('../../optimizer/sudoku/model.ts');
+    const { SudokuQpModel } = await import('../../bench/sudoku/model.ts');
 
     const t0 = performance.now();
     const data = makeSudokuDataset(nTrain + nTest, seed);

@@ -3,7 +3,7 @@
  *
  *   { mesh, targets, polygon } = crossExample(N = 13)
  *
- * The plus polygon, listed clockwise as in the spec (12 corners, arms of width 1/3):
+ * The plus polygon, listed clockwise as in docs/geometry.md#examples (12 corners, arms of width 1/3):
  *   (1/3,1/3) (0,1/3) (0,2/3) (1/3,2/3) (1/3,1) (2/3,1) (2/3,2/3) (1,2/3) (1,1/3) (2/3,1/3) (2/3,0) (1/3,0)
  * The square's boundary, walked clockwise from (0, 0) (grid.ts), is mapped piecewise linearly
  * onto it: each square side (N−1 edges) covers 3 sides of one arm with (N−1)/3 edges each, and

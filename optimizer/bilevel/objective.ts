@@ -1,27 +1,28 @@
 /**
- * The outer objective of the bi-level embedding, in Float64, forward and backward.
+ * The outer objective of the generic bi-level loop, in Float64, forward and backward.
  *
- *   obj = new EmbeddingObjective(qp, options)
- *   ev  = obj.evaluate(θ)            forward: inner QP through the dQP layer, loss value
- *   gθ  = obj.gradient(ev)           backward: ∂loss/∂θ (#E)
+ *   obj = new BilevelObjective(problem, options)
+ *   ev  = obj.evaluate(θ)            forward: QP(θ) through the dQP layer, loss value
+ *   gθ  = obj.gradient(ev)           backward: ∂loss/∂θ (length family.size)
  *
- * Forward at θ (#E):
- *   (P, C) = qp.instance(θ)                       P = blockdiag(L, L), C = −N·P (embedding-qp.ts)
- *   (z, λ, μ) = DqpLayer.forward(QP(P, C))        μ = 0 off the active set J
- *   loss = ‖μ‖₂ (or ‖μ‖₂² when squared) + λ_reg ‖L̂ − L̂₀‖∞
+ * Forward at θ:
+ *   QP = family.instance(θ)
+ *   (z, λ, μ) = DqpLayer.forward(QP)              μ = 0 off the active set J
+ *   loss = ℓ(z, λ, μ) + r(θ)                      ℓ = problem.loss, r = problem.regularizer
  * Backward:
- *   ḡ_μ = μ/‖μ‖₂ (0 when μ = 0), or 2μ when squared
- *   (gP, gC) = dqpBackward(fwd, { mu: ḡ_μ })      gradients on the stored values of P and C
- *   gθ = qp.pullback(θ, gP, gC) + ∂(λ_reg ‖L̂ − L̂₀‖∞)/∂θ
- * Only P and C depend on θ, so q, A, b, d are declared fixed to the layer (no gradient formed).
+ *   (ḡ_z, ḡ_λ, ḡ_μ) = ℓ's cotangents              (none: the output part of the gradient is 0)
+ *   grads = dqpBackward(fwd, ḡ)                   gradients on the stored values of QP(θ)
+ *   gθ = family.pullback(θ, grads) + ∇r(θ)
+ * The inputs in family.fixed are declared fixed to the layer (no gradient formed).
  *
  * The layer keeps its warm start and its symbolic-factorization cache between evaluations.
  *
- * Tight re-solve (consistency guard). With the loose inner tolerance of the paper (ε_abs = 1e-5)
- * an interior point solver may stop with a complementarity product s_j·μ_j ≈ 1e-6 on a row that
- * is truly active: μ_j = 5e-3 with slack s_j = 1.2e-4 > ε_J. The layer then leaves row j out
- * of the active set J and reports μ_j = 0, so the loss (and a stop test on it) sees a converged
- * problem that is not (observed on the corner example, N ≥ 12: "converged" maps with flips).
+ * Tight re-solve (consistency guard; see docs/geometry.md#stopping-rule). With a loose inner
+ * tolerance (ε_abs = 1e-5, the paper's setting) an interior point solver may stop with a
+ * complementarity product s_j·μ_j ≈ 1e-6 on a row that is truly active: μ_j = 5e-3 with slack
+ * s_j = 1.2e-4 > ε_J. The layer then leaves row j out of the active set J and reports μ_j = 0,
+ * so the loss (and a stop test on it) sees a converged problem that is not (observed on the
+ * corner example, N ≥ 12: "converged" maps with flips).
  * Hence the forward is repeated by a second layer with tolerance `tightEpsAbs` (1e-9, epsRel 0)
  * whenever
  *   - a row outside J has a solver dual ≥ stopTol (the active set contradicts the duals), or
@@ -34,9 +35,9 @@
  * solves were inconsistent).
  */
 import { DimensionError, InputError } from '../errors.ts';
-import type { EmbeddingQP } from '../../geometry/embedding-qp.ts';
 import { DqpLayer } from '../dqp/layer.ts';
 import type { DqpForwardResult } from '../dqp/types.ts';
+import type { BilevelProblem, OutputLoss, QpFamily, Regularizer } from './types.ts';
 
 export interface ObjectiveOptions {
   readonly solver?: string;
@@ -44,8 +45,6 @@ export interface ObjectiveOptions {
   readonly epsRel?: number;
   readonly epsActive?: number;
   readonly warmStart?: boolean;
-  readonly reg?: number;
-  readonly squared?: boolean;
   /** duals below this count as zero (the loop's stop tolerance); default 1e-4 */
   readonly stopTol?: number;
   /** tolerance of the confirming re-solve; default 1e-9 */
@@ -57,18 +56,16 @@ export interface Evaluation {
   /** the θ it was computed at (a private copy) */
   readonly theta: Float64Array;
   readonly loss: number;
-  /** ‖μ‖₂ or ‖μ‖₂² */
-  readonly dualTerm: number;
-  /** λ_reg ‖L̂ − L̂₀‖∞ */
+  /** ℓ at the layer's outputs */
+  readonly outputTerm: number;
+  /** r(θ); 0 without a regularizer */
   readonly regTerm: number;
-  /** ‖μ‖₂ */
-  readonly muNorm: number;
   /** max_j μ_j (0 when m = 0) */
   readonly maxDual: number;
   /** the dQP forward result (z, λ, μ, active set, context for the backward) */
   readonly forward: DqpForwardResult;
-  /** subgradient of the regularizer w.r.t. θ (#E); zeros when λ_reg = 0 */
-  readonly regGrad: Float64Array;
+  /** ∇r(θ); null without a regularizer */
+  readonly regGrad: Float64Array | null;
   readonly forwardMs: number;
   /** max_j of the SOLVER's duals over all rows (= maxDual unless inconsistent); 0 without solver duals */
   readonly solverMaxDual: number;
@@ -90,7 +87,10 @@ function maxOf(v: Float64Array): number {
   return m;
 }
 
-export class EmbeddingObjective {
+export class BilevelObjective {
+  readonly family: QpFamily;
+  readonly loss: OutputLoss;
+  readonly regularizer: Regularizer | null;
   readonly layer: DqpLayer;
   /** the layer of the confirming re-solves (tolerance tightEpsAbs) */
   readonly tightLayer: DqpLayer;
@@ -101,68 +101,59 @@ export class EmbeddingObjective {
   private skipLoose = 0;
   /** length of the current pause of loose attempts (doubles while they keep being inconsistent) */
   private pause = 0;
-  readonly reg: number;
-  readonly squared: boolean;
-  /** L̂₀: normalized P values at θ₀ */
-  readonly hat0: Float64Array;
   /** time of the last gradient() call, ms */
   lastBackwardMs = 0;
   private last: Evaluation | null = null;
 
   /**
-   * qp       the embedding QP (patterns; not modified)
+   * problem  the family θ ↦ QP(θ), the loss ℓ on the layer's outputs, the regularizer r (optional)
    * options  solver (default 'ipm'), epsAbs (1e-5), epsRel (0), epsActive (1e-4), warmStart
-   *          (true), reg = λ_reg (0), squared (false)
-   * theta0   θ at which L̂₀ is taken (#E); default qp.initialTheta()
+   *          (true), stopTol (1e-4), tightEpsAbs (1e-9)
    */
-  constructor(
-    readonly qp: EmbeddingQP,
-    options: ObjectiveOptions = {},
-    theta0: Float64Array | null = null,
-  ) {
-    checkNumber('reg', options.reg, (x) => x >= 0 && Number.isFinite(x), 'a finite number ≥ 0');
+  constructor(problem: BilevelProblem, options: ObjectiveOptions = {}) {
     checkNumber('stopTol', options.stopTol, (x) => x > 0, 'a number > 0');
     checkNumber('tightEpsAbs', options.tightEpsAbs, (x) => x > 0, 'a number > 0');
-    this.reg = options.reg ?? 0;
-    this.squared = options.squared ?? false;
+    this.family = problem.family;
+    this.loss = problem.loss;
+    this.regularizer = problem.regularizer ?? null;
     this.stopTol = options.stopTol ?? 1e-4;
     const common = {
       solver: options.solver ?? 'ipm',
       epsActive: options.epsActive ?? 1e-4,
       warmStart: options.warmStart ?? true,
-      fixed: ['q', 'A', 'b', 'd'] as const,
+      fixed: problem.family.fixed,
     };
     this.layer = new DqpLayer({ ...common, epsAbs: options.epsAbs ?? 1e-5, epsRel: options.epsRel ?? 0 });
     this.tightLayer = new DqpLayer({ ...common, epsAbs: options.tightEpsAbs ?? 1e-9, epsRel: 0 });
-    this.hat0 = qp.normalizedLaplacian(theta0 ?? qp.initialTheta());
   }
 
-  /** Forward at θ (#E, not modified). Remembered as the last evaluation. */
+  /** Forward at θ (length family.size, not modified). Remembered as the last evaluation. */
   evaluate(theta: Float64Array): Evaluation {
-    if (theta.length !== this.qp.ne) throw new DimensionError('theta', `length ${this.qp.ne} (one per edge)`, `length ${theta.length}`);
+    const size = this.family.size;
+    if (theta.length !== size) throw new DimensionError('theta', `length ${size} (family.size)`, `length ${theta.length}`);
     for (let e = 0; e < theta.length; e++) {
       if (!Number.isFinite(theta[e]!)) throw new InputError('theta', 'finite values', `θ[${e}] = ${theta[e]}`);
     }
     const t0 = performance.now();
-    const inst = this.qp.instance(theta);
+    const problem = this.family.instance(theta);
     let forward: DqpForwardResult;
     let tight = false;
     if (this.skipLoose > 0) {
       // the previous forward needed the tight tolerance: go there directly (see the file comment)
       this.skipLoose--;
-      forward = this.tightLayer.forward(inst.problem);
+      forward = this.tightLayer.forward(problem);
       tight = !!forward.context;
-      if (!forward.context) forward = this.layer.forward(inst.problem);
+      if (!forward.context) forward = this.layer.forward(problem);
     } else {
-      forward = this.layer.forward(inst.problem);
+      forward = this.layer.forward(problem);
       const why = forward.context ? this.needsTightSolve(forward) : null;
       if (why) {
-        const again = this.tightLayer.forward(inst.problem);
+        const again = this.tightLayer.forward(problem);
         if (again.context) {
           forward = again;
           tight = true;
           // loose solves that need repeating come in runs (the slack of the active rows drifts
-          // to ≈ ε_J; or the duals sit below stopTol on a map the loop does not accept yet):
+          // to ≈ ε_J; or the duals sit below stopTol at a point the loop does not accept yet):
           // skip the loose attempt for a while, doubling the pause while it keeps failing
           this.pause = Math.min(2 * this.pause + 1, MAX_PAUSE);
           this.skipLoose = this.pause;
@@ -170,28 +161,20 @@ export class EmbeddingObjective {
       } else if (forward.context) this.pause = 0;
     }
     if (tight) this.tightSolves++;
-    const mu = forward.mu;
-    let sq = 0;
-    let maxDual = 0;
-    for (let j = 0; j < mu.length; j++) {
-      sq += mu[j]! * mu[j]!;
-      if (mu[j]! > maxDual) maxDual = mu[j]!;
-    }
-    const muNorm = Math.sqrt(sq);
-    const dualTerm = this.squared ? sq : muNorm;
+    const maxDual = maxOf(forward.mu);
+    const outputTerm = this.loss.value(forward);
     let regTerm = 0;
-    let regGrad: Float64Array;
-    if (this.reg > 0) {
-      const r = this.qp.regularizer(theta, this.hat0, this.reg);
+    let regGrad: Float64Array | null = null;
+    if (this.regularizer) {
+      const r = this.regularizer(theta);
       regTerm = r.value;
-      regGrad = r.gradTheta;
-    } else regGrad = new Float64Array(this.qp.ne);
+      regGrad = r.gradient;
+    }
     const ev: Evaluation = {
       theta: theta.slice(),
-      loss: dualTerm + regTerm,
-      dualTerm,
+      loss: outputTerm + regTerm,
+      outputTerm,
       regTerm,
-      muNorm,
       maxDual,
       forward,
       regGrad,
@@ -229,22 +212,19 @@ export class EmbeddingObjective {
   }
 
   /**
-   * ∂loss/∂θ at an evaluation (#E, fresh array). Throws DqpError when the forward produced no
-   * differentiable point (solver failure; see dqpBackward).
+   * ∂loss/∂θ at an evaluation (length family.size, fresh array). Throws DqpError when the forward
+   * produced no differentiable point (solver failure; see dqpBackward).
    */
   gradient(ev: Evaluation): Float64Array {
     const t0 = performance.now();
-    const fwd = ev.forward;
-    const mu = fwd.mu;
-    const g = new Float64Array(this.qp.ne);
-    if (ev.muNorm > 0) {
-      const cot = new Float64Array(mu.length);
-      const s = this.squared ? 2 : 1 / ev.muNorm;
-      for (let j = 0; j < mu.length; j++) cot[j] = s * mu[j]!;
-      const grads = this.layer.backward(fwd, { mu: cot });
-      this.qp.pullback(ev.theta, grads.P ?? null, grads.C ?? null, g);
+    const g = new Float64Array(this.family.size);
+    const cot = this.loss.cotangents(ev.forward);
+    if (cot) {
+      const grads = this.layer.backward(ev.forward, cot);
+      this.family.pullback(ev.theta, grads, g);
     }
-    if (this.reg > 0) for (let e = 0; e < g.length; e++) g[e] = g[e]! + ev.regGrad[e]!;
+    const rg = ev.regGrad;
+    if (rg) for (let e = 0; e < g.length; e++) g[e] = g[e]! + rg[e]!;
     this.lastBackwardMs = performance.now() - t0;
     return g;
   }

@@ -1,68 +1,103 @@
 /**
- * Types of the bi-level embedding loop (geometry-spec.md, paper Section 4).
+ * Types of the generic bi-level loop (see docs/architecture.md for where it sits and
+ * docs/geometry.md#stopping-rule for the embedding that uses it).
  *
- * Outer problem over θ (one parameter per undirected mesh edge, #E):
+ * Outer problem over a parameter vector θ (length `family.size`):
  *
- *   loss(θ) = ‖μ*(θ)‖₂ + λ_reg · ‖L̂(θ) − L̂₀‖∞          (default, `squared: false`)
- *   loss(θ) = ‖μ*(θ)‖₂² + λ_reg · ‖L̂(θ) − L̂₀‖∞         (`squared: true`, the paper's text)
+ *   minimize  loss(θ) = ℓ(z*(θ), λ*(θ), μ*(θ)) + r(θ)
  *
- * μ*(θ) (length m = 2·#reflex corners) are the inequality duals of the inner QP
- * (geometry/embedding-qp.ts) returned by the dQP layer (0 off the active set). The unsquared
- * norm is the default because it is what the authors' code minimizes; its gradient
- * μ/‖μ‖ does not fade as μ → 0, so the last violated corners are pushed as hard as the first.
+ * where (z*, λ*, μ*) are the primal solution and duals of the QP `family.instance(θ)` returned
+ * by the dQP layer (μ = 0 off the active set), ℓ is an OutputLoss and r an optional regularizer.
+ * The gradient is the dQP backward of ℓ's cotangents pulled back to θ by the family, plus ∇r.
+ * Adam (tfjs, float32) takes the steps; every QP solve, backward and pullback is Float64.
  */
-import type { QPStatus } from '../qp/types.ts';
+import type { Tf } from '../tf/load.ts';
+import type { DqpCotangents, DqpForwardResult, DqpGradients, DqpParam } from '../dqp/types.ts';
+import type { QPProblem, QPSolution, QPStatus } from '../qp/types.ts';
 
-/** Settings of the inner QP solve and of the outer loop. Every field has a default. */
-export interface BilevelOptions {
+/**
+ * A parameterized QP family θ ↦ QP(θ). Every instance has the same sizes and the same sparsity
+ * patterns (only stored values change), so the layer can keep its symbolic factorization and
+ * warm start between outer iterations.
+ */
+export interface QpFamily {
+  /** length of θ */
+  readonly size: number;
+  /** the QP at θ (θ is not modified and may be kept by nobody: copy what you store) */
+  instance(theta: Float64Array): QPProblem;
+  /**
+   * inputs of the QP that do not depend on θ: the layer forms no gradient for them (e.g. the
+   * embedding family: ['q', 'A', 'b', 'd'], only P and C depend on θ)
+   */
+  readonly fixed: readonly DqpParam[];
+  /**
+   * ∂loss/∂θ from the dQP gradients on the QP's stored values: writes `out` (length `size`,
+   * zero-filled by the caller) and returns it
+   */
+  pullback(theta: Float64Array, grads: DqpGradients, out: Float64Array): Float64Array;
+}
+
+/** A loss on the outputs of the dQP layer (z, λ, μ). */
+export interface OutputLoss {
+  /** the loss value at a forward */
+  value(forward: DqpForwardResult): number;
+  /**
+   * the loss's cotangents w.r.t. the outputs at that forward (for the dQP backward), or null when
+   * they are all zero (the backward is skipped: the output part of the gradient is 0)
+   */
+  cotangents(forward: DqpForwardResult): DqpCotangents | null;
+}
+
+/** A regularizer r(θ) with a (sub)gradient; value and gradient computed together. */
+export type Regularizer = (theta: Float64Array) => { readonly value: number; readonly gradient: Float64Array };
+
+/** Settings of the generic loop. Every field except the problem has a default. */
+export interface BilevelLoopOptions {
+  /**
+   * the tfjs module for Adam. Default: the one loaded by `await prepareBilevel()` (the async entry
+   * point loads it itself); the synchronous entry point throws when neither is available
+   */
+  readonly tf?: Tf | null;
   /** registry name of the forward QP solver; default 'ipm' */
   readonly solver?: string;
   /** Adam learning rate η; default 1e-2 */
   readonly lr?: number;
-  /**
-   * Adam's second-moment decay β₂; default 0.999 (tf.train.adam's and PyTorch's). On the corner
-   * study smaller values shorten the plateau after the first fast descent (N = 25: 2 695 steps
-   * with 0.999, 1 102 with 0.99, 533 with 0.9)
-   */
+  /** Adam's second-moment decay β₂; default 0.999 (β₁ = 0.9, ε = 1e-8 always) */
   readonly beta2?: number;
-  /** λ_reg ≥ 0, weight of ‖L̂ − L̂₀‖∞; default 0 */
-  readonly reg?: number;
   /** maximum number of Adam steps; default 10 000 */
   readonly maxIter?: number;
-  /** use ‖μ‖₂² instead of ‖μ‖₂; default false */
-  readonly squared?: boolean;
-  /** inner solver tolerances during the loop; defaults 1e-5 / 0 (the paper's PIQP settings) */
+  /** inner solver tolerances during the loop; defaults 1e-5 / 0 */
   readonly epsAbs?: number;
   readonly epsRel?: number;
   /** active-set threshold ε_J of the dQP layer; default 1e-4 */
   readonly epsActive?: number;
   /**
-   * stop when every inequality dual is < stopTol (checked after the forward, confirmed by a
-   * tight re-solve, see objective.ts); default 1e-4
+   * the dual test: stop when every inequality dual (of the layer and of the solver) is < stopTol,
+   * confirmed by a tight re-solve (objective.ts); default 1e-4
    */
   readonly stopTol?: number;
   /** warm-start each inner solve from the previous one; default true */
   readonly warmStart?: boolean;
-  /**
-   * at a stop by the dual test, also require 0 flipped triangles in the (tightly solved) map;
-   * otherwise keep iterating. Default true (see outer-loop.ts)
-   */
-  readonly requireValid?: boolean;
-  /** tolerance of the tight re-solves (consistency guard, confirmation, final map); default 1e-9 */
+  /** tolerance of the tight re-solves (consistency guard, confirmation, final solve); default 1e-9 */
   readonly finalEpsAbs?: number;
   /** wall-clock limit of the loop in seconds; default Infinity */
   readonly timeLimit?: number;
   /**
-   * checked after every forward: once aborted, the loop stops ('interrupted') and the final map
-   * is still certified. With embedBilevel (synchronous) only onIteration can abort it; use
-   * embedBilevelAsync to let signal handlers and timers run between iterations
+   * checked after every forward: once aborted, the loop stops ('interrupted'). Synchronously only
+   * onIteration can abort it; the async entry point lets timers and signal handlers run between
+   * iterations
    */
   readonly signal?: AbortSignal;
-  /** initial θ (#E, not modified); default θ = −1 on every edge */
-  readonly theta0?: Float64Array | null;
+  /** initial θ (length family.size, not modified); required */
+  readonly theta0: Float64Array;
   /**
-   * called once per iteration, for progress output: after the Adam step (with its backward
-   * time), or after the last forward when the loop stops there (backwardMs null)
+   * asked when the dual test passed at forward `iteration`: true accepts the stop, false keeps
+   * iterating (counted in blockedStops). Default: always accept
+   */
+  readonly acceptStop?: ((forward: DqpForwardResult, iteration: number) => boolean) | null;
+  /**
+   * called once per iteration: after the Adam step (with its backward time), or after the last
+   * forward when the loop stops there (backwardMs null)
    */
   readonly onIteration?: ((record: IterationRecord) => void) | null;
 }
@@ -72,13 +107,13 @@ export interface IterationRecord {
   /** 0-based: the forward at θ after `iteration` Adam steps */
   readonly iteration: number;
   readonly loss: number;
-  /** ‖μ‖₂ (or ‖μ‖₂² when squared) */
-  readonly dualTerm: number;
-  /** λ_reg ‖L̂ − L̂₀‖∞ */
+  /** ℓ at the layer's outputs */
+  readonly outputTerm: number;
+  /** r(θ) (0 without a regularizer) */
   readonly regTerm: number;
-  /** max_j μ_j */
+  /** max_j μ_j (inequality duals of the layer) */
   readonly maxDual: number;
-  /** |J|, rows of C within ε_J of equality */
+  /** |J|, inequality rows within ε_J of equality */
   readonly active: number;
   /** rows with μ_j ≥ stopTol */
   readonly positiveDuals: number;
@@ -94,58 +129,53 @@ export interface IterationRecord {
   readonly backwardMs: number | null;
 }
 
-/** Why the loop ended. */
-export type StopReason = 'converged' | 'max-iter' | 'time-limit' | 'solver-failed' | 'interrupted';
+/**
+ * Why the generic loop ended:
+ *   'duals-vanished'  the dual test passed (tightly confirmed) and acceptStop agreed
+ *   'max-iter'        maxIter Adam steps were taken
+ *   'time-limit'      timeLimit seconds passed
+ *   'solver-failed'   a forward produced no differentiable point
+ *   'interrupted'     options.signal was aborted
+ * What 'duals-vanished' certifies is the application's business (geometry/embed checks the map).
+ */
+export type LoopStopReason = 'duals-vanished' | 'max-iter' | 'time-limit' | 'solver-failed' | 'interrupted';
 
-export interface BilevelResult {
-  /** every inequality dual < stopTol at the last forward */
-  readonly converged: boolean;
-  readonly stopReason: StopReason;
+/** The problem the generic loop optimizes. */
+export interface BilevelProblem {
+  readonly family: QpFamily;
+  readonly loss: OutputLoss;
+  /** r(θ); absent = 0 */
+  readonly regularizer?: Regularizer | null;
+}
+
+export interface BilevelLoopResult {
+  readonly stopReason: LoopStopReason;
   /** Adam steps taken */
   readonly iterations: number;
-  /** flipped or degenerate triangles of the final map (signed area ≤ 0 w.r.t. the orientation) */
-  readonly flips: number;
-  /** max inequality dual (of the layer and of the solver) at the last forward of the loop */
-  readonly maxDual: number;
-  /** #V */
-  readonly vertices: number;
-  /** inequality rows of the inner QP (2 per reflex corner) */
-  readonly constraints: number;
-  /** wall clock of the loop and the final re-solve, ms */
-  readonly totalMs: number;
-  /** medians over iterations of the forward (instance + dQP forward) and backward times, ms */
-  readonly forwardMsMedian: number;
-  readonly backwardMsMedian: number;
-  /** median time of one Adam update through tfjs (customGrad + optimizer), excluding the backward */
-  readonly adamMsMedian: number;
-  /** #V by 2 final positions (interleaved); boundary vertices exactly at their targets */
-  readonly V: Float64Array;
-  /** final θ, #E */
+  /** final θ */
   readonly theta: Float64Array;
-  /** loss at every forward (iterations + 1 entries when converged) */
+  /** max inequality dual (of the layer and of the solver) at the last forward */
+  readonly maxDual: number;
+  /** loss at every forward (iterations + 1 entries when the loop stopped at a forward) */
   readonly lossHistory: number[];
-  /** max dual at every forward */
+  /** max layer dual at every forward */
   readonly maxDualHistory: number[];
   /** iterations whose active set differed from the previous one's (iteration 0 not included) */
   readonly activeChanges: number[];
-  /** the final tight re-solve: status, ‖boundary − target‖∞ before snapping, min signed area */
-  readonly finalStatus: QPStatus;
-  readonly boundaryDeviation: number;
-  readonly minArea: number;
-  /** inequality rows violated (C x > 1e-9 · scale) by the final map */
-  readonly violatedRows: number;
-  /** flips = 0 and boundary deviation within 1e-6 × polygon diameter */
-  readonly valid: boolean;
-  /** which loss was minimized */
-  readonly loss: 'norm' | 'squared-norm';
-  /** forwards repeated with the tight tolerance (inconsistent active set, or a stop to confirm) */
+  /** per-iteration times, ms: forward (instance + dQP forward + regularizer), backward, Adam overhead */
+  readonly forwardMs: readonly number[];
+  readonly backwardMs: readonly number[];
+  readonly adamMs: readonly number[];
+  /** forwards repeated with the tight tolerance */
   readonly tightSolves: number;
-  /** times the dual test passed but the map still had flipped triangles (requireValid) */
+  /** times the dual test passed but acceptStop refused */
   readonly blockedStops: number;
+  /** the QP at the final θ, re-solved with finalEpsAbs (epsRel 0), warm-started from the last forward */
+  readonly finalProblem: QPProblem;
+  readonly finalSolution: QPSolution;
   /**
-   * the first forward at which the spec's dual rule held (every dual < stopTol, tightly
-   * confirmed), with the flipped triangles of that forward's map: where a loop without
-   * requireValid would have stopped. null when the rule never held
+   * the final point: finalSolution.z when finite, else the last differentiable forward's z
+   * (a failed final solve falls back to it; finalSolution.z if there was none)
    */
-  readonly dualRule: { readonly iteration: number; readonly flips: number } | null;
+  readonly finalZ: Float64Array;
 }

@@ -7,6 +7,9 @@
  *
  * Conventions a backend must return in (see types.ts): duals with
  *   P z + q + Aᵀ λ + Cᵀ μ − μ_lb + μ_ub = 0,  μ, μ_lb, μ_ub ≥ 0.
+ * A backend never reports a QP that is not convex (P not positive semidefinite on the nullspace
+ * of A) as solved: it returns status 'non_convex' (backends/convexity.ts has the shared test),
+ * with hasDuals false.
  */
 import type { QPProblem, QPSettings, QPSolution } from './types.ts';
 

@@ -403,7 +403,14 @@ export function boundDualsFromRows(
 // twoSidedToStandard
 // ---------------------------------------------------------------------------------------------
 
-/** |value| ≥ INFINITE_BOUND means "no bound" in two-sided data (the Maros–Meszaros convention, 1e20 stored). */
+/**
+ * The one "infinite bound" threshold of the QP model: |value| ≥ INFINITE_BOUND means "no bound"
+ * in two-sided data (twoSidedToStandard, the readers) and in the ipm backend's d, lb, ub. The
+ * Maros–Meszaros / CUTEst files store infinity as 1e20; 9e19 sits just below it so that a 1e20
+ * written with rounding is still caught. (PIQP and OSQP use 1e30 internally; a finite bound above
+ * 1e20 is numerically meaningless for an interior-point method anyway, so the smaller threshold
+ * is the one kept.) In problem arrays, ±Infinity is the canonical way to say "no bound".
+ */
 export const INFINITE_BOUND = 9e19;
 
 /** Clean a bound value: ≥ 9e19 → +∞, ≤ −9e19 → −∞, otherwise unchanged. */

@@ -14,7 +14,10 @@
 import type { Matrix } from '../linalg/types.ts';
 
 export interface QPProblem {
-  /** n×n symmetric positive (semi)definite, dense or CSC with BOTH triangles stored */
+  /**
+   * n×n symmetric, dense or CSC with BOTH triangles stored; positive semidefinite on the
+   * nullspace of A for a convex QP (otherwise backends report status 'non_convex')
+   */
   readonly P: Matrix;
   /** length n */
   readonly q: Float64Array;
@@ -40,6 +43,11 @@ export type QPStatus =
   | 'time_limit'
   | 'primal_infeasible'
   | 'dual_infeasible'
+  /**
+   * P is not positive semidefinite on the nullspace of A (the QP is not convex): z, λ, μ are not
+   * a solution. Detected by every built-in backend (see backends/convexity.ts for the rule).
+   */
+  | 'non_convex'
   | 'numerical_error';
 
 export interface WarmStart {

@@ -31,7 +31,8 @@
  * problems with n ≤ 400: 46 'solved' with these settings (max residual ≤ 4e-2), 47 with
  * HiGHS's defaults, whose 'solved' answers have residuals up to 4e+1 (9e+3 on QSHARE1B).
  *
- * Statuses: optimal → 'solved'; infeasible → 'primal_infeasible'; unbounded → 'dual_infeasible';
+ * Statuses: a QP that is not convex (backends/convexity.ts, tested before HiGHS runs) →
+ * 'non_convex'; optimal → 'solved'; infeasible → 'primal_infeasible'; unbounded → 'dual_infeasible';
  * "unbounded or infeasible" → decided by a feasibility LP on the same constraints; time limit →
  * 'time_limit'; iteration limit → 'max_iter'; anything else → 'numerical_error', including a
  * failed run (HiGHS rejects its own answer, e.g. "QP solver claims optimality, but with primal
@@ -49,6 +50,8 @@ import type { QPBackend } from '../backend.ts';
 import { computeResiduals, objectiveValue } from '../residuals.ts';
 import type { QPProblem, QPSettings, QPSolution, QPStatus } from '../types.ts';
 import { warn, warnOnce } from '../warnings.ts';
+import { convexOnEqualityNullspace } from './convexity.ts';
+import { log } from './log.ts';
 
 let runtime: Highs | null = null;
 let loading: Promise<void> | null = null;
@@ -82,7 +85,7 @@ async function loadHighs(): Promise<void> {
       const mod = (await import('highs')) as unknown as { default: Loader | { default: Loader } };
       const loader = typeof mod.default === 'function' ? mod.default : mod.default.default;
       const print = (s: string) => {
-        if (echo) process.stderr.write(`${s}\n`);
+        if (echo) log(s);
       };
       const rt = await loader({ print, printErr: print });
       const probe = rt.createModel();
@@ -260,61 +263,71 @@ function solveHighs(problem: QPProblem, settings: QPSettings): QPSolution {
   let t1 = t0;
   let t2 = t0;
   echo = settings.verbose === true || opts.output_flag === true;
-  try {
-    const model = rt.createModel(buildModel(problem, true));
-    try {
-      for (const [key, value] of Object.entries(opts)) {
-        try {
-          model.options.set(key, value);
-        } catch (e) {
-          if (isHighsError(e)) throw new InputError(`options.${key}`, 'a value HiGHS accepts for this option', JSON.stringify(value));
-          throw e;
-        }
-      }
-      t1 = performance.now();
-      let code: number;
-      try {
-        code = model.run().modelStatus;
-      } catch (e) {
-        if (!isHighsError(e)) throw e;
-        warnOnce(`highs:${e.message}`, `solver "highs": ${e.message} (reported as status numerical_error; shown once)`);
-        code = -1;
-      }
-      t2 = performance.now();
-      const ms = rt.constants.modelStatus;
-      if (code === ms.optimal) status = 'solved';
-      else if (code === ms.infeasible) status = 'primal_infeasible';
-      else if (code === ms.unbounded) status = 'dual_infeasible';
-      else if (code === ms.unboundedOrInfeasible) status = classifyUnboundedOrInfeasible(rt, problem);
-      else if (code === ms.timeLimit) status = 'time_limit';
-      else if (code === ms.iterationLimit) status = 'max_iter';
-      if (code >= 0) {
-        const sol = model.getSolution();
-        colValue = sol.colValue;
-        colDual = sol.colDual;
-        rowDual = sol.rowDual;
-        const count = (name: string): number => {
-          try {
-            return Number(model.info.get(name));
-          } catch {
-            return 0;
-          }
-        };
-        iterations = count('qp_iteration_count') || count('simplex_iteration_count');
-      }
-    } finally {
-      model.dispose();
-    }
-  } catch (e) {
-    if (e instanceof DqpError) throw e;
-    if (e instanceof Error && e.name === 'RuntimeError') {
-      // WebAssembly.RuntimeError: the Emscripten runtime aborted and cannot be used again
-      runtime = null;
-      warn(`solver "highs": the WASM runtime aborted (${e.message}); it must be loaded again with \`await loadSolvers(['highs'])\``);
-      status = 'numerical_error';
-    } else throw e;
-  } finally {
+  // HiGHS does not reliably reject a non-convex QP (on P = [0 1; 1 0] with box bounds it reports
+  // "optimal" at a saddle): test convexity first (backends/convexity.ts; free for a diagonally
+  // dominant P, else one sparse LDLᵀ of order n + p)
+  const nonConvex = !convexOnEqualityNullspace(problem);
+  if (nonConvex) {
+    status = 'non_convex';
+    if (echo) log('highs: P is not positive semidefinite on the nullspace of A: non_convex');
     echo = false;
+  } else {
+    try {
+      const model = rt.createModel(buildModel(problem, true));
+      try {
+        for (const [key, value] of Object.entries(opts)) {
+          try {
+            model.options.set(key, value);
+          } catch (e) {
+            if (isHighsError(e)) throw new InputError(`options.${key}`, 'a value HiGHS accepts for this option', JSON.stringify(value));
+            throw e;
+          }
+        }
+        t1 = performance.now();
+        let code: number;
+        try {
+          code = model.run().modelStatus;
+        } catch (e) {
+          if (!isHighsError(e)) throw e;
+          warnOnce(`highs:${e.message}`, `solver "highs": ${e.message} (reported as status numerical_error; shown once)`);
+          code = -1;
+        }
+        t2 = performance.now();
+        const ms = rt.constants.modelStatus;
+        if (code === ms.optimal) status = 'solved';
+        else if (code === ms.infeasible) status = 'primal_infeasible';
+        else if (code === ms.unbounded) status = 'dual_infeasible';
+        else if (code === ms.unboundedOrInfeasible) status = classifyUnboundedOrInfeasible(rt, problem);
+        else if (code === ms.timeLimit) status = 'time_limit';
+        else if (code === ms.iterationLimit) status = 'max_iter';
+        if (code >= 0) {
+          const sol = model.getSolution();
+          colValue = sol.colValue;
+          colDual = sol.colDual;
+          rowDual = sol.rowDual;
+          const count = (name: string): number => {
+            try {
+              return Number(model.info.get(name));
+            } catch {
+              return 0;
+            }
+          };
+          iterations = count('qp_iteration_count') || count('simplex_iteration_count');
+        }
+      } finally {
+        model.dispose();
+      }
+    } catch (e) {
+      if (e instanceof DqpError) throw e;
+      if (e instanceof Error && e.name === 'RuntimeError') {
+        // WebAssembly.RuntimeError: the Emscripten runtime aborted and cannot be used again
+        runtime = null;
+        warn(`solver "highs": the WASM runtime aborted (${e.message}); it must be loaded again with \`await loadSolvers(['highs'])\``);
+        status = 'numerical_error';
+      } else throw e;
+    } finally {
+      echo = false;
+    }
   }
 
   const z = new Float64Array(n);

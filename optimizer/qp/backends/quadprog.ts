@@ -34,6 +34,8 @@ import type { QPBackend } from '../backend.ts';
 import { computeResiduals, objectiveValue } from '../residuals.ts';
 import type { QPProblem, QPSettings, QPSolution, QPStatus } from '../types.ts';
 import { warnOnce } from '../warnings.ts';
+import { convexOnEqualityNullspace } from './convexity.ts';
+import { log } from './log.ts';
 
 /** 1-based row i of a dense matrix, as a fresh array [0, M_i1, ..., M_in]. */
 function oneBasedRows(M: DenseMatrix): number[][] {
@@ -100,7 +102,11 @@ function solveQuadprog(problem: QPProblem, settings: QPSettings): QPSolution {
     if (/inconsistent/.test(res.message)) status = 'primal_infeasible';
     else {
       status = 'numerical_error';
-      if (/positive definite/.test(res.message)) {
+      // "matrix D in quadratic function is not positive definite": a non-convex QP
+      // (backends/convexity.ts), or a convex one quadprog cannot solve (P only semidefinite, or
+      // indefinite but convex on the nullspace of A)
+      if (/positive definite/.test(res.message) && !convexOnEqualityNullspace(problem)) status = 'non_convex';
+      else if (/positive definite/.test(res.message)) {
         warnOnce('quadprog:pd', 'solver "quadprog" needs P positive definite (strictly convex QP); use "ipm" or "highs" for a semidefinite P');
       } else warnOnce(`quadprog:${res.message}`, `solver "quadprog": ${res.message}`);
     }
@@ -124,7 +130,7 @@ function solveQuadprog(problem: QPProblem, settings: QPSettings): QPSolution {
     hasDuals = true;
   }
   if (settings.verbose) {
-    process.stderr.write(`quadprog: n=${n} p=${p} m=${m} bounds=${lowerVars.length + upperVars.length} iterations=${res.iterations?.[1] ?? 0} ${res.message || 'solved'}\n`);
+    log(`quadprog: n=${n} p=${p} m=${m} bounds=${lowerVars.length + upperVars.length} iterations=${res.iterations?.[1] ?? 0} ${res.message || 'solved'}`);
   }
   return {
     status,

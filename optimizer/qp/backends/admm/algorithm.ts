@@ -20,12 +20,15 @@
  * than adaptiveRhoTolerance×.
  */
 import type { QPProblem, QPStatus } from '../../types.ts';
+import { log } from '../log.ts';
 import { DimensionError, InputError } from '../../../errors.ts';
-import { buildOsqpData, buildRowIndex, cscMul, cscMulT, normInf, normInfScaled } from './data.ts';
-import type { Csc, OsqpData, RowIndex } from './data.ts';
+import { cscMatTVec, cscMatVec } from '../../../linalg/csc.ts';
+import { buildOsqpData, buildRowIndex, normInf, normInfScaled, ROW_EQ } from './data.ts';
+import type { CscMatrix } from '../../../linalg/types.ts';
+import type { OsqpData, RowIndex } from './data.ts';
 import { AdmmKkt } from './kkt.ts';
 import { ruizScale } from './scaling.ts';
-import type { Scaling } from './scaling.ts';
+import type { AdmmScaling } from './scaling.ts';
 import { RHO_MAX, RHO_MIN } from './settings.ts';
 import type { AdmmSettings } from './settings.ts';
 
@@ -53,13 +56,13 @@ export class AdmmWorkspace {
   readonly n: number;
   readonly mT: number;
   /** scaled data (P, q, Ã of `data`, rescaled in place) and scaled bounds */
-  readonly P: Csc;
+  readonly P: CscMatrix;
   readonly q: Float64Array;
-  readonly At: Csc;
+  readonly Ac: CscMatrix;
   readonly rows: RowIndex;
   readonly l: Float64Array;
   readonly u: Float64Array;
-  readonly scaling: Scaling;
+  readonly scaling: AdmmScaling;
   /** rows with l = u (always active in polishing) */
   readonly isEq: Uint8Array;
   /** per-row ρ and 1/ρ, and the scalar ρ they derive from */
@@ -102,14 +105,14 @@ export class AdmmWorkspace {
     this.mT = mT;
     this.P = data.P;
     this.q = data.q;
-    this.At = data.At;
+    this.Ac = data.Ac;
     this.l = Float64Array.from(data.l);
     this.u = Float64Array.from(data.u);
     for (let i = 0; i < mT; i++) {
       if (Number.isNaN(this.l[i]!) || Number.isNaN(this.u[i]!)) throw new InputError('problem', 'no NaN in b, d, lb, ub', `NaN in constraint row ${i}`);
     }
-    this.scaling = ruizScale(this.P, this.q, this.At, this.l, this.u, s.scaling);
-    this.rows = buildRowIndex(this.At);
+    this.scaling = ruizScale(this.P, this.q, this.Ac, this.l, this.u, s.scaling);
+    this.rows = buildRowIndex(this.Ac);
     this.isEq = new Uint8Array(mT);
     for (let i = 0; i < mT; i++) this.isEq[i] = data.l[i] === data.u[i] ? 1 : 0;
     this.rho = new Float64Array(mT);
@@ -150,8 +153,9 @@ export class AdmmWorkspace {
   }
 
   /** Analyse and factor the KKT matrix (throws LinearAlgebraError from the LDLᵀ). */
-  factor(): void {
-    this.kkt = new AdmmKkt(this.P, this.At, this.rows, this.s.sigma, this.rho);
+  factor(checkConvexity = false): void {
+    const eq = checkConvexity ? Uint8Array.from(this.data.rowKind, (k) => (k === ROW_EQ ? 1 : 0)) : undefined;
+    this.kkt = new AdmmKkt(this.P, this.Ac, this.rows, this.s.sigma, this.rho, eq);
   }
 
   /**
@@ -183,7 +187,7 @@ export class AdmmWorkspace {
         this.y[r] = c * Math.max(mu[i]!, 0) * Einv[r]!;
       }
     }
-    cscMul(this.At, this.x, this.z);
+    cscMatVec(this.Ac, this.x, this.z);
     for (let i = 0; i < this.mT; i++) this.z[i] = Math.min(Math.max(this.z[i]!, this.l[i]!), this.u[i]!);
   }
 
@@ -215,9 +219,9 @@ export class AdmmWorkspace {
   computeResiduals(): ResidualInfo {
     const { n, mT, x, z, y, Ax, Px, Aty, q, res } = this;
     const { Dinv, Einv, c } = this.scaling;
-    cscMul(this.At, x, Ax);
-    cscMul(this.P, x, Px);
-    cscMulT(this.At, y, Aty);
+    cscMatVec(this.Ac, x, Ax);
+    cscMatVec(this.P, x, Px);
+    cscMatTVec(this.Ac, y, Aty);
     let prim = 0, sPrim = 0, nAx = 0, nZ = 0, sAx = 0, sZ = 0;
     for (let i = 0; i < mT; i++) {
       const e = Einv[i]!;
@@ -293,7 +297,7 @@ export class AdmmWorkspace {
       else if (d < 0) support += l[i]! * d;
     }
     if (!(support < -eps * normDy)) return false;
-    cscMulT(this.At, dy, this.workN);
+    cscMatTVec(this.Ac, dy, this.workN);
     return normInfScaled(this.workN, Dinv) <= eps * normDy;
   }
 
@@ -311,9 +315,9 @@ export class AdmmWorkspace {
     let qdx = 0;
     for (let j = 0; j < n; j++) qdx += this.q[j]! * dx[j]!;
     if (!(qdx < -c * eps * normDx)) return false;
-    cscMul(this.P, dx, this.workN);
+    cscMatVec(this.P, dx, this.workN);
     if (normInfScaled(this.workN, Dinv) > c * eps * normDx) return false;
-    cscMul(this.At, dx, this.workM);
+    cscMatVec(this.Ac, dx, this.workM);
     const tol = eps * normDx;
     for (let i = 0; i < mT; i++) {
       const v = this.workM[i]! * Einv[i]!;
@@ -366,9 +370,9 @@ export function runAdmm(w: AdmmWorkspace, deadline: number): AdmmRunResult {
   const s = w.s;
   const t0 = performance.now();
   if (s.verbose) {
-    process.stderr.write(
+    log(
       `admm: n = ${w.n}, constraint rows = ${w.mT}, rho = ${s.rho}, sigma = ${s.sigma}, alpha = ${s.alpha}, eps_abs = ${s.epsAbs}, eps_rel = ${s.epsRel}\n` +
-        ' iter   objective      prim res   dual res   rho        time\n',
+        ' iter   objective      prim res   dual res   rho        time',
     );
   }
   let iter = 0;
@@ -383,9 +387,9 @@ export function runAdmm(w: AdmmWorkspace, deadline: number): AdmmRunResult {
       const r = w.computeResiduals();
       haveResiduals = true;
       if (s.verbose) {
-        process.stderr.write(
+        log(
           `${String(iter).padStart(5)}  ${w.objectiveFromResiduals().toExponential(6).padStart(13)}  ` +
-            `${r.prim.toExponential(2)}   ${r.dual.toExponential(2)}   ${w.rhoScalar.toExponential(2)}   ${((performance.now() - t0) / 1000).toFixed(3)}s\n`,
+            `${r.prim.toExponential(2)}   ${r.dual.toExponential(2)}   ${w.rhoScalar.toExponential(2)}   ${((performance.now() - t0) / 1000).toFixed(3)}s`,
         );
       }
       if (!Number.isFinite(r.prim) || !Number.isFinite(r.dual)) {

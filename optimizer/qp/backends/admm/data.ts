@@ -3,6 +3,10 @@
  *
  *   minimize ½ xᵀPx + qᵀx   s.t.   l ≤ Ã x ≤ u,    Ã = [A; C; I_B]   (mT = p + m + |B| rows)
  *
+ * NOTATION: OSQP's. Its x is the model's z (types.ts), its y the stacked duals of Ã's rows, and
+ * Ã (field `Ac`, "all constraint rows"; OSQP calls it A) stacks our A, C and the bound rows: it is
+ * NOT a transpose. Hats (P̂, Â, q̂) mark the equilibrated data (scaling.ts).
+ *
  *   rows 0 .. p−1          equalities  A z = b       l = u = b          (kind EQ)
  *   rows p .. p+m−1        inequalities C z ≤ d      l = −∞, u = d      (kind INEQ)
  *   rows p+m .. mT−1       bounds of the variables B with a finite lb or ub:
@@ -13,21 +17,14 @@
  * so that P z + q + Aᵀλ + Cᵀμ − μ_lb + μ_ub = 0.
  */
 import { DimensionError, InputError } from '../../../errors.ts';
-import type { Matrix } from '../../../linalg/types.ts';
+import { cscFromDense } from '../../../linalg/csc.ts';
+import type { CscMatrix, Matrix } from '../../../linalg/types.ts';
 import type { QPProblem } from '../../types.ts';
 
 export const ROW_EQ = 0;
 export const ROW_INEQ = 1;
 export const ROW_BOUND = 2;
 
-/** A mutable CSC matrix owned by the backend (values are rescaled in place). */
-export interface Csc {
-  readonly nrows: number;
-  readonly ncols: number;
-  readonly colPtr: Int32Array;
-  readonly rowIdx: Int32Array;
-  readonly values: Float64Array;
-}
 
 export interface OsqpData {
   /** variables */
@@ -38,11 +35,11 @@ export interface OsqpData {
   readonly p: number;
   readonly m: number;
   /** n×n, both triangles (a copy) */
-  readonly P: Csc;
+  readonly P: CscMatrix;
   /** length n (a copy) */
   readonly q: Float64Array;
   /** mT×n (a copy) */
-  readonly At: Csc;
+  readonly Ac: CscMatrix;
   /** length mT */
   readonly l: Float64Array;
   readonly u: Float64Array;
@@ -55,9 +52,10 @@ export interface OsqpData {
 }
 
 /** Copy of M as CSC; exact zeros of dense input are dropped (the pattern is not needed for ADMM). */
-export function toCscCopy(M: Matrix): Csc {
+export function toCscCopy(M: Matrix): CscMatrix {
   if (M.format === 'csc') {
     return {
+      format: 'csc',
       nrows: M.nrows,
       ncols: M.ncols,
       colPtr: Int32Array.from(M.colPtr),
@@ -65,24 +63,7 @@ export function toCscCopy(M: Matrix): Csc {
       values: Float64Array.from(M.values.subarray(0, M.colPtr[M.ncols]!)),
     };
   }
-  const { nrows, ncols, data } = M;
-  let nz = 0;
-  for (let k = 0; k < nrows * ncols; k++) if (data[k] !== 0) nz++;
-  const colPtr = new Int32Array(ncols + 1);
-  const rowIdx = new Int32Array(nz);
-  const values = new Float64Array(nz);
-  let pos = 0;
-  for (let j = 0; j < ncols; j++) {
-    for (let i = 0; i < nrows; i++) {
-      const v = data[i * ncols + j]!;
-      if (v !== 0) {
-        rowIdx[pos] = i;
-        values[pos++] = v;
-      }
-    }
-    colPtr[j + 1] = pos;
-  }
-  return { nrows, ncols, colPtr, rowIdx, values };
+  return cscFromDense(M);
 }
 
 function checkMatrix(M: Matrix, name: string, rows: number | null, cols: number): void {
@@ -126,13 +107,13 @@ export function buildOsqpData(problem: QPProblem): OsqpData {
     if (lo > -Infinity || hi < Infinity) boundRow[j] = p + m + nb++;
   }
   const mT = p + m + nb;
-  const Ac = A ? toCscCopy(A) : null;
-  const Cc = C ? toCscCopy(C) : null;
+  const Aeq = A ? toCscCopy(A) : null;
+  const Cin = C ? toCscCopy(C) : null;
   const colPtr = new Int32Array(n + 1);
   for (let j = 0; j < n; j++) {
     let c = 0;
-    if (Ac) c += Ac.colPtr[j + 1]! - Ac.colPtr[j]!;
-    if (Cc) c += Cc.colPtr[j + 1]! - Cc.colPtr[j]!;
+    if (Aeq) c += Aeq.colPtr[j + 1]! - Aeq.colPtr[j]!;
+    if (Cin) c += Cin.colPtr[j + 1]! - Cin.colPtr[j]!;
     if (boundRow[j]! >= 0) c++;
     colPtr[j + 1] = colPtr[j]! + c;
   }
@@ -141,16 +122,16 @@ export function buildOsqpData(problem: QPProblem): OsqpData {
   const values = new Float64Array(nz);
   for (let j = 0; j < n; j++) {
     let pos = colPtr[j]!;
-    if (Ac) {
-      for (let k = Ac.colPtr[j]!; k < Ac.colPtr[j + 1]!; k++) {
-        rowIdx[pos] = Ac.rowIdx[k]!;
-        values[pos++] = Ac.values[k]!;
+    if (Aeq) {
+      for (let k = Aeq.colPtr[j]!; k < Aeq.colPtr[j + 1]!; k++) {
+        rowIdx[pos] = Aeq.rowIdx[k]!;
+        values[pos++] = Aeq.values[k]!;
       }
     }
-    if (Cc) {
-      for (let k = Cc.colPtr[j]!; k < Cc.colPtr[j + 1]!; k++) {
-        rowIdx[pos] = p + Cc.rowIdx[k]!;
-        values[pos++] = Cc.values[k]!;
+    if (Cin) {
+      for (let k = Cin.colPtr[j]!; k < Cin.colPtr[j + 1]!; k++) {
+        rowIdx[pos] = p + Cin.rowIdx[k]!;
+        values[pos++] = Cin.values[k]!;
       }
     }
     if (boundRow[j]! >= 0) {
@@ -186,7 +167,7 @@ export function buildOsqpData(problem: QPProblem): OsqpData {
     m,
     P: toCscCopy(problem.P),
     q: Float64Array.from(problem.q),
-    At: { nrows: mT, ncols: n, colPtr, rowIdx, values },
+    Ac: { format: 'csc', nrows: mT, ncols: n, colPtr, rowIdx, values },
     l,
     u,
     rowKind,
@@ -202,7 +183,7 @@ export interface RowIndex {
   readonly srcPos: Int32Array;
 }
 
-export function buildRowIndex(M: Csc): RowIndex {
+export function buildRowIndex(M: CscMatrix): RowIndex {
   const nz = M.colPtr[M.ncols]!;
   const rowPtr = new Int32Array(M.nrows + 1);
   for (let k = 0; k < nz; k++) rowPtr[M.rowIdx[k]! + 1]!++;
@@ -218,27 +199,6 @@ export function buildRowIndex(M: Csc): RowIndex {
     }
   }
   return { rowPtr, colIdx, srcPos };
-}
-
-/** y = M x  (x length ncols, y length nrows; y overwritten) */
-export function cscMul(M: Csc, x: Float64Array, y: Float64Array): void {
-  y.fill(0, 0, M.nrows);
-  const { colPtr, rowIdx, values } = M;
-  for (let j = 0; j < M.ncols; j++) {
-    const xj = x[j]!;
-    if (xj === 0) continue;
-    for (let k = colPtr[j]!; k < colPtr[j + 1]!; k++) y[rowIdx[k]!]! += values[k]! * xj;
-  }
-}
-
-/** y = Mᵀ x  (x length nrows, y length ncols; y overwritten) */
-export function cscMulT(M: Csc, x: Float64Array, y: Float64Array): void {
-  const { colPtr, rowIdx, values } = M;
-  for (let j = 0; j < M.ncols; j++) {
-    let s = 0;
-    for (let k = colPtr[j]!; k < colPtr[j + 1]!; k++) s += values[k]! * x[rowIdx[k]!]!;
-    y[j] = s;
-  }
 }
 
 /** ‖v‖∞ over the first len entries */

@@ -10,9 +10,14 @@
  * depend on ρ: `SparseLdl.analyze` runs once, a ρ update only rewrites the mT diagonal values
  * and refactors numerically (`factor(values)`).
  */
+import { ZeroPivotError } from '../../../errors.ts';
 import { SparseLdl } from '../../../linalg/ldl.ts';
+import { CONVEXITY_CURVATURE_TOL, CONVEXITY_EQUALITY_REG } from '../convexity.ts';
 import type { CscMatrix } from '../../../linalg/types.ts';
-import type { Csc, RowIndex } from './data.ts';
+import type { RowIndex } from './data.ts';
+
+/** 1/ρ of an inequality or bound row switched off in the convexity test (its ρÂᵢᵀÂᵢ vanishes). */
+const CHECK_ROW_OFF = 1e20;
 
 export class AdmmKkt {
   readonly n: number;
@@ -29,14 +34,16 @@ export class AdmmKkt {
 
   /**
    * @param P      n×n scaled P̂ (both triangles; only the upper one is used), not modified
-   * @param At     mT×n scaled Â, not modified
-   * @param rows   row index of Â (buildRowIndex(At))
+   * @param Ac     mT×n scaled Â, not modified
+   * @param rows   row index of Â (buildRowIndex(Ac))
    * @param sigma  σ > 0
    * @param rho    length mT, ρ_i > 0, not modified
+   * @param equalityRows  when given (length mT, true for the rows of A), the convexity test runs
+   *                      first (see `convex`)
    */
-  constructor(P: Csc, At: Csc, rows: RowIndex, sigma: number, rho: Float64Array) {
+  constructor(P: CscMatrix, Ac: CscMatrix, rows: RowIndex, sigma: number, rho: Float64Array, equalityRows?: Uint8Array) {
     const n = P.ncols;
-    const mT = At.nrows;
+    const mT = Ac.nrows;
     this.n = n;
     this.mT = mT;
     const N = n + mT;
@@ -70,7 +77,7 @@ export class AdmmKkt {
     for (let i = 0; i < mT; i++) {
       for (let k = rows.rowPtr[i]!; k < rows.rowPtr[i + 1]!; k++) {
         rowIdx[pos] = rows.colIdx[k]!;
-        values[pos++] = At.values[rows.srcPos[k]!]!;
+        values[pos++] = Ac.values[rows.srcPos[k]!]!;
       }
       rowIdx[pos] = n + i;
       rhoDiagPos[i] = pos;
@@ -85,8 +92,38 @@ export class AdmmKkt {
     signs.fill(-1, n, N);
     this.ldl = SparseLdl.analyze(this.K, { ordering: 'amd', signs });
     this.analyses++;
+    if (equalityRows) this.convex = this.convexityCheck(P, sigma, equalityRows);
     this.ldl.factor(values);
     this.factorizations++;
+  }
+
+  /**
+   * Result of the convexity test (backends/convexity.ts) when the constructor ran it, else true:
+   * P̂ + τI + ρ_E Â_EᵀÂ_E ≻ 0 with the inequality and bound rows switched off, τ relative to
+   * max|P̂|, 1/ρ_E = CONVEXITY_EQUALITY_REG. One numeric factorization of K's pattern.
+   */
+  convex = true;
+
+  private convexityCheck(P: CscMatrix, sigma: number, equalityRows: Uint8Array): boolean {
+    let pMax = 0;
+    for (let k = 0; k < P.values.length; k++) pMax = Math.max(pMax, Math.abs(P.values[k]!));
+    if (pMax === 0) return true;
+    const saved = this.values.slice();
+    const v = this.values;
+    const tau = CONVEXITY_CURVATURE_TOL * pMax;
+    // the diagonal of column j < n is its last entry (σ + P̂_jj): σ → τ
+    for (let j = 0; j < this.n; j++) v[this.K.colPtr[j + 1]! - 1] += tau - sigma;
+    for (let i = 0; i < this.mT; i++) v[this.rhoDiagPos[i]!] = equalityRows[i] ? -CONVEXITY_EQUALITY_REG : -CHECK_ROW_OFF;
+    let ok: boolean;
+    try {
+      this.ldl.factor(v);
+      ok = this.ldl.positivePivots === this.n;
+    } catch (e) {
+      if (!(e instanceof ZeroPivotError)) throw e;
+      ok = false;
+    }
+    v.set(saved);
+    return ok;
   }
 
   /** positive pivots of the current factorization (n for a convex problem) */

@@ -30,7 +30,7 @@ import { LinearAlgebraError } from '../../../errors.ts';
 import { SparseLdl } from '../../../linalg/ldl.ts';
 import type { CscMatrix } from '../../../linalg/types.ts';
 import type { AdmmWorkspace } from './algorithm.ts';
-import { cscMul, cscMulT } from './data.ts';
+import { cscMatTVec, cscMatVec } from '../../../linalg/csc.ts';
 
 export type PolishStatus = 'not_attempted' | 'succeeded' | 'rejected' | 'failed';
 
@@ -64,8 +64,8 @@ export function primalViolation(w: AdmmWorkspace, Ax: Float64Array): number {
 
 /** unscaled ‖Px + q + Ãᵀy‖∞ of scaled (x̂, ŷ); work vectors of length n */
 export function dualResidual(w: AdmmWorkspace, x: Float64Array, y: Float64Array, Px: Float64Array, Aty: Float64Array): number {
-  cscMul(w.P, x, Px);
-  cscMulT(w.At, y, Aty);
+  cscMatVec(w.P, x, Px);
+  cscMatTVec(w.Ac, y, Aty);
   const { Dinv, c } = w.scaling;
   let r = 0;
   for (let j = 0; j < w.n; j++) r = Math.max(r, Math.abs((Px[j]! + w.q[j]! + Aty[j]!) * Dinv[j]!));
@@ -78,7 +78,7 @@ export function dualResidual(w: AdmmWorkspace, x: Float64Array, y: Float64Array,
  * @param admmDualRes   unscaled ‖Px + q + Ãᵀy‖∞ at the ADMM iterate
  */
 export function polishSolution(w: AdmmWorkspace, admmPrimViol: number, admmDualRes: number): PolishResult {
-  const { n, mT, P, At, rows, l, u, q, isEq } = w;
+  const { n, mT, P, Ac, rows, l, u, q, isEq } = w;
   const { E, Einv, Dinv, c } = w.scaling;
   const { polishDelta: delta, polishRefineIter, polishPasses } = w.s;
   // active[i]: 0 inactive, −1 lower, +1 upper, 2 equality
@@ -134,7 +134,7 @@ export function polishSolution(w: AdmmWorkspace, admmPrimViol: number, admmDualR
       const i = Jrows[k]!;
       for (let t = rows.rowPtr[i]!; t < rows.rowPtr[i + 1]!; t++) {
         rowIdx[pos] = rows.colIdx[t]!;
-        values[pos++] = At.values[rows.srcPos[t]!]!;
+        values[pos++] = Ac.values[rows.srcPos[t]!]!;
       }
       rowIdx[pos] = n + k;
       values[pos++] = -delta;
@@ -176,7 +176,7 @@ export function polishSolution(w: AdmmWorkspace, admmPrimViol: number, admmDualR
     y.fill(0);
     for (let k = 0; k < nJ; k++) y[Jrows[k]!] = sol[n + k]!;
     // --- check the pass as a KKT point of the full problem (unscaled quantities)
-    cscMul(At, x, Ax);
+    cscMatVec(Ac, x, Ax);
     let normAx = 0;
     let normY = 0;
     for (let i = 0; i < mT; i++) {
@@ -259,7 +259,7 @@ export function polishSolution(w: AdmmWorkspace, admmPrimViol: number, admmDualR
 
 /** r = rhs − K0 sol with K0 = [P  A_Jᵀ; A_J  0] (scaled data), all length n + nJ */
 function unregularizedResidual(w: AdmmWorkspace, J: Int32Array, nJ: number, sol: Float64Array, rhs: Float64Array, r: Float64Array): void {
-  const { n, P, At, rows } = w;
+  const { n, P, Ac, rows } = w;
   // top: P x + A_Jᵀ y_J
   for (let j = 0; j < n; j++) r[j] = rhs[j]!;
   for (let j = 0; j < n; j++) {
@@ -272,7 +272,7 @@ function unregularizedResidual(w: AdmmWorkspace, J: Int32Array, nJ: number, sol:
     const yk = sol[n + k]!;
     let s = 0;
     for (let t = rows.rowPtr[i]!; t < rows.rowPtr[i + 1]!; t++) {
-      const a = At.values[rows.srcPos[t]!]!;
+      const a = Ac.values[rows.srcPos[t]!]!;
       const j = rows.colIdx[t]!;
       s += a * sol[j]!;
       r[j] = r[j]! - a * yk;

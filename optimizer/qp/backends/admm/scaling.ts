@@ -9,33 +9,27 @@
  *
  * Unscaling:  x = D x̂,  y = E ŷ / c,  Ãx = E⁻¹ (Â x̂),  Px + q + Ãᵀy = c⁻¹ D⁻¹ (P̂x̂ + q̂ + Âᵀŷ).
  */
-import type { Csc } from './data.ts';
+import type { CscMatrix } from '../../../linalg/types.ts';
+import { MAX_SCALE, MIN_SCALE, ruizFactor, type Scaling } from '../../scaling.ts';
 
-export interface Scaling {
-  /** length n */
-  readonly D: Float64Array;
+/** The shared Scaling (qp/scaling.ts; E over the mT rows of Ã) with the inverses ADMM multiplies by. */
+export interface AdmmScaling extends Scaling {
   /** length n, 1/D */
   readonly Dinv: Float64Array;
-  /** length mT */
-  readonly E: Float64Array;
   /** length mT, 1/E */
   readonly Einv: Float64Array;
-  /** cost scaling c */
-  c: number;
 }
 
-const MIN_SCALING = 1e-4;
-const MAX_SCALING = 1e4;
-
+/** A norm clamped to [MIN_SCALE, MAX_SCALE], 1 below MIN_SCALE (NaN too): ruizFactor(v) = 1/√limit(v). */
 function limit(v: number): number {
-  if (!(v >= MIN_SCALING)) return 1; // also catches NaN
-  return v > MAX_SCALING ? MAX_SCALING : v;
+  if (!(v >= MIN_SCALE)) return 1;
+  return v > MAX_SCALE ? MAX_SCALE : v;
 }
 
 /** Scale the data in place with `iterations` Ruiz passes (0: identity scaling). */
-export function ruizScale(P: Csc, q: Float64Array, At: Csc, l: Float64Array, u: Float64Array, iterations: number): Scaling {
+export function ruizScale(P: CscMatrix, q: Float64Array, Ac: CscMatrix, l: Float64Array, u: Float64Array, iterations: number): AdmmScaling {
   const n = P.ncols;
-  const mT = At.nrows;
+  const mT = Ac.nrows;
   const D = new Float64Array(n).fill(1);
   const E = new Float64Array(mT).fill(1);
   let c = 1;
@@ -48,19 +42,19 @@ export function ruizScale(P: Csc, q: Float64Array, At: Csc, l: Float64Array, u: 
     for (let j = 0; j < n; j++) {
       let s = 0;
       for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) s = Math.max(s, Math.abs(P.values[k]!));
-      for (let k = At.colPtr[j]!; k < At.colPtr[j + 1]!; k++) {
-        const a = Math.abs(At.values[k]!);
+      for (let k = Ac.colPtr[j]!; k < Ac.colPtr[j + 1]!; k++) {
+        const a = Math.abs(Ac.values[k]!);
         if (a > s) s = a;
-        const r = At.rowIdx[k]!;
+        const r = Ac.rowIdx[k]!;
         if (a > eTmp[r]!) eTmp[r] = a;
       }
-      dTmp[j] = 1 / Math.sqrt(limit(s));
+      dTmp[j] = ruizFactor(s);
     }
-    for (let i = 0; i < mT; i++) eTmp[i] = 1 / Math.sqrt(limit(eTmp[i]!));
+    for (let i = 0; i < mT; i++) eTmp[i] = ruizFactor(eTmp[i]!);
     for (let j = 0; j < n; j++) {
       const dj = dTmp[j]!;
       for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) P.values[k] = P.values[k]! * dj * dTmp[P.rowIdx[k]!]!;
-      for (let k = At.colPtr[j]!; k < At.colPtr[j + 1]!; k++) At.values[k] = At.values[k]! * dj * eTmp[At.rowIdx[k]!]!;
+      for (let k = Ac.colPtr[j]!; k < Ac.colPtr[j + 1]!; k++) Ac.values[k] = Ac.values[k]! * dj * eTmp[Ac.rowIdx[k]!]!;
       q[j] = q[j]! * dj;
       D[j] = D[j]! * dj;
     }

@@ -6,10 +6,12 @@ import { LinearAlgebraError } from '../../../errors.ts';
 import { computeResiduals } from '../../residuals.ts';
 import type { QPProblem, QPSettings, QPSolution, QPStatus } from '../../types.ts';
 import { AdmmWorkspace, runAdmm } from './algorithm.ts';
-import { cscMul, ROW_BOUND, ROW_EQ, ROW_INEQ } from './data.ts';
+import { cscMatVec } from '../../../linalg/csc.ts';
+import { ROW_BOUND, ROW_EQ, ROW_INEQ } from './data.ts';
 import { dualResidual, polishSolution, primalViolation } from './polish.ts';
 import type { PolishStatus } from './polish.ts';
 import { resolveAdmmSettings } from './settings.ts';
+import { diagonallyDominantPsd } from '../convexity.ts';
 
 /** Diagnostics of one ADMM solve. */
 export interface AdmmInfo {
@@ -63,10 +65,15 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
   const { n, mT, data } = w;
   const deadline = tStart + s.timeLimit * 1000;
   let factorError = false;
+  let nonConvex = false;
   try {
-    w.factor();
-    // a convex problem has exactly n positive pivots in the quasi-definite K (P + σI ≻ 0)
-    if (w.kkt!.positivePivots !== n) factorError = true;
+    // convexity (backends/convexity.ts): free for a diagonally dominant P, else one extra
+    // numeric factorization before the first one
+    w.factor(!diagonallyDominantPsd(problem.P));
+    nonConvex = !w.kkt!.convex;
+    // a convex problem has exactly n positive pivots in the quasi-definite K (P + σI ≻ 0);
+    // one that is convex only on null(A) may not (P + σI + ρÂᵀÂ indefinite): ADMM cannot run it
+    if (nonConvex || w.kkt!.positivePivots !== n) factorError = true;
   } catch (e) {
     if (!(e instanceof LinearAlgebraError)) throw e;
     factorError = true;
@@ -75,7 +82,7 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
   if (ws && !factorError) w.warmStart(ws.z, ws.lambda, ws.mu);
   const tSetup = performance.now();
 
-  let status: QPStatus = 'numerical_error';
+  let status: QPStatus = nonConvex ? 'non_convex' : 'numerical_error';
   let iterations = 0;
   let polishStatus: PolishStatus = 'not_attempted';
   let polishPasses = 0;
@@ -88,7 +95,7 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
     iterations = run.iterations;
     if (s.polish && (status === 'solved' || status === 'solved_inaccurate' || status === 'max_iter')) {
       const Ax = new Float64Array(mT);
-      cscMul(w.At, w.x, Ax);
+      cscMatVec(w.Ac, w.x, Ax);
       const admmPrim = primalViolation(w, Ax);
       const admmDual = dualResidual(w, w.x, w.y, new Float64Array(n), new Float64Array(n));
       const pr = polishSolution(w, admmPrim, admmDual);
@@ -97,7 +104,7 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
       if (pr.status === 'succeeded') {
         w.x.set(pr.x);
         w.y.set(pr.y);
-        cscMul(w.At, w.x, w.z);
+        cscMatVec(w.Ac, w.x, w.z);
         for (let i = 0; i < mT; i++) w.z[i] = Math.min(Math.max(w.z[i]!, w.l[i]!), w.u[i]!);
         w.computeResiduals();
         if (w.converged()) status = 'solved';
@@ -140,13 +147,13 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
   }
   // OSQP-form residuals of the returned point (unscaled)
   const Ax = new Float64Array(mT);
-  cscMul(w.At, w.x, Ax);
+  cscMatVec(w.Ac, w.x, Ax);
   const primalResidual = finite ? primalViolation(w, Ax) : Infinity;
   const dualResidual_ = finite ? dualResidual(w, w.x, w.y, new Float64Array(n), new Float64Array(n)) : Infinity;
   let objective = 0;
   if (finite) {
     const Px = new Float64Array(n);
-    cscMul(w.P, w.x, Px);
+    cscMatVec(w.P, w.x, Px);
     for (let j = 0; j < n; j++) objective += w.x[j]! * (0.5 * Px[j]! + w.q[j]!);
     objective /= c;
   }
@@ -165,7 +172,7 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
     solveMs: tEnd - tSetup,
     residuals,
     solver: 'admm',
-    hasDuals: true,
+    hasDuals: status !== 'non_convex',
     polished: polishStatus === 'succeeded',
     info: {
       admmStatus,

@@ -19,8 +19,6 @@ import { ZeroPivotError } from '../../../errors.ts';
 import { DenseLdl, denseGram, denseMatMul } from '../../../linalg/dense.ts';
 import type { DenseMatrix } from '../../../linalg/types.ts';
 
-export const EPS = 2.220446049250313e-16;
-
 /** Row block of the blocked triangular solves (the GEMM inner dimension). */
 const TRSM_NB = 160;
 

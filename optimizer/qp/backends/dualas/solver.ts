@@ -40,6 +40,8 @@ import type { DenseMatrix } from '../../../linalg/types.ts';
 import { computeResiduals, objectiveValue } from '../../residuals.ts';
 import type { QPProblem, QPResiduals, QPSolution, QPStatus } from '../../types.ts';
 import { warnOnce } from '../../warnings.ts';
+import { convexOnEqualityNullspace } from '../convexity.ts';
+import { log } from '../log.ts';
 import {
   applyQ,
   applyQt,
@@ -47,7 +49,6 @@ import {
   choleskyLower,
   compactWyT,
   dotFrom,
-  EPS,
   forwardSolve,
   forwardSolveFrom,
   givensInto,
@@ -64,7 +65,7 @@ import {
 import type { DualAsSettings } from './settings.ts';
 
 /** Round-off floor of the feasibility tolerance, relative to |e_i| + ‖n_i‖₁‖z‖∞. */
-const SLACK_FLOOR = 64 * EPS;
+const SLACK_FLOOR = 64 * Number.EPSILON;
 /**
  * A violated row that depends on the working set and cannot be absorbed by any multiplier is
  * called infeasible only when its violation exceeds LOOSE_FACTOR × its tolerance; below that it
@@ -182,6 +183,9 @@ export function solveDualAs(problem: QPProblem, st: DualAsSettings): QPSolution 
   const P: DenseMatrix = toDense(problem.P);
   const chol = choleskyLower(P);
   if (!chol.ok) {
+    // not positive definite: a non-convex QP (backends/convexity.ts), or a convex one this
+    // method cannot solve (P semidefinite, or indefinite but convex on the nullspace of A)
+    if (!convexOnEqualityNullspace(problem)) return finish('non_convex', 0, performance.now(), false);
     warnOnce('dualas:pd', `solver "dualas" needs P positive definite (a strictly convex QP): ${chol.reason}; use "ipm" for a semidefinite P`);
     return finish('numerical_error', 0, performance.now(), false);
   }
@@ -259,8 +263,8 @@ export function solveDualAs(problem: QPProblem, st: DualAsSettings): QPSolution 
         a1 += Math.abs(A[j * n + i]!);
       }
       const scale = Math.abs(b[j]!) + a1 * zInf;
-      if (Math.abs(s) > st.epsAbs + Math.max(relTol, Math.sqrt(EPS)) * scale) {
-        if (st.verbose) process.stderr.write(`dualas: equality row ${j} depends on the others and is inconsistent (residual ${s.toExponential(3)})\n`);
+      if (Math.abs(s) > st.epsAbs + Math.max(relTol, Math.sqrt(Number.EPSILON)) * scale) {
+        if (st.verbose) log(`dualas: equality row ${j} depends on the others and is inconsistent (residual ${s.toExponential(3)})`);
         return finish('primal_infeasible', 0, setupEnd, false);
       }
     }
@@ -292,8 +296,8 @@ export function solveDualAs(problem: QPProblem, st: DualAsSettings): QPSolution 
     );
   }
   if (st.verbose) {
-    process.stderr.write(
-      `dualas: n=${n} p=${pEq} (rank ${rE}) m=${m} bounds=${total - m} steps=${out.iterations} active=${out.k} ${status}${out.message ? ` (${out.message})` : ''}\n`,
+    log(
+      `dualas: n=${n} p=${pEq} (rank ${rE}) m=${m} bounds=${total - m} steps=${out.iterations} active=${out.k} ${status}${out.message ? ` (${out.message})` : ''}`,
     );
   }
   return finish(status, out.iterations, setupEnd, solved || out.status === 'max_iter' || out.status === 'time_limit', residuals);
@@ -421,7 +425,7 @@ function iterate(
     if (iterations >= maxIter) return { status: 'max_iter', iterations, message: '', act, u, k };
     if (performance.now() > deadline) return { status: 'time_limit', iterations, message: '', act, u, k };
     if (st.verbose && iterations % 100 === 0) {
-      process.stderr.write(`dualas: step ${iterations} active ${k} adding row ${p} (violation ${s[p]!.toExponential(3)})\n`);
+      log(`dualas: step ${iterations} active ${k} adding row ${p} (violation ${s[p]!.toExponential(3)})`);
     }
 
     // d = jrᵀ n_p, and ρ = ‖L⁻¹ n_p‖ (the scale of the dependence test)
@@ -611,7 +615,7 @@ function kktHolds(
     for (let j = 0; j < problem.A.nrows; j++) {
       let a1 = 0;
       for (let i = 0; i < n; i++) a1 += Math.abs(A[j * n + i]!);
-      const rel = qr && qr.skipped[j] ? Math.max(relTol, Math.sqrt(EPS)) : relTol;
+      const rel = qr && qr.skipped[j] ? Math.max(relTol, Math.sqrt(Number.EPSILON)) : relTol;
       if (!(Math.abs(dotFrom(A, j * n, z, 0, 0, n) - b[j]!) <= tol(b[j]!, a1, rel))) return false;
     }
   }

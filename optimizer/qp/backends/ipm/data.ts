@@ -17,19 +17,17 @@
  *
  * Two storages extend the abstract QpData (which holds the shared fields and runs the
  * equilibration): SparseQpData (CSC; P by its upper triangle) and DenseQpData (row-major; P
- * stored full and symmetric). Values ≥ 1e30 in magnitude in d, lb, ub count as infinite (as in
- * PIQP).
+ * stored full and symmetric). Values of magnitude ≥ INFINITE_BOUND (problem.ts, 9e19) in d, lb, ub
+ * count as infinite, as in the readers (PIQP uses 1e30; the model's one threshold is the
+ * Maros–Meszaros one, see problem.ts).
  */
 import type { CscMatrix, Matrix } from '../../../linalg/types.ts';
 import { toCsc, toDense } from '../../../linalg/matrix.ts';
+import { INFINITE_BOUND } from '../../problem.ts';
+import { MAX_SCALE, MIN_SCALE, ruizFactor, type Scaling } from '../../scaling.ts';
 import type { QPProblem } from '../../types.ts';
 
-/** |value| at or above this counts as infinite in d, lb, ub */
-export const INFINITE_BOUND = 1e30;
 
-/** Scaling factors below MIN_SCALE (e.g. an empty column) are replaced by 1, above MAX_SCALE clipped. */
-const MIN_SCALE = 1e-4;
-const MAX_SCALE = 1e4;
 
 /**
  * The interface both storages implement, with the part they share: the fields (layout, scaled
@@ -57,7 +55,9 @@ export abstract class QpData {
   readonly c: Float64Array;
   readonly b: Float64Array;
   readonly h: Float64Array;
-  /** scalings: D (n), E_A (p), E_G (m), γ */
+  /** the equilibration (qp/scaling.ts); D, EA, EG, costScale below are its parts */
+  readonly scaling: Scaling;
+  /** scalings: D (n), E_A (p), E_G (m) (views of scaling.E), γ = scaling.c */
   readonly D: Float64Array;
   readonly EA: Float64Array;
   readonly EG: Float64Array;
@@ -81,10 +81,11 @@ export abstract class QpData {
     this.b = copyOrEmpty(problem.b, this.p);
     this.h = gather(problem.d ?? null, L.ineqRows);
     const s = equilibrate(matrices, this.n, this.p, this.m, this.c, this.b, this.h, ruizIterations, scaleCost);
+    this.scaling = s;
     this.D = s.D;
-    this.EA = s.EA;
-    this.EG = s.EG;
-    this.costScale = s.costScale;
+    this.EA = s.E.subarray(0, this.p);
+    this.EG = s.E.subarray(this.p);
+    this.costScale = s.c;
     this.lbVal = scaledBounds(L.lbIdx, L.lbRaw, s.D);
     this.ubVal = scaledBounds(L.ubIdx, L.ubRaw, s.D);
   }
@@ -146,12 +147,6 @@ function gather(v: ArrayLike<number> | null, idx: Int32Array): Float64Array {
   return out;
 }
 
-/** Ruiz scale factor for a row/column of ∞-norm `norm`. */
-function ruizFactor(norm: number): number {
-  if (!(norm >= MIN_SCALE)) return 1;
-  return 1 / Math.sqrt(Math.min(norm, MAX_SCALE));
-}
-
 /**
  * One Ruiz step on one block of rows/columns (i < len): s_i = ruizFactor(norm_i), then
  * acc_i ← acc_i·s_i (the accumulated scaling) and v_i ← v_i·s_i (its vector c, b or h).
@@ -184,12 +179,6 @@ interface Equilibrable {
   scaleP(gamma: number): void;
 }
 
-interface Scaling {
-  D: Float64Array;
-  EA: Float64Array;
-  EG: Float64Array;
-  costScale: number;
-}
 
 /**
  * Ruiz equilibration (in place on `target`, c, b, h). Returns the accumulated scalings.
@@ -207,8 +196,10 @@ function equilibrate(
   scaleCost: boolean,
 ): Scaling {
   const D = new Float64Array(n).fill(1);
-  const EA = new Float64Array(p).fill(1);
-  const EG = new Float64Array(m).fill(1);
+  // E = [E_A; E_G] (the shared Scaling's row scaling), worked on through its two blocks
+  const E = new Float64Array(p + m).fill(1);
+  const EA = E.subarray(0, p);
+  const EG = E.subarray(p);
   const col = new Float64Array(n);
   const rowA = new Float64Array(p);
   const rowG = new Float64Array(m);
@@ -232,7 +223,7 @@ function equilibrate(
       for (let j = 0; j < n; j++) c[j] *= costScale;
     }
   }
-  return { D, EA, EG, costScale };
+  return { D, E, c: costScale };
 }
 
 function scaledBounds(idx: Int32Array, raw: Float64Array, D: Float64Array): Float64Array {

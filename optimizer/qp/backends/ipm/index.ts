@@ -10,6 +10,9 @@
  *   kkt.ts       the regularized quasi-definite KKT system: SparseKkt (SparseLdl, symbolic
  *                analysis cached per pattern on the backend instance) or DenseKkt (DenseLdl)
  *   solver.ts    the proximal method of multipliers + Mehrotra predictor–corrector iteration
+ *   start.ts     cold and warm starting points
+ *   termination.ts  residuals, convergence test, infeasibility certificates
+ *   progress.ts, vectors.ts, workspace.ts   verbose lines, vector kernels, reusable vectors
  *   results.ts   unscaling to the user's space and dual convention, residuals
  *
  *   import { ipmBackend } from './optimizer/qp/backends/ipm/index.ts';
@@ -21,7 +24,10 @@
  */
 import type { QPBackend, SolverCapabilities } from '../../backend.ts';
 import type { QPProblem, QPSettings, QPSolution } from '../../types.ts';
-import { DenseQpData, INFINITE_BOUND, SparseQpData, type QpData } from './data.ts';
+import { INFINITE_BOUND } from '../../problem.ts';
+import { DenseQpData, SparseQpData, type QpData } from './data.ts';
+import { diagonallyDominantPsd } from '../convexity.ts';
+import { log } from '../log.ts';
 import { DenseKkt, PatternCache, SparseKkt, type KktSystem } from './kkt.ts';
 import { buildSolution, unscalePoint } from './results.ts';
 import { checkWarmStart, IPM_OPTION_NAMES, resolveSettings, type IpmSettings } from './settings.ts';
@@ -87,6 +93,13 @@ export class IpmBackend implements QPBackend {
       return buildSolution(problem, point, 'primal_infeasible', 0, performance.now() - t0, 0);
     }
     const kkt: KktSystem = data instanceof DenseQpData ? new DenseKkt(data) : new SparseKkt(data as SparseQpData, this.cache);
+    // convexity (backends/convexity.ts): free for a diagonally dominant P, else one extra
+    // numeric factorization of the KKT pattern the iteration uses anyway
+    if (!diagonallyDominantPsd(problem.P) && !kkt.convexityCheck()) {
+      if (st.verbose) log('ipm: P is not positive semidefinite on the nullspace of A: non_convex');
+      const point = unscalePoint(problem, data, new Float64Array(data.n), new Float64Array(data.p), new Float64Array(data.m), new Float64Array(data.nl), new Float64Array(data.nu));
+      return buildSolution(problem, point, 'non_convex', 0, performance.now() - t0, 0);
+    }
     const t1 = performance.now();
     const out = new IpmSolver(data, kkt, st, t0, this.workspace).run();
     const t2 = performance.now();

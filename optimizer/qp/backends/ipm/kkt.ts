@@ -44,6 +44,7 @@ import { DenseLdl } from '../../../linalg/dense.ts';
 import { SparseLdl } from '../../../linalg/ldl.ts';
 import { cscFromTripletsWithMap } from '../../../linalg/csc.ts';
 import type { CscMatrix } from '../../../linalg/types.ts';
+import { CONVEXITY_CURVATURE_TOL, CONVEXITY_EQUALITY_REG } from '../convexity.ts';
 import type { DenseQpData, SparseQpData } from './data.ts';
 
 /** Static regularization of a "robust" factorization (absolute part, scaled data ~ 1). */
@@ -71,6 +72,27 @@ export interface KktSystem {
    * caller's finiteness check without another pass over the step).
    */
   solve(rx: Float64Array, ry: Float64Array, rz: Float64Array, dx: Float64Array, dy: Float64Array, dz: Float64Array): number;
+  /**
+   * The convexity test of backends/convexity.ts on this KKT: factor K with ρ = τ (relative to
+   * max|P̃|), δ = CONVEXITY_EQUALITY_REG, the inequality rows switched off (W = CHECK_W_OFF) and
+   * no bound terms; true when the inertia is (n, N − n), i.e. P̃ ⪰ 0 on null(Ã) up to τ. One
+   * numeric factorization on the pattern already analysed; leaves no valid factorization.
+   */
+  convexityCheck(): boolean;
+}
+
+/** W of an inequality row switched off in the convexity test: its term G̃ᵀW⁻¹G̃ vanishes. */
+const CHECK_W_OFF = 1e20;
+
+/** Shared part of convexityCheck: the arguments of `factor` for the test. */
+function checkArguments(n: number, m: number, pMax: number): { rho: number; delta: number; W: Float64Array; boxDiag: Float64Array } {
+  return { rho: CONVEXITY_CURVATURE_TOL * pMax, delta: CONVEXITY_EQUALITY_REG, W: new Float64Array(m).fill(CHECK_W_OFF), boxDiag: new Float64Array(n) };
+}
+
+function maxAbs(v: Float64Array): number {
+  let r = 0;
+  for (let k = 0; k < v.length; k++) r = Math.max(r, Math.abs(v[k]!));
+  return r;
 }
 
 // =============================================================================================
@@ -593,6 +615,16 @@ export class SparseKkt implements KktSystem {
     return this.factorOnce(rho, delta, W, boxDiag, robust);
   }
 
+  convexityCheck(): boolean {
+    const pMax = maxAbs(this.data.Pu.values);
+    if (pMax === 0) return true;
+    const a = checkArguments(this.data.n, this.data.m, pMax);
+    // no fallback to another elimination: the test only needs the inertia of this pattern
+    const ok = this.factorOnce(a.rho, a.delta, a.W, a.boxDiag, false);
+    this.current = null;
+    return ok;
+  }
+
   private factorOnce(rho: number, delta: number, W: Float64Array, boxDiag: Float64Array, robust: boolean): boolean {
     const { st, winvE, cliqueCoef, values: v } = this.cur;
     const { n, p, diagPos, keptRows, elimRows, cliquePtr, cliquePos } = st;
@@ -704,6 +736,15 @@ export class DenseKkt implements KktSystem {
     for (let k = 0; k < m; k++) for (let j = 0; j < n; j++) GT[j * m + k] = G[k * n + j]!;
     this.GT = GT;
     this.rowsW = new Float64Array(4 * m);
+  }
+
+  convexityCheck(): boolean {
+    const pMax = maxAbs(this.data.P);
+    if (pMax === 0) return true;
+    const a = checkArguments(this.data.n, this.data.m, pMax);
+    const ok = this.factor(a.rho, a.delta, a.W, a.boxDiag, false);
+    this.current = null;
+    return ok;
   }
 
   factor(rho: number, delta: number, W: Float64Array, boxDiag: Float64Array, robust: boolean): boolean {

@@ -76,7 +76,7 @@ export function buildSolution(
     solveMs,
     residuals,
     solver: 'ipm',
-    hasDuals: true,
+    hasDuals: status !== 'non_convex',
   };
   return point.muLb && point.muUb ? { ...base, muLb: point.muLb, muUb: point.muUb } : base;
 }

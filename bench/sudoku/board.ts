@@ -8,8 +8,8 @@
  *   One-hot   Float64Array of length N³, entry (r·N + c)·N + (v − 1) = 1 when cell (r, c) holds v.
  *             An empty cell is all zeros.
  */
-import { InputError } from '../errors.ts';
-import { Rng } from '../util/random.ts';
+import { InputError } from '../../optimizer/errors.ts';
+import { Rng } from '../../optimizer/util/random.ts';
 
 function side(boxSize: number): number {
   if (!Number.isInteger(boxSize) || boxSize < 1 || boxSize > 4) throw new InputError('boxSize', 'an integer in 1..4', String(boxSize));

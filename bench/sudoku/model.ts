@@ -22,7 +22,7 @@
  * Why initScale = 0.1 (OptNet initialises A ~ U(0, 1), but trains with Adam lr 0.1 on batches of
  * 150). The constraint set only depends on the row space of A and on z₀: A → M·A (M invertible)
  * gives the same QP, and the gradient with respect to each row of A is orthogonal to that row.
- * Adam's steps are about lr in absolute size whatever the scale of A, so with the spec's lr 1e-3
+ * Adam's steps are about lr in absolute size whatever the scale of A, so with the default lr 1e-3
  * and batch size 1 the row space of a U(0, 1) matrix turns very slowly; with A ~ U(0, 0.1) the
  * same steps are ten times larger relative to A. Measured (seed 0, 200 test boards, test
  * accuracy after 2000 steps): 0.5 % with initScale 1, 55 % with 0.1; 3000 boards × 3 epochs
@@ -48,14 +48,14 @@
  * The tfjs module is passed in (from loadTf()), so the model works with tfjs or tfjs-node.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { InputError } from '../errors.ts';
-import { DqpLayer } from '../dqp/layer.ts';
-import type { DqpForwardResult, DqpOptions } from '../dqp/types.ts';
-import type { Tf } from '../tf/load.ts';
-import { TfQpLayer } from '../tf/qp-layer.ts';
-import type { CscMatrix, DenseMatrix } from '../linalg/types.ts';
-import type { QPProblem } from '../qp/types.ts';
-import { Rng } from '../util/random.ts';
+import { InputError } from '../../optimizer/errors.ts';
+import { DqpLayer } from '../../optimizer/dqp/layer.ts';
+import type { DqpForwardResult, DqpOptions } from '../../optimizer/dqp/types.ts';
+import type { Tf } from '../../optimizer/tf/load.ts';
+import { TfQpLayer } from '../../optimizer/tf/qp-layer.ts';
+import type { CscMatrix, DenseMatrix } from '../../optimizer/linalg/types.ts';
+import type { QPProblem } from '../../optimizer/qp/types.ts';
+import { Rng } from '../../optimizer/util/random.ts';
 import { decode, sudokuConstraintMatrix, type SudokuExample } from './board.ts';
 
 export interface SudokuModelOptions {

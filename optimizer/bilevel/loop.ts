@@ -1,0 +1,225 @@
+/**
+ * The generic bi-level outer loop: Adam on θ over a parameterized QP family until the
+ * inequality duals of the inner QP vanish (see types.ts for the problem, docs/geometry.md for the
+ * embedding that drives it).
+ *
+ *   await prepareBilevel();                                    // loads tfjs once (tf-runtime.ts)
+ *   const r = runBilevel({ family, loss, regularizer }, { theta0, lr: 1e-2, onIteration });
+ *   const r = await runBilevelAsync(problem, options);         // yields between iterations
+ *
+ * Loop:
+ *   θ: a tfjs float32 variable, θ₀ = options.theta0;  tf.train.adam(lr, 0.9, β₂ = 0.999, 1e-8)
+ *     (ε = 1e-8 as in PyTorch; tfjs's own default would be 1e-7)
+ *   for k = 0, 1, …:
+ *     forward at θ_k (BilevelObjective.evaluate: QP(θ) through the dQP layer, warm start)
+ *     stop — checked after the forward, before the backward — when
+ *       max_j μ_j < stopTol for the layer's AND the solver's duals, confirmed by a tight
+ *         re-solve (objective.ts), and options.acceptStop agrees ('duals-vanished'; a refusal
+ *         counts as a blocked stop and the loop goes on); or the forward has no differentiable
+ *         point ('solver-failed'); or k = maxIter ('max-iter'); or the time limit passed
+ *         ('time-limit'); or options.signal was aborted ('interrupted')
+ *     Adam step: optimizer.minimize(op(θ)) where op = bilevelLossOp (tf.customGrad; the
+ *       forward reuses the evaluation above, the gradient is the Float64 backward)
+ *   `iterations` = Adam steps taken (a loop that stops at θ₀ reports 0).
+ * Finally the QP at the final θ is re-solved tightly (epsAbs = finalEpsAbs, epsRel 0,
+ * warm-started from the last forward): finalSolution / finalZ, for the caller to certify.
+ *
+ * Timings: forward = instance(θ) + dQP forward (+ regularizer); backward = dQP backward +
+ * pullback; adam = the rest of one optimizer step (tfjs overhead + update).
+ */
+import { InputError } from '../errors.ts';
+import { solveQP } from '../qp/registry.ts';
+import { yieldToEventLoop } from './event-loop.ts';
+import { BilevelObjective } from './objective.ts';
+import { bilevelLossOp } from './tf-op.ts';
+import { bilevelTf, prepareBilevel } from './tf-runtime.ts';
+import type { BilevelLoopOptions, BilevelLoopResult, BilevelProblem, IterationRecord, LoopStopReason } from './types.ts';
+
+/** Defaults of BilevelLoopOptions. */
+export const BILEVEL_LOOP_DEFAULTS = Object.freeze({
+  solver: 'ipm',
+  lr: 1e-2,
+  maxIter: 10_000,
+  epsAbs: 1e-5,
+  epsRel: 0,
+  epsActive: 1e-4,
+  stopTol: 1e-4,
+  warmStart: true,
+  finalEpsAbs: 1e-9,
+  timeLimit: Infinity,
+  beta2: 0.999,
+});
+
+function positive(name: string, v: number | undefined): void {
+  if (v !== undefined && !(typeof v === 'number' && v > 0)) throw new InputError(name, 'a number > 0', String(v));
+}
+
+function sameSet(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Run the loop synchronously (tfjs: options.tf or a prior `await prepareBilevel()`). Bad options
+ * throw InputError; a solver failure ends the loop with stopReason 'solver-failed'.
+ */
+export function runBilevel(problem: BilevelProblem, options: BilevelLoopOptions): BilevelLoopResult {
+  const steps = bilevelSteps(problem, options);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
+}
+
+/**
+ * runBilevel that loads tfjs when needed and yields to the event loop after every outer
+ * iteration, so that timers and signal handlers run while it works (a SIGINT handler can abort
+ * `options.signal`). Results are identical to runBilevel's.
+ */
+export async function runBilevelAsync(problem: BilevelProblem, options: BilevelLoopOptions): Promise<BilevelLoopResult> {
+  const tf = options.tf ?? (await prepareBilevel());
+  const steps = bilevelSteps(problem, { ...options, tf });
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+    await yieldToEventLoop();
+  }
+}
+
+/** The loop as a generator: yields after each Adam step, returns the result. */
+export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptions): Generator<void, BilevelLoopResult, void> {
+  const o = {
+    ...BILEVEL_LOOP_DEFAULTS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as typeof BILEVEL_LOOP_DEFAULTS & BilevelLoopOptions;
+  positive('lr', o.lr);
+  positive('stopTol', o.stopTol);
+  positive('finalEpsAbs', o.finalEpsAbs);
+  positive('timeLimit', o.timeLimit);
+  if (!(o.beta2 >= 0 && o.beta2 < 1)) throw new InputError('beta2', 'a number in [0, 1)', String(o.beta2));
+  if (!(Number.isInteger(o.maxIter) && o.maxIter >= 0)) throw new InputError('maxIter', 'an integer ≥ 0', String(o.maxIter));
+  const family = problem.family;
+  const theta0 = o.theta0;
+  if (!(theta0 instanceof Float64Array)) throw new InputError('theta0', 'a Float64Array', theta0 === null ? 'null' : typeof theta0 === 'object' ? (theta0 as object).constructor?.name ?? 'an object' : typeof theta0);
+  if (theta0.length !== family.size) throw new InputError('theta0', `length ${family.size} (family.size)`, `length ${theta0.length}`);
+  const tf = bilevelTf(o.tf);
+
+  const tStart = performance.now();
+  const objective = new BilevelObjective(problem, {
+    solver: o.solver,
+    epsAbs: o.epsAbs,
+    epsRel: o.epsRel,
+    epsActive: o.epsActive,
+    warmStart: o.warmStart,
+    stopTol: o.stopTol,
+    tightEpsAbs: o.finalEpsAbs,
+  });
+  const op = bilevelLossOp(tf, objective);
+  const thetaVar = tf.variable(tf.tensor1d(Float32Array.from(theta0), 'float32'), true, undefined, 'float32');
+  const optimizer = tf.train.adam(o.lr, 0.9, o.beta2, 1e-8);
+
+  const lossHistory: number[] = [];
+  const maxDualHistory: number[] = [];
+  const activeChanges: number[] = [];
+  const forwardMs: number[] = [];
+  const backwardMs: number[] = [];
+  const adamMs: number[] = [];
+  let prevActive: Int32Array | null = null;
+  let stopReason: LoopStopReason = 'max-iter';
+  let steps = 0;
+  let blockedStops = 0;
+  let lastMaxDual = NaN;
+  let theta = Float64Array.from(theta0);
+  let lastZ: Float64Array | null = null;
+  let lastLambda: Float64Array | null = null;
+  let lastMu: Float64Array | null = null;
+  try {
+    for (let k = 0; ; k++) {
+      theta = Float64Array.from(thetaVar.dataSync());
+      const ev = objective.evaluate(theta);
+      const fwd = ev.forward;
+      const changed = prevActive !== null && !sameSet(prevActive, fwd.active);
+      if (changed) activeChanges.push(k);
+      prevActive = fwd.active;
+      let positiveDuals = 0;
+      for (let j = 0; j < fwd.mu.length; j++) if (fwd.mu[j]! >= o.stopTol) positiveDuals++;
+      lossHistory.push(ev.loss);
+      maxDualHistory.push(ev.maxDual);
+      forwardMs.push(ev.forwardMs);
+      lastMaxDual = Math.max(ev.maxDual, ev.solverMaxDual);
+      if (fwd.context) {
+        lastZ = fwd.z;
+        lastLambda = fwd.lambda;
+        lastMu = fwd.mu;
+      }
+      const record = {
+        iteration: k,
+        loss: ev.loss,
+        outputTerm: ev.outputTerm,
+        regTerm: ev.regTerm,
+        maxDual: ev.maxDual,
+        active: fwd.active.length,
+        positiveDuals,
+        activeChanged: changed,
+        status: fwd.status,
+        solverIterations: fwd.solution.iterations,
+        forwardMs: ev.forwardMs,
+        tight: ev.tight,
+      };
+      let stop: LoopStopReason | null = null;
+      if (!fwd.context) stop = 'solver-failed';
+      else if (ev.maxDual < o.stopTol && ev.solverMaxDual < o.stopTol) {
+        // the dual test passed (tightly confirmed); the application may still refuse the point
+        if (!o.acceptStop || o.acceptStop(fwd, k)) stop = 'duals-vanished';
+        else blockedStops++;
+      }
+      // the limits apply whatever the dual test said (a blocked stop must not run past them)
+      if (stop === null && k >= o.maxIter) stop = 'max-iter';
+      if (stop === null && (performance.now() - tStart) / 1000 > o.timeLimit) stop = 'time-limit';
+      if (stop === null && o.signal?.aborted) stop = 'interrupted';
+      if (stop) {
+        stopReason = stop;
+        o.onIteration?.({ ...record, backwardMs: null } satisfies IterationRecord);
+        break;
+      }
+      const tStep = performance.now();
+      tf.tidy(() => {
+        optimizer.minimize(() => op(thetaVar), false, [thetaVar]);
+      });
+      const stepMs = performance.now() - tStep;
+      backwardMs.push(objective.lastBackwardMs);
+      adamMs.push(Math.max(0, stepMs - objective.lastBackwardMs));
+      steps++;
+      o.onIteration?.({ ...record, backwardMs: objective.lastBackwardMs } satisfies IterationRecord);
+      yield;
+    }
+  } finally {
+    thetaVar.dispose();
+    optimizer.dispose();
+  }
+
+  // the final tight re-solve at the final θ
+  const finalProblem = family.instance(theta);
+  const warm = lastZ ? { z: lastZ, lambda: lastLambda ?? undefined, mu: lastMu ?? undefined } : null;
+  const finalSolution = solveQP(finalProblem, { solver: o.solver, epsAbs: o.finalEpsAbs, epsRel: 0, warmStart: warm });
+  // a failed final solve (no finite point) falls back to the last forward's solution
+  const finite = finalSolution.z.every((v) => Number.isFinite(v));
+  return {
+    stopReason,
+    iterations: steps,
+    theta,
+    maxDual: lastMaxDual,
+    lossHistory,
+    maxDualHistory,
+    activeChanges,
+    forwardMs,
+    backwardMs,
+    adamMs,
+    tightSolves: objective.tightSolves,
+    blockedStops,
+    finalProblem,
+    finalSolution,
+    finalZ: finite || !lastZ ? finalSolution.z : lastZ,
+  };
+}
