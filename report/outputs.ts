@@ -353,8 +353,9 @@ export class OutputPlan {
     throw new FileAccessError(slot.arg.path, slot.arg.flag, `cannot be written: ${fsReason(error)}${tail}`);
   }
 
-  /** Drop every staged output (temporaries and created folders removed). Idempotent. */
+  /** Drop every staged output (temporaries and created folders removed). Idempotent; no-op after commit. */
   abort(): void {
+    if (this.done) return;
     for (const s of this.slots) {
       if (s.tmp) {
         rmSync(s.tmp, { force: true });
