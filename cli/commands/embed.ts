@@ -1,6 +1,6 @@
 /**
  * `dqp embed [MESH.obj]`: bijective embedding of a disk mesh into a (non-convex) target polygon
- * by bi-level optimization of its Laplacian edge weights (geometry-spec.md; optimizer/bilevel).
+ * by bi-level optimization of its Laplacian edge weights (see docs/geometry.md; optimizer/bilevel).
  *
  * Targets (one per boundary vertex): --target FILE.obj (the (x, y) positions of the same
  * vertices in another OBJ with the same faces) when given, else the `vt` of the mesh's boundary
@@ -21,7 +21,8 @@
  * the process at once (no files are written then; the outputs are either absent or complete).
  *
  * --json prints {"converged","iterations","flips","maxDual","vertices","constraints","totalMs",
- * "forwardMsMedian","backwardMsMedian","output","svg", ...} as the last line of stdout.
+ * "forwardMsMedian","backwardMsMedian","output","svg", ...} as the only line of stdout (the
+ * report goes to stderr).
  */
 import { basename, extname, join } from 'node:path';
 import type { CommandModule } from 'yargs';

@@ -2,7 +2,7 @@
  * `dqp solve FILE.json`: solve a QP given in the JSON problem format (optimizer/qp/json-format.ts)
  * with the dQP layer, and differentiate the loss Σ z (cotangent z = ones, none on λ, μ).
  *
- * Prints a human summary; with --json the LAST line of stdout is
+ * Prints a human summary; with --json it goes to stderr and the only line of stdout is
  *   {"status", "solver", "z", "lambda", "mu", "muLb", "muUb", "active": [rows of C],
  *    "activeLb", "activeUb", "flags": {...}, "objective", "residuals": {...},
  *    "grad": {"P": Mat, "q": [...], "A": Mat|null, "b": [...]|null, "C": Mat|null, "d": [...]|null,
