@@ -3,7 +3,7 @@
  * and every kind of bad input (exit code ≠ 0, a message naming the file, no output written).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,7 @@ describe('dqp embed (no arguments)', () => {
 describe('dqp embed (not converged)', () => {
   it('writes the files, reports converged: false and exits with 2', async () => {
     const cwd = freshDir();
+    mkdirSync(join(cwd, 'o')); // a folder named by --out must exist
     const r = await dqp(['embed', '--max-iter', '2', '--json', '--quiet', '--out', 'o/map.obj'], cwd);
     expect(r.code).toBe(2);
     const j = lastJson(r.stdout);

@@ -10,7 +10,11 @@
  * it (flipped triangles red, reflex corners marked), both ALWAYS written (atomically) once the
  * loop ran, converged or not; optionally the loss curve (--loss-svg). Defaults:
  * outputs/<mesh basename>.obj / .svg (outputs/cross.* for the built-in example), relative to the
- * current directory. Bad input fails before anything is written.
+ * current directory (outputs/ is created; a folder named by --out/--svg/--loss-svg must exist).
+ * Before the loop starts, every path is resolved (report/outputs.ts): an output naming MESH,
+ * --target or another output (also through a symbolic link) is refused naming both flags, and
+ * every output folder must accept a new file. The files are written together at the end, all
+ * or none. Bad input fails before anything is written.
  *
  * Exit codes: 0 = converged to a certified bijective map (all inequality duals < 1e-4 and
  * 0 flipped triangles); 2 = the loop ran and the files were written, but the map is not
