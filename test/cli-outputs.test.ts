@@ -300,11 +300,11 @@ describe.concurrent('--json: stdout is exactly one JSON line', () => {
     const e = onlyJsonLine(r.stdout).error as Record<string, unknown>;
     expect(e).toEqual({ type: 'InputError', message: '--lr: expected a number in (0, 10], found 1e100', exitCode: 1 });
     expect(r.stderr).toContain('--lr: expected a number in (0, 10], found 1e100');
-    const u = await dqp(['solve', '--no-such-flag', 'x.json', '--json'], cwd);
+    const u = await dqp(['solve', '--bogus-flag', 'x.json', '--json'], cwd);
     expect(u.code).toBe(1);
     const ue = onlyJsonLine(u.stdout).error as Record<string, unknown>;
     expect(ue.type).toBe('UsageError');
-    expect(ue.message).toMatch(/no-such-flag/);
+    expect(ue.message).toMatch(/bogus-flag/);
     const c = await dqp(['refine', '--csv', 'x', '--svg', 'x', '--json'], cwd);
     expect((onlyJsonLine(c.stdout).error as Record<string, unknown>).type).toBe('OutputCollisionError');
     expect(listing(cwd)).toEqual([]);

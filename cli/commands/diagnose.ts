@@ -108,17 +108,17 @@ export const command: CommandModule = {
       outputs.commit();
       log(`wrote ${svg}`);
     }
-    if (argv.json) {
-      printJson({ file, n: result.n, p: result.p, m: result.m, reference: result.reference, rows: result.rows });
-      return;
+    // the table: stdout, or stderr with --json (report/console.ts); --quiet --json drops it
+    if (!argv.json || !argv.quiet) {
+      const ref = result.reference;
+      process.stdout.write(
+        `${file}: n = ${result.n}, p = ${result.p}, m = ${result.m} (bounds as rows); reference ${ref.solver} at 1e-10: ${ref.status}, max residual ${fmt(ref.residual)}\n` +
+          `loss gᵀz with g ~ N(0,1); gradDiff = ‖∇reduced − ∇full‖∞/‖∇full‖∞, gradError = vs the reference gradient, over (∇q, ∇b, ∇d)\n\n`,
+      );
+      const header = ['solver', 'ε', 'status', 'forward ms', 'backward ms', 'full-KKT ms', '‖z − z_ref‖∞', 'residual', 'gradDiff', 'gradError', '|J|'];
+      const rows = result.rows.map((r) => [r.solver, r.eps.toExponential(0), r.status, fmt(r.forwardMs), fmt(r.backwardMs), fmt(r.fullBackwardMs), fmt(r.accuracy), fmt(r.residual), fmt(r.gradDiff), fmt(r.gradError), String(r.active)]);
+      process.stdout.write(`${markdownTable(header, rows, 3)}\n`);
     }
-    const ref = result.reference;
-    process.stdout.write(
-      `${file}: n = ${result.n}, p = ${result.p}, m = ${result.m} (bounds as rows); reference ${ref.solver} at 1e-10: ${ref.status}, max residual ${fmt(ref.residual)}\n` +
-        `loss gᵀz with g ~ N(0,1); gradDiff = ‖∇reduced − ∇full‖∞/‖∇full‖∞, gradError = vs the reference gradient, over (∇q, ∇b, ∇d)\n\n`,
-    );
-    const header = ['solver', 'ε', 'status', 'forward ms', 'backward ms', 'full-KKT ms', '‖z − z_ref‖∞', 'residual', 'gradDiff', 'gradError', '|J|'];
-    const rows = result.rows.map((r) => [r.solver, r.eps.toExponential(0), r.status, fmt(r.forwardMs), fmt(r.backwardMs), fmt(r.fullBackwardMs), fmt(r.accuracy), fmt(r.residual), fmt(r.gradDiff), fmt(r.gradError), String(r.active)]);
-    process.stdout.write(`${markdownTable(header, rows, 3)}\n`);
+    if (argv.json) printJson({ file, n: result.n, p: result.p, m: result.m, reference: result.reference, rows: result.rows });
   },
 };

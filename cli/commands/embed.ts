@@ -226,6 +226,8 @@ export const command: CommandModule = {
         );
       }
       outputs.commit(); // all three files, or none
+      // the human summary: stdout, or stderr with --json (report/console.ts); --quiet --json drops it
+      if (!argv.json || !quiet) process.stdout.write(`${resultSummary(result)}\nwrote ${outObj}, ${outSvg}${lossSvg ? `, ${lossSvg}` : ''}\n`);
       if (argv.json) {
         printJson({
           converged: result.converged,
@@ -254,8 +256,6 @@ export const command: CommandModule = {
           adamMsMedian: result.adamMsMedian,
           warnings,
         });
-      } else {
-        process.stdout.write(`${resultSummary(result)}\nwrote ${outObj}, ${outSvg}${lossSvg ? `, ${lossSvg}` : ''}\n`);
       }
       if (interrupted) process.exitCode = EXIT_INTERRUPTED;
       else if (!(result.converged && result.flips === 0)) process.exitCode = EXIT_NOT_CERTIFIED;

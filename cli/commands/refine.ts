@@ -198,9 +198,8 @@ export const command: CommandModule = {
       if (csvPath !== undefined) outputs.write('--csv', refineCsv(rows));
       if (svgPath !== undefined) outputs.write('--svg', scalingSvg(rows));
       outputs.commit(); // both files, or neither
-      if (argv.json) {
-        printJson({ rows, interrupted });
-      } else {
+      // the table: stdout, or stderr with --json (report/console.ts); --quiet --json drops it
+      if (!argv.json || !quiet) {
         const table = formatTable(
           ['k', 'N', 'vertices', 'iterations', 'converged', 'flips', 'fwd ms/iter', 'bwd ms/iter', 'total s', 'stop'],
           rows.map((r) => [r.k.toFixed(1), r.N, r.vertices, r.iterations, r.converged ? 'yes' : 'no', r.flips, r.forwardMsMedian, r.backwardMsMedian, r.totalMs / 1000, r.stopReason]),
@@ -215,6 +214,7 @@ export const command: CommandModule = {
           );
         }
       }
+      if (argv.json) printJson({ rows, interrupted });
       if (interrupted) process.exitCode = EXIT_INTERRUPTED;
       else if (!rows.every((r) => r.converged && r.flips === 0)) process.exitCode = EXIT_NOT_CERTIFIED;
     } finally {

@@ -191,6 +191,24 @@ export const command: CommandModule = {
         log(`wrote ${svg}`);
       }
       const total = (performance.now() - t0) / 1000;
+      // the table: stdout, or stderr with --json (report/console.ts); --quiet --json drops it
+      if (!argv.json || !argv.quiet) {
+        const rows = trainLoss.map((_, e) => [
+          Number.isInteger(epochAt[e]!) ? String(epochAt[e]) : `${fmt(epochAt[e]!)} (interrupted)`,
+          fmt(trainLoss[e]!),
+          pct(trainAccuracy[e]!),
+          fmt(testLoss[e]!),
+          pct(testAccuracy[e]!),
+          pct(testCellAccuracy[e]!),
+          seconds[e]!.toFixed(1),
+        ]);
+        process.stdout.write(`Sudoku 4×4 through the dQP layer (solver ${solver}; epoch 0 = untrained)\n\n`);
+        process.stdout.write(`${markdownTable(['epoch', 'train loss', 'train accuracy', 'test loss', 'test accuracy', 'test cells', 'elapsed s'], rows)}\n`);
+        if (steps > 0) process.stdout.write(`\n${(stepMs / steps).toFixed(1)} ms per training step (forward + backward + Adam)\n`);
+        if (model.failures > 0) process.stdout.write(`${model.failures} forward solve(s) failed and were skipped\n`);
+        if (model.nonDifferentiable > 0) process.stdout.write(`${model.nonDifferentiable} training step(s) at a non-differentiable point (one-sided / least-squares gradient)\n`);
+        if (interrupted) process.stdout.write(`interrupted after ${steps} of ${epochs * nTrain} training steps\n`);
+      }
       if (argv.json) {
         printJson({
           trainLoss,
@@ -213,22 +231,6 @@ export const command: CommandModule = {
           epoch: epochAt,
           boardsTrained: steps,
         });
-      } else {
-        const rows = trainLoss.map((_, e) => [
-          Number.isInteger(epochAt[e]!) ? String(epochAt[e]) : `${fmt(epochAt[e]!)} (interrupted)`,
-          fmt(trainLoss[e]!),
-          pct(trainAccuracy[e]!),
-          fmt(testLoss[e]!),
-          pct(testAccuracy[e]!),
-          pct(testCellAccuracy[e]!),
-          seconds[e]!.toFixed(1),
-        ]);
-        process.stdout.write(`Sudoku 4×4 through the dQP layer (solver ${solver}; epoch 0 = untrained)\n\n`);
-        process.stdout.write(`${markdownTable(['epoch', 'train loss', 'train accuracy', 'test loss', 'test accuracy', 'test cells', 'elapsed s'], rows)}\n`);
-        if (steps > 0) process.stdout.write(`\n${(stepMs / steps).toFixed(1)} ms per training step (forward + backward + Adam)\n`);
-        if (model.failures > 0) process.stdout.write(`${model.failures} forward solve(s) failed and were skipped\n`);
-        if (model.nonDifferentiable > 0) process.stdout.write(`${model.nonDifferentiable} training step(s) at a non-differentiable point (one-sided / least-squares gradient)\n`);
-        if (interrupted) process.stdout.write(`interrupted after ${steps} of ${epochs * nTrain} training steps\n`);
       }
       if (interrupted) process.exitCode = EXIT_INTERRUPTED;
     } finally {
