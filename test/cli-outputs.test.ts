@@ -8,36 +8,18 @@
  * progress line per iteration ("iter …") and refine one line per size ("k = …"); a refused run
  * has none of them, and leaves no file behind.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { unitSquareGrid } from '../geometry/examples/grid.ts';
 import { writeObj } from '../geometry/obj-write.ts';
 import { FileAccessError, OutputCollisionError } from '../optimizer/errors.ts';
 import { prepareOutputs } from '../report/outputs.ts';
+import { dqp, repo, type Run } from './cli-run.ts';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(repo, 'bin', 'dqp.js');
 const tmpRoot = mkdtempSync(join(tmpdir(), 'dqp-outputs-'));
 afterAll(() => rmSync(tmpRoot, { recursive: true, force: true }));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function dqp(args: string[], cwd: string): Promise<Run> {
-  return new Promise((res) => {
-    execFile(process.execPath, [bin, ...args], { cwd, maxBuffer: 1 << 24, timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      res({ code, stdout, stderr });
-    });
-  });
-}
 
 function freshDir(): string {
   return mkdtempSync(join(tmpRoot, 'case-'));
@@ -300,7 +282,7 @@ describe.concurrent('--json: stdout is exactly one JSON line', () => {
     const e = onlyJsonLine(r.stdout).error as Record<string, unknown>;
     expect(e).toEqual({ type: 'InputError', message: '--lr: expected a number in (0, 10], found 1e100', exitCode: 1 });
     expect(r.stderr).toContain('--lr: expected a number in (0, 10], found 1e100');
-    const u = await dqp(['solve', '--bogus-flag', 'x.json', '--json'], cwd);
+    const u = await dqp(['solve', 'x.json', '--json', '--bogus-flag'], cwd);
     expect(u.code).toBe(1);
     const ue = onlyJsonLine(u.stdout).error as Record<string, unknown>;
     expect(ue.type).toBe('UsageError');
