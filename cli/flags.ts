@@ -4,8 +4,8 @@
  * (`--lr`), the accepted range, and the value found, e.g.
  *   --lr: expected a number in (0, 10], found 1e100
  *
- * Numeric flags are declared to yargs as strings (numberOption) so that the message quotes what
- * the user typed ("abc", "1e100") rather than yargs' NaN.
+ * Numeric flags reach us as the text typed (numberOption, and number parsing is off in
+ * cli/main.ts) so that the message quotes what the user typed ("abc", "1e100"), not yargs' NaN.
  */
 import type { Options } from 'yargs';
 import { InputError } from '../optimizer/errors.ts';
@@ -26,10 +26,14 @@ export function describeRange(r: Range): string {
   return `${kind} in ${r.minOpen ? '(' : '['}${num(r.min)}, ${num(r.max)}${r.maxOpen ? ')' : ']'}`;
 }
 
-/** A yargs option for a number flag; its help text ends with the default and the range. */
+/**
+ * A yargs option for a number flag; its help text ends with the range and the default. No yargs
+ * type: with the parser's number parsing off (cli/main.ts) the value stays the text the user
+ * typed, for numberFlag to check and quote.
+ */
 export function numberOption(describe: string, range: Range, defaultValue?: number): Options {
   const d = defaultValue === undefined ? '' : `; default ${defaultValue}`;
-  return { type: 'string', describe: `${describe} (${describeRange(range)}${d})`, requiresArg: true };
+  return { describe: `${describe} (${describeRange(range)}${d})`, requiresArg: true };
 }
 
 const shown = (v: unknown) => {

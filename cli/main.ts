@@ -103,6 +103,8 @@ async function main(): Promise<void> {
     .scriptName('dqp')
     .usage('$0 <command> [options]\n\nDifferentiable quadratic programming over black-box QP solvers.')
     .strict()
+    // numbers stay as typed: cli/flags.ts checks them and quotes them in its messages
+    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
     .demandCommand(1, 'Name a command (see the list above).')
     .recommendCommands()
     .help()
