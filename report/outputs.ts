@@ -14,7 +14,7 @@
  *    realpath of its folder plus its base name. An output naming an input, or two outputs naming
  *    one file (spelled differently, through `..` or through a symbolic link), is an
  *    OutputCollisionError naming both flags.
- * 2. Inputs must be existing regular files we can read; outputs must be in an existing folder
+ * 2. Inputs must exist, be readable and be files or pipes (not folders or devices); outputs must be in an existing folder
  *    (a missing folder is created only for outputs marked `createFolder`, the commands' default
  *    paths), must not be a folder or a special file, and the folder must accept a new file: a
  *    probe file is created and removed there at once (this also catches read-only file systems
@@ -160,6 +160,8 @@ function checkInput(a: PathArg, real: string): void {
     throw new FileAccessError(a.path, a.flag, code === 'ENOENT' ? 'not found (no such file)' : `cannot be read: ${fsReason(e)}`);
   }
   if (st.isDirectory()) throw new FileAccessError(a.path, a.flag, 'is a folder, expected a file');
+  // a device such as /dev/zero never ends; a pipe (e.g. /dev/stdin fed by the shell) is fine
+  if (st.isCharacterDevice() || st.isBlockDevice()) throw new FileAccessError(a.path, a.flag, 'is a device, expected a file');
   try {
     accessSync(real, constants.R_OK);
   } catch (e) {
