@@ -34,12 +34,44 @@ export function jsonWritten(): boolean {
   return jsonPrinted;
 }
 
+let holding = false;
+let held: string | null = null;
+
 /** Print `value` as one line of JSON on the real stdout (typed arrays as arrays, non-finite numbers as null). */
 export function printJson(value: unknown): void {
-  jsonPrinted = true;
   const line = `${JSON.stringify(value, jsonReplacer)}\n`;
+  if (holding) {
+    held = line;
+    return;
+  }
+  jsonPrinted = true;
   if (realStdoutWrite) realStdoutWrite(line);
   else process.stdout.write(line);
+}
+
+/**
+ * Keep the next printJson line back until releaseJson() (printed then) or dropJson() (discarded):
+ * for code that prints its result before the command's outputs are committed (the benchmark
+ * suites), so that a failing commit reports an error object instead of a result.
+ */
+export function holdJson(): void {
+  holding = true;
+}
+
+export function releaseJson(): void {
+  holding = false;
+  const line = held;
+  held = null;
+  if (line !== null) {
+    jsonPrinted = true;
+    if (realStdoutWrite) realStdoutWrite(line);
+    else process.stdout.write(line);
+  }
+}
+
+export function dropJson(): void {
+  holding = false;
+  held = null;
 }
 
 function jsonReplacer(_key: string, v: unknown): unknown {

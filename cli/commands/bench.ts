@@ -10,6 +10,7 @@
  */
 import type { CommandModule } from 'yargs';
 import type { BenchOptions, BenchSuiteModule } from '../../bench/options.ts';
+import { dropJson, holdJson, releaseJson } from '../../report/console.ts';
 import { prepareOutputs } from '../../report/outputs.ts';
 import { listFlag, numberFlag, numberListFlag, numberOption, RANGES, type Range } from '../flags.ts';
 import { EXIT_INTERRUPTED, installInterrupt } from '../interrupt.ts';
@@ -82,16 +83,18 @@ export const command: CommandModule = {
       outputs: [csv === undefined ? undefined : { flag: '--csv', path: csv }, svg === undefined ? undefined : { flag: '--svg', path: svg }],
     });
     const mod = await load();
-    if (mod.interruptible !== true) {
-      await plan.run(() => mod.run(options));
-      return;
-    }
-    const stop = installInterrupt('the current problem');
+    // the suite prints its JSON before plan.run commits the files: hold the line until then
+    holdJson();
+    const stop = mod.interruptible === true ? installInterrupt('the current problem') : null;
     try {
-      const outcome = await plan.run(() => mod.run({ ...options, signal: stop.signal }));
+      const outcome = await plan.run(() => mod.run(stop ? { ...options, signal: stop.signal } : options));
+      releaseJson();
       if (outcome?.interrupted) process.exitCode = EXIT_INTERRUPTED;
+    } catch (e) {
+      dropJson();
+      throw e;
     } finally {
-      stop.dispose();
+      stop?.dispose();
     }
   },
 };
