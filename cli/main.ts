@@ -23,6 +23,8 @@ import type { CommandModule } from 'yargs';
 import { DqpError, FileAccessError } from '../optimizer/errors.ts';
 import { enterJsonMode, inJsonMode, jsonWritten, printJson } from '../report/console.ts';
 import { fsReason, isFsError } from '../report/outputs.ts';
+// every command's file commits run with SIGINT / SIGTERM held (interrupt.ts installs that)
+import './interrupt.ts';
 
 type Loader = () => Promise<{ command: CommandModule }>;
 
