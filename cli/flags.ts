@@ -2,7 +2,7 @@
  * Up-front validation of the numeric and list flags of the commands. Every check runs before a
  * command does any work; a bad value is an InputError naming the flag as the user typed it
  * (`--lr`), the accepted range, and the value found, e.g.
- *   --lr: expected a number in (0, 10], found 1e100
+ *   --lr: expected a positive number ≤ 10, found 1e100
  *
  * Numeric flags reach us as the text typed (numberOption, and number parsing is off in
  * cli/main.ts) so that the message quotes what the user typed ("abc", "1e100"), not yargs' NaN.
@@ -19,10 +19,13 @@ export interface Range {
   readonly integer?: boolean;
 }
 
-/** "a number in (0, 10]", "an integer in [0, 10000000]" */
+/** "a positive number ≤ 10", "a positive integer ≤ 1000000", "an integer in [0, 10000000]", "a number in [1e-15, 1]" */
 export function describeRange(r: Range): string {
-  const kind = r.integer ? 'an integer' : 'a number';
   const num = (x: number) => (Number.isFinite(x) ? String(x) : x > 0 ? '∞' : '−∞');
+  const upper = Number.isFinite(r.max) ? ` ${r.maxOpen ? '<' : '≤'} ${num(r.max)}` : '';
+  if (r.integer && r.min === 1 && !r.minOpen) return `a positive integer${upper}`;
+  if (!r.integer && r.min === 0 && r.minOpen) return `a positive number${upper}`;
+  const kind = r.integer ? 'an integer' : 'a number';
   return `${kind} in ${r.minOpen ? '(' : '['}${num(r.min)}, ${num(r.max)}${r.maxOpen ? ')' : ']'}`;
 }
 
@@ -62,18 +65,20 @@ export function numberFlag(argv: Record<string, unknown>, flag: string, r: Range
   return parseIn(flag, raw, r);
 }
 
+const listExpected = (r: Range) => `a comma-separated list, each ${describeRange(r)}`;
+
 /** A comma-separated list of numbers, each checked against `r`; undefined when not given. */
 export function numberListFlag(argv: Record<string, unknown>, flag: string, r: Range): number[] | undefined {
   const raw = argv[flag.replace(/^--/, '')];
   if (raw === undefined) return undefined;
-  if (Array.isArray(raw) || typeof raw !== 'string') throw new InputError(flag, `a comma-separated list of ${describeRange(r).replace(/^an? /, '')}s`, shown(raw));
+  if (Array.isArray(raw) || typeof raw !== 'string') throw new InputError(flag, listExpected(r), shown(raw));
   const items = raw.split(',').map((s) => s.trim());
-  if (items.length === 0 || items.some((s) => s === '')) throw new InputError(flag, `a comma-separated list of ${describeRange(r).replace(/^an? /, '')}s`, shown(raw));
+  if (items.length === 0 || items.some((s) => s === '')) throw new InputError(flag, listExpected(r), shown(raw));
   return items.map((s) => {
     try {
       return parseIn(flag, s, r);
     } catch {
-      throw new InputError(flag, `a comma-separated list of ${describeRange(r).replace(/^an? /, '')}s`, `"${shown(s)}" in ${shown(raw)}`);
+      throw new InputError(flag, listExpected(r), `"${shown(s)}" in ${shown(raw)}`);
     }
   });
 }

@@ -280,8 +280,8 @@ describe.concurrent('--json: stdout is exactly one JSON line', () => {
     const r = await dqp(['embed', '--lr', '1e100', '--json'], cwd);
     expect(r.code).toBe(1);
     const e = onlyJsonLine(r.stdout).error as Record<string, unknown>;
-    expect(e).toEqual({ type: 'InputError', message: '--lr: expected a number in (0, 10], found 1e100', exitCode: 1 });
-    expect(r.stderr).toContain('--lr: expected a number in (0, 10], found 1e100');
+    expect(e).toEqual({ type: 'InputError', message: '--lr: expected a positive number ≤ 10, found 1e100', exitCode: 1 });
+    expect(r.stderr).toContain('--lr: expected a positive number ≤ 10, found 1e100');
     const u = await dqp(['solve', 'x.json', '--json', '--bogus-flag'], cwd);
     expect(u.code).toBe(1);
     const ue = onlyJsonLine(u.stdout).error as Record<string, unknown>;
@@ -302,14 +302,14 @@ describe.concurrent('--version and hostile flag values', () => {
   });
 
   const cases: [string[], string, string][] = [
-    [['embed', '--lr', '1e100'], '--lr', 'a number in (0, 10], found 1e100'],
+    [['embed', '--lr', '1e100'], '--lr', 'a positive number ≤ 10, found 1e100'],
     [['embed', '--lr', '0'], '--lr', 'found 0'],
     [['embed', '--reg', 'NaN'], '--reg', 'found NaN'],
     [['embed', '--max-iter', '1.5'], '--max-iter', 'an integer in [0, 10000000], found 1.5'],
     [['embed', '--time-limit', 'soon'], '--time-limit', 'found soon'],
     [['embed', '--eps-abs', '-1'], '--eps-abs', 'found -1'],
     [['refine', '--max-vertices', 'Infinity'], '--max-vertices', 'found Infinity'],
-    [['solve', 'x.json', '--eps-active', '-1'], '--eps-active', 'a number in (0, 1], found -1'],
+    [['solve', 'x.json', '--eps-active', '-1'], '--eps-active', 'a positive number ≤ 1, found -1'],
     [['solve', 'x.json', '--eps-rel', '2'], '--eps-rel', 'found 2'],
     [['bench', 'simplex', '--samples', '0'], '--samples', 'found 0'],
     [['bench', 'simplex', '--sizes', '10,abc'], '--sizes', 'abc'],

@@ -11,7 +11,7 @@ describe('cli', () => {
   });
   it("a command's help (only that command is loaded) lists its flags with their ranges", () => {
     const out = execFileSync(process.execPath, ['bin/dqp.js', 'solve', '--help'], { encoding: 'utf8' });
-    expect(out).toMatch(/--eps-active .*\(a number in \(0, 1\]; default 0\.00001\)/s);
+    expect(out).toMatch(/--eps-active .*\(a positive number ≤ 1; default 0\.00001\)/s);
     expect(out).not.toMatch(/dqp embed/);
   });
   it('rejects an unknown command with a non-zero exit', () => {
