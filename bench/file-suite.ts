@@ -44,7 +44,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { formatTable, printJson, progress, writeFileAtomic } from '../cli/output.ts';
+import { printJson, progress } from '../report/console.ts';
+import { writeFileAtomic } from '../report/outputs.ts';
+import { fmt, formatTable, toCsv } from '../report/table.ts';
 import { dqpBackward, dqpForward, DQP_DEFAULTS, setDqpWarningHandler } from '../optimizer/dqp/index.ts';
 import type { DqpForwardResult, DqpGradients } from '../optimizer/dqp/types.ts';
 import { InputError } from '../optimizer/errors.ts';
@@ -55,7 +57,7 @@ import { computeResiduals, maxResidual, objectiveValue } from '../optimizer/qp/r
 import type { QPProblem } from '../optimizer/qp/types.ts';
 import type { FromFileSuiteWorker, RunMessage } from './file-suite-worker.ts';
 import type { BenchOptions } from './options.ts';
-import { type BenchRow, COARSE_ACCURACY, fmt, quartiles, toCsv } from './report.ts';
+import { type BenchRow, COARSE_ACCURACY, quartiles } from './report.ts';
 
 /** Repository root (this file lives in bench/). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -24,7 +24,7 @@ import { SparseLdl } from '../optimizer/linalg/ldl.ts';
 import type { LdlOptions } from '../optimizer/linalg/ldl.ts';
 import { readMatrixMarket } from '../optimizer/linalg/mtx.ts';
 import type { CscMatrix } from '../optimizer/linalg/types.ts';
-import { printJson, progress } from '../cli/output.ts';
+import { printJson, progress } from '../report/console.ts';
 import type { BenchOptions } from './options.ts';
 import { buildMeshKkt } from './mesh-kkt.ts';
 

@@ -10,8 +10,9 @@
  *    meaningful time); the counts say how many that is.
  *  - Quartiles use linear interpolation between order statistics (type 7, numpy's default).
  */
-import { writeFileAtomic } from '../cli/output.ts';
-import { chartGrid, lineChart, PALETTE, type ChartSeries } from '../cli/chart.ts';
+import { chartGrid, lineChart, PALETTE, type ChartSeries } from '../report/chart.ts';
+import { writeFileAtomic } from '../report/outputs.ts';
+import { fmt, markdownTable, toCsv } from '../report/table.ts';
 
 /** The accuracy threshold of the stricter success count. */
 export const STRICT_ACCURACY = 1e-5;
@@ -116,30 +117,11 @@ export function summarizeRows(rows: readonly BenchRow[]): GroupSummary[] {
   return out;
 }
 
-/** Compact number for tables: 3 significant digits, exponent form outside [1e-3, 1e6). */
-export function fmt(x: number): string {
-  if (!Number.isFinite(x)) return '—';
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (a < 1e-3 || a >= 1e6) return x.toExponential(1);
-  if (a >= 100) return x.toFixed(0);
-  return String(Number(x.toPrecision(3)));
-}
-
 /** "median [q1, q3]" */
 export function fmtQuartiles(q: Quartiles): string {
   if (q.count === 0) return '—';
   if (q.count === 1) return fmt(q.median);
   return `${fmt(q.median)} [${fmt(q.q1)}, ${fmt(q.q3)}]`;
-}
-
-/** A markdown table with aligned columns (right-aligned except the first `leftColumns`). */
-export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[], leftColumns = 0): string {
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] ?? '').length), 3));
-  const pad = (c: string, j: number) => (j < leftColumns ? c.padEnd(widths[j]!) : c.padStart(widths[j]!));
-  const line = (r: readonly string[]) => `| ${r.map((c, j) => pad(c, j)).join(' | ')} |`;
-  const rule = `|${widths.map((w, j) => (j < leftColumns ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
 /**
@@ -164,18 +146,6 @@ export function formatSummaryTable(groups: readonly GroupSummary[]): string {
 // ---------------------------------------------------------------------------------------------
 // CSV
 // ---------------------------------------------------------------------------------------------
-
-/** One CSV field (RFC 4180): quoted when it holds a comma, quote or newline; numbers as JS prints them (non-finite → empty). */
-export function csvField(v: string | number | boolean | null | undefined): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function toCsv(header: readonly string[], rows: readonly (readonly (string | number | boolean | null | undefined)[])[]): string {
-  return [header.map(csvField).join(','), ...rows.map((r) => r.map(csvField).join(','))].join('\n') + '\n';
-}
 
 export const ROW_COLUMNS = ['problem', 'n', 'solver', 'status', 'solved', 'solvedStrict', 'forwardMs', 'backwardMs', 'totalMs', 'accuracy', 'exactError', 'note'] as const;
 

@@ -24,13 +24,14 @@ import { dqpBackward, dqpForward } from '../optimizer/dqp/index.ts';
 import type { DqpGradients } from '../optimizer/dqp/types.ts';
 import { loadSolvers, getBackend } from '../optimizer/qp/registry.ts';
 import { computeResiduals, maxResidual } from '../optimizer/qp/residuals.ts';
-import { printJson, progress, writeFileAtomic } from '../cli/output.ts';
+import { printJson, progress } from '../report/console.ts';
+import { writeFileAtomic } from '../report/outputs.ts';
+import { fmt } from '../report/table.ts';
 import { type Family, generateProblem, type GeneratedProblem } from './generators.ts';
 import type { BenchOptions } from './options.ts';
 import {
   type BenchRow,
   COARSE_ACCURACY,
-  fmt,
   formatSummaryTable,
   STRICT_ACCURACY,
   summarizeRows,

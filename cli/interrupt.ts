@@ -24,18 +24,18 @@
  * a file write, see below) exits with code 130 after removing temporary files. (Two signals sent
  * before the first was delivered are merged into one by the kernel.)
  *
- * File writes: writeFileAtomic (cli/output.ts) registers its temporary file here for the duration
- * of the write (removed by a process 'exit' hook if the process exits before the rename) and
- * runs inside holdSignals(), which keeps a handler installed during the write: a signal then
- * waits until the write finished and the file was renamed, so neither a temporary file nor a
- * partial output is left behind (only SIGKILL during a write can leave a `.NAME.PID.TIME.tmp`;
- * the output path itself is only ever replaced by rename).
+ * File writes: report/outputs.ts registers its temporary files for the duration of a write
+ * (removed by a process 'exit' hook if the process exits before the rename) and runs its renames
+ * (writeFileAtomic, OutputPlan.commit) inside holdSignals(), installed here as its critical
+ * section: a signal then waits until the renames finished, so neither a temporary file nor a
+ * partial output is left behind (only SIGKILL during a write can leave a `.NAME.PID.N.tmp`; the
+ * output path itself is only ever replaced by rename).
  *
  * Exit codes of dqp (EXIT_*): 0 ok; 1 bad input or an error (nothing written); 2 the work ran
  * and the outputs were written, but the result is not certified / not everything was solved /
  * a time limit stopped it; 130 interrupted (outputs describe the work finished so far).
  */
-import { rmSync } from 'node:fs';
+import { setCriticalSection } from '../report/outputs.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT = 1;
@@ -67,17 +67,8 @@ let active: Active | null = null;
 /** reasons besides an unsignalled `active` to keep the handlers installed (writes, grace periods) */
 let holds = 0;
 let listening = false;
-/** temporary files of writes in progress */
-const temporaries = new Set<string>();
-
-function removeTemporaries(): void {
-  for (const p of temporaries) rmSync(p, { force: true });
-  temporaries.clear();
-}
-process.on('exit', removeTemporaries);
-
+/** process.exit runs report/outputs.ts's 'exit' hook, which removes the temporary files */
 function exitNow(): never {
-  removeTemporaries();
   process.exit(EXIT_INTERRUPTED);
 }
 
@@ -163,11 +154,4 @@ export function holdSignals<T>(fn: () => T): T {
   }
 }
 
-/** Register a temporary file to be removed if the process exits before `releaseTemporary`. */
-export function registerTemporary(path: string): void {
-  temporaries.add(path);
-}
-
-export function releaseTemporary(path: string): void {
-  temporaries.delete(path);
-}
+setCriticalSection(holdSignals);

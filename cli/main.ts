@@ -1,67 +1,133 @@
 /**
- * The dqp command line. Every file in cli/commands/ exports `command` (a yargs CommandModule);
- * they are registered in alphabetical order. Commands that report results accept --json and
- * then print one machine-readable JSON object as the LAST line of stdout.
+ * The dqp command line.
  *
- * Exit codes (cli/interrupt.ts EXIT_*): 0 ok; 1 bad input or an error; 2 outputs written but the
- * result not certified / not solved; 130 interrupted by SIGINT / SIGTERM (the long-running
- * commands install cli/interrupt.ts and stop cleanly; the others end at once by default).
+ * Start-up: `dqp --version` answers from package.json before yargs or any command is loaded.
+ * Otherwise the first positional argument picks the ONE command module to load (cli/commands/
+ * NAME.ts, each exporting `command`, a yargs CommandModule); all of them are loaded only for the
+ * top-level --help or an unknown command. Command modules import their heavy dependencies
+ * (tfjs, the geometry, benchmark suites) inside their handlers.
+ *
+ * The --json contract (report/console.ts): with --json, stdout carries exactly one line, the
+ * JSON object of the result; the human report and progress go to stderr. A failure prints
+ * `{"error":{"type":"InputError","message":"…","exitCode":1}}` as that line (and the message on
+ * stderr, as without --json).
+ *
+ * Exit codes (cli/interrupt.ts EXIT_*): 0 ok; 1 bad input or an error (typed message naming the
+ * flag or file; no output file written or changed); 2 the run finished and wrote its outputs,
+ * but the result is not certified / not solved; 130 interrupted by SIGINT / SIGTERM.
  */
-import { readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import yargs, { type CommandModule } from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { DqpError } from '../optimizer/errors.ts';
+import { fileURLToPath } from 'node:url';
+import type { CommandModule } from 'yargs';
+import { DqpError, FileAccessError } from '../optimizer/errors.ts';
+import { enterJsonMode, inJsonMode, jsonWritten, printJson } from '../report/console.ts';
+import { fsReason, isFsError } from '../report/outputs.ts';
+// every command's file commits run with SIGINT / SIGTERM held (interrupt.ts installs that)
+import './interrupt.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const commandDir = join(here, 'commands');
+type Loader = () => Promise<{ command: CommandModule }>;
 
-async function loadCommands(): Promise<CommandModule[]> {
-  const files = readdirSync(commandDir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-    .sort();
-  const modules: CommandModule[] = [];
-  for (const f of files) {
-    const mod = (await import(pathToFileURL(join(commandDir, f)).href)) as { command?: CommandModule };
-    if (mod.command) modules.push(mod.command);
+/** Every command, by name: only the one that runs is imported. */
+const COMMANDS: Readonly<Record<string, Loader>> = {
+  bench: () => import('./commands/bench.ts'),
+  diagnose: () => import('./commands/diagnose.ts'),
+  embed: () => import('./commands/embed.ts'),
+  refine: () => import('./commands/refine.ts'),
+  solve: () => import('./commands/solve.ts'),
+  solvers: () => import('./commands/solvers.ts'),
+  sudoku: () => import('./commands/sudoku.ts'),
+};
+
+/** A command line yargs rejects (unknown command or option, missing argument). */
+export class UsageError extends DqpError {}
+
+const EXIT_ERROR = 1;
+
+/** The version in package.json (found next to the sources, or one level up from dist/). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    dir = dirname(dir);
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'dqp' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not here: go up
+    }
   }
-  return modules;
+  return 'unknown';
+}
+
+/** Arguments before a `--` end-of-options marker. */
+function optionArgs(args: readonly string[]): readonly string[] {
+  const end = args.indexOf('--');
+  return end < 0 ? args : args.slice(0, end);
+}
+
+/** Report a failure: message on stderr; with --json also the error object on stdout. */
+function fail(err: unknown, exitCode = EXIT_ERROR): never {
+  let type: string;
+  let message: string;
+  if (err instanceof DqpError) {
+    type = err.name;
+    message = err.message;
+    process.stderr.write(`dqp: ${type}: ${message}\n`);
+  } else if (isFsError(err)) {
+    // a file-system error that no command turned into a typed one: still name the path and reason
+    const e = new FileAccessError(err.path ?? '(unknown path)', 'file', fsReason(err));
+    type = e.name;
+    message = e.message;
+    process.stderr.write(`dqp: ${type}: ${message}\n`);
+  } else {
+    // a bug: keep the stack for the report
+    type = 'InternalError';
+    message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`dqp: internal error: ${err instanceof Error ? (err.stack ?? err.message) : message}\n`);
+  }
+  if (inJsonMode() && !jsonWritten()) printJson({ error: { type, message, exitCode } });
+  process.exit(exitCode);
 }
 
 async function main(): Promise<void> {
-  let cli = yargs(hideBin(process.argv))
+  const args = process.argv.slice(2);
+  const opts = optionArgs(args);
+  if (opts.includes('--version')) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
+  if (opts.includes('--json')) enterJsonMode();
+  const first = opts.find((a) => !a.startsWith('-'));
+  const loaders = first !== undefined && Object.hasOwn(COMMANDS, first) ? [COMMANDS[first]!] : Object.values(COMMANDS);
+
+  const { default: yargs } = await import('yargs');
+  let cli = yargs(args)
     .scriptName('dqp')
     .usage('$0 <command> [options]\n\nDifferentiable quadratic programming over black-box QP solvers.')
     .strict()
+    // numbers stay as typed: cli/flags.ts checks them and quotes them in its messages
+    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
     .demandCommand(1, 'Name a command (see the list above).')
     .recommendCommands()
     .help()
     .alias('h', 'help')
     .version(false)
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .option('version', { type: 'boolean', describe: 'print the version of dqp and exit' })
+    .wrap(Math.min(110, process.stderr.columns ?? process.stdout.columns ?? 100))
     .epilogue(
-      'Exit codes: 0 ok; 1 bad input or an error (nothing written); 2 the run finished and wrote its outputs but the ' +
-        'result is not certified (solve: no differentiable point; embed/refine: not converged, time limit, flipped triangles); ' +
-        '130 interrupted by Ctrl-C / SIGTERM (embed, refine, sudoku, bench dense|sparse|simplex|chain finish the current ' +
-        'step and write the results so far; a second Ctrl-C stops at once).',
+      'Exit codes: 0 ok; 1 bad input or an error (a typed message naming the flag or file; no output file is written ' +
+        'or changed); 2 the run finished and wrote its outputs but the result is not certified (solve: not solved, e.g. ' +
+        'infeasible or non_convex; embed/refine: not converged, time limit, flipped triangles); 130 interrupted by ' +
+        'Ctrl-C / SIGTERM (embed, refine, sudoku, bench dense|sparse|simplex|chain finish the current step and write ' +
+        'the results so far; a second Ctrl-C stops at once). With --json, stdout carries only one JSON line: the result, ' +
+        'or {"error":{"type","message","exitCode"}}; everything else goes to stderr.',
     )
     .fail((msg, err) => {
       if (err) throw err;
-      console.error(`${msg}\n\nRun with --help for usage.`);
-      process.exit(1);
+      fail(new UsageError(`${msg} (run dqp --help for usage)`));
     });
-  for (const c of await loadCommands()) cli = cli.command(c);
+  for (const load of loaders) cli = cli.command((await load()).command);
   await cli.parseAsync();
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof DqpError) {
-    console.error(`dqp: ${err.name}: ${err.message}`);
-  } else if (err instanceof Error) {
-    console.error(`dqp: ${err.stack ?? err.message}`);
-  } else {
-    console.error(`dqp: ${String(err)}`);
-  }
-  process.exit(1);
-});
+main().catch((err: unknown) => fail(err));

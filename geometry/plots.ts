@@ -1,5 +1,5 @@
 /**
- * Charts of the bi-level embedding (SVG documents, via the chart module cli/chart.ts).
+ * Charts of the bi-level embedding (SVG documents, via the chart module report/chart.ts).
  *
  *   lossCurveSvg(history, options?)   loss and max dual per outer iteration, log y (paper Fig. 11);
  *                                     dashed verticals where the active set changed
@@ -10,8 +10,8 @@
  * Inputs are plain arrays (not modified). Zero values (the last loss of a converged run) cannot
  * be drawn on a log axis and are skipped by the chart module; the caption gives the count.
  */
-import { chartGrid, lineChart } from '../cli/chart.ts';
-import type { ReferenceLine } from '../cli/chart.ts';
+import { chartGrid, lineChart } from '../report/chart.ts';
+import type { ReferenceLine } from '../report/chart.ts';
 
 export interface LossCurveInput {
   /** loss at every forward (iteration k = index) */

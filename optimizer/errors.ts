@@ -91,3 +91,30 @@ export function quoteExcerpt(text: string, limit: number = QUOTE_LIMIT): string 
   if (text.length <= limit) return JSON.stringify(text);
   return `${JSON.stringify(text.slice(0, limit)).slice(0, -1)}…" (${text.length} characters)`;
 }
+
+/**
+ * A file or folder a command must read or write cannot be used: `file` as the user gave it,
+ * `flag` the option or argument that named it (e.g. '--out', 'MESH'), `reason` in words.
+ */
+export class FileAccessError extends DqpError {
+  constructor(
+    readonly file: string,
+    readonly flag: string,
+    readonly reason: string,
+  ) {
+    super(`${flag} ${file}: ${reason}`);
+  }
+}
+
+/** Two paths of one command (an output and an input, or two outputs) name the same file. */
+export class OutputCollisionError extends DqpError {
+  constructor(
+    readonly flag: string,
+    readonly file: string,
+    readonly otherFlag: string,
+    readonly otherFile: string,
+    readonly detail: string,
+  ) {
+    super(`${flag} ${file} and ${otherFlag} ${otherFile} are the same file (${detail}); choose another path for ${flag}`);
+  }
+}

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   type BenchRow,
-  csvField,
   fmtQuartiles,
   formatSummaryTable,
   quantile,
@@ -12,9 +11,9 @@ import {
   rowsToCsv,
   summarizeRows,
   summaryChart,
-  toCsv,
   writeRowsCsv,
 } from '../bench/report.ts';
+import { csvField, toCsv } from '../report/table.ts';
 
 const row = (over: Partial<BenchRow>): BenchRow => ({
   problem: 'p',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartGrid, escapeXml, formatTick, lineChart, scatterChart } from '../cli/chart.ts';
+import { chartGrid, escapeXml, formatTick, lineChart, scatterChart } from '../report/chart.ts';
 
 /** Minimal XML well-formedness check: balanced, properly nested tags; quoted attributes; no stray '<' or '&'. */
 function checkWellFormed(xml: string): string[] {

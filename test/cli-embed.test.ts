@@ -2,11 +2,9 @@
  * `dqp embed` and `dqp refine` end to end: the built-in cross in a temporary working directory,
  * and every kind of bad input (exit code ≠ 0, a message naming the file, no output written).
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddingQP } from '../geometry/embedding-qp.ts';
 import { crossExample } from '../geometry/examples/cross.ts';
@@ -14,26 +12,10 @@ import { gridBoundaryClockwise, unitSquareGrid } from '../geometry/examples/grid
 import { readObjFile } from '../geometry/obj-read.ts';
 import { writeObj } from '../geometry/obj-write.ts';
 import { countFlipped, signedAreas } from '../geometry/validity.ts';
+import { dqp } from './cli-run.ts';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(repo, 'bin', 'dqp.js');
 const tmpRoot = mkdtempSync(join(tmpdir(), 'dqp-embed-'));
 afterAll(() => rmSync(tmpRoot, { recursive: true, force: true }));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function dqp(args: string[], cwd: string): Promise<Run> {
-  return new Promise((res) => {
-    execFile(process.execPath, [bin, ...args], { cwd, maxBuffer: 1 << 24, timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      res({ code, stdout, stderr });
-    });
-  });
-}
 
 function lastJson(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split('\n');
@@ -88,6 +70,7 @@ describe('dqp embed (no arguments)', () => {
 describe('dqp embed (not converged)', () => {
   it('writes the files, reports converged: false and exits with 2', async () => {
     const cwd = freshDir();
+    mkdirSync(join(cwd, 'o')); // a folder named by --out must exist
     const r = await dqp(['embed', '--max-iter', '2', '--json', '--quiet', '--out', 'o/map.obj'], cwd);
     expect(r.code).toBe(2);
     const j = lastJson(r.stdout);

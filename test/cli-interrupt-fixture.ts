@@ -9,7 +9,8 @@
  *        inside holdSignals, prints "held done", then waits 10 s and prints "end"
  */
 import { writeFileSync } from 'node:fs';
-import { holdSignals, installInterrupt, registerTemporary } from '../cli/interrupt.ts';
+import { holdSignals, installInterrupt } from '../cli/interrupt.ts';
+import { registerTemporary } from '../report/outputs.ts';
 
 const spin = (ms: number) => {
   const t = Date.now();

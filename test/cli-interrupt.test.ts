@@ -8,7 +8,7 @@
  * moves the weights, so the loop would run to --max-iter 100000, about a minute).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,8 +94,11 @@ function lastJson(stdout: string): Record<string, unknown> {
   return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
 }
 
+/** An empty working directory with an empty folder out/ (a folder named by --out must exist). */
 function freshDir(): string {
-  return mkdtempSync(join(tmpRoot, 'case-'));
+  const d = mkdtempSync(join(tmpRoot, 'case-'));
+  mkdirSync(join(d, 'out'));
+  return d;
 }
 
 /** Every file below `dir` whose name ends in .tmp (writeFileAtomic's temporaries). */

@@ -7,7 +7,12 @@ describe('cli', () => {
   it('prints help listing the commands', () => {
     const out = execFileSync(process.execPath, ['bin/dqp.js', '--help'], { encoding: 'utf8' });
     expect(out).toMatch(/dqp <command>/);
-    expect(out).toMatch(/bench <suite>/);
+    for (const c of ['bench <suite>', 'diagnose <file>', 'embed [mesh]', 'refine', 'solve <file>', 'solvers', 'sudoku']) expect(out).toContain(`dqp ${c}`);
+  });
+  it("a command's help (only that command is loaded) lists its flags with their ranges", () => {
+    const out = execFileSync(process.execPath, ['bin/dqp.js', 'solve', '--help'], { encoding: 'utf8' });
+    expect(out).toMatch(/--eps-active .*\(a positive number ≤ 1; default 0\.00001\)/s);
+    expect(out).not.toMatch(/dqp embed/);
   });
   it('rejects an unknown command with a non-zero exit', () => {
     const r = run(['no-such-command']);

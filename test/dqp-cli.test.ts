@@ -18,7 +18,11 @@ const dir = mkdtempSync(join(tmpdir(), 'dqp-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (args: string[]) => spawnSync(process.execPath, ['bin/dqp.js', 'solve', ...args], { encoding: 'utf8' });
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+/** With --json stdout is exactly one line: the JSON object. */
+const lastJson = (stdout: string) => {
+  expect(stdout.endsWith('\n') && stdout.indexOf('\n') === stdout.length - 1, `stdout is not one line: ${stdout.slice(0, 200)}`).toBe(true);
+  return JSON.parse(stdout) as Record<string, unknown>;
+};
 
 /** A problem with COO P and C (entries deliberately NOT in CSC order, one duplicated) and dense A. */
 function writeProblem(): { file: string; text: string } {
@@ -67,7 +71,7 @@ describe('dqp solve', () => {
     const { file, text } = writeProblem();
     const r = run([file, '--solver', 'quadprog', '--json']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/status\s+solved/);
+    expect(r.stderr).toMatch(/status\s+solved/); // the human report goes to stderr with --json
     const out = lastJson(r.stdout);
     expect(out.status).toBe('solved');
     const { problem, layout } = readProblemJson(text, file);
@@ -119,6 +123,14 @@ describe('dqp solve', () => {
     expect(r.stderr).toMatch(/q/);
     writeFileSync(bad, '{not json');
     expect(run([bad]).status).not.toBe(0);
+    // --json: the error object is the one stdout line
+    const j = run([join(dir, 'nope.json'), '--json']);
+    expect(j.status).toBe(1);
+    const err = lastJson(j.stdout).error as Record<string, unknown>;
+    expect(err.type).toBe('FileAccessError');
+    expect(err.exitCode).toBe(1);
+    expect(err.message).toMatch(/FILE .*nope\.json: not found/);
+    expect(j.stderr).toContain(err.message as string);
   });
 
   it('reports a solver failure as a status with exit code 2 and no gradient', () => {

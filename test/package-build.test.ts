@@ -161,10 +161,10 @@ describe.skipIf(!haveTsc)('compiled JavaScript build (tsconfig.build.json)', () 
     }
     const js = listFiles(dist).filter((f) => f.endsWith('.js'));
     expect(js.length).toBeGreaterThan(50);
-    // test/, bench/ and cli/ are not part of the library (cli/chart.ts is: geometry/plots.ts uses it)
+    // test/, bench/ and cli/ are not part of the library (report/chart.ts is: geometry/plots.ts uses it)
     expect(existsSync(join(dist, 'test'))).toBe(false);
     expect(existsSync(join(dist, 'bench'))).toBe(false);
-    expect(readdirSync(join(dist, 'cli')).filter((f) => f.endsWith('.js'))).toEqual(['chart.js']);
+    expect(readdirSync(join(dist, 'report')).filter((f) => f.endsWith('.js'))).toEqual(['chart.js']);
     const tsSpecifier = /(?:from\s*|import\s*\(\s*)['"]\.{1,2}\/[^'"]*\.ts['"]/;
     const tsxSpecifier = /['"]tsx(?:\/[^'"]*)?['"]/;
     for (const f of js) {

@@ -9,20 +9,28 @@
  * the process at once. Suites without the export keep the default: a signal ends the process.
  */
 import type { CommandModule } from 'yargs';
-import { pathToFileURL } from 'node:url';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { InputError } from '../../optimizer/errors.ts';
 import type { BenchOptions, BenchSuiteModule } from '../../bench/options.ts';
+import { dropJson, holdJson, releaseJson } from '../../report/console.ts';
+import { prepareOutputs } from '../../report/outputs.ts';
+import { listFlag, numberFlag, numberListFlag, numberOption, RANGES, type Range } from '../flags.ts';
 import { EXIT_INTERRUPTED, installInterrupt } from '../interrupt.ts';
 
 export const SUITES = ['dense', 'sparse', 'simplex', 'chain', 'maros-meszaros', 'mpc', 'ldl'] as const;
+type Suite = (typeof SUITES)[number];
 
-const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench');
+/** Each suite's module, imported only when it runs. */
+const SUITE_MODULES: Readonly<Record<Suite, () => Promise<BenchSuiteModule>>> = {
+  dense: () => import('../../bench/dense.ts'),
+  sparse: () => import('../../bench/sparse.ts'),
+  simplex: () => import('../../bench/simplex.ts'),
+  chain: () => import('../../bench/chain.ts'),
+  'maros-meszaros': () => import('../../bench/maros-meszaros.ts'),
+  mpc: () => import('../../bench/mpc.ts'),
+  ldl: () => import('../../bench/ldl.ts'),
+};
 
-const list = (v: unknown): string[] | undefined =>
-  v === undefined ? undefined : String(v).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+const SIZE_RANGE: Range = { min: 1, max: 1e7, integer: true };
+const SAMPLES_RANGE: Range = { min: 1, max: 1e6, integer: true };
 
 export const command: CommandModule = {
   command: 'bench <suite>',
@@ -31,57 +39,62 @@ export const command: CommandModule = {
     y
       .positional('suite', { type: 'string', choices: SUITES as unknown as string[], describe: 'which suite' })
       .option('solver', { type: 'string', describe: 'solver name, or a comma-separated list to compare' })
-      .option('sizes', { type: 'string', describe: 'comma-separated problem sizes n' })
-      .option('samples', { type: 'number', describe: 'problems per size' })
+      .option('sizes', { type: 'string', requiresArg: true, describe: `comma-separated problem sizes n (integers in [${SIZE_RANGE.min}, ${SIZE_RANGE.max}])` })
+      .option('samples', numberOption('problems per size', SAMPLES_RANGE))
       .option('problems', { type: 'string', describe: 'comma-separated problem names (file suites)' })
-      .option('time-limit', { type: 'number', describe: 'seconds per problem' })
-      .option('eps-active', { type: 'number', describe: 'active-set threshold ε_J' })
-      .option('eps-abs', { type: 'number', describe: 'absolute tolerance of the forward solver (default: the dQP layer\'s 1e-9)' })
-      .option('eps-rel', { type: 'number', describe: 'relative tolerance of the forward solver (default 0)' })
+      .option('time-limit', numberOption('seconds per problem', RANGES.timeLimit))
+      .option('eps-active', numberOption('active-set threshold ε_J', RANGES.epsActive))
+      .option('eps-abs', numberOption("absolute tolerance of the forward solver (default: the dQP layer's 1e-9)", RANGES.eps))
+      .option('eps-rel', numberOption('relative tolerance of the forward solver (default 0)', RANGES.epsRel))
       .option('matrix', { type: 'string', describe: 'ldl suite: a Matrix Market file to factor' })
       .option('csv', { type: 'string', describe: 'also write the rows as CSV to this file' })
       .option('svg', { type: 'string', describe: 'also write a plot to this SVG file' })
-      .option('json', { type: 'boolean', default: false, describe: 'print results as JSON (last line of stdout)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print only the results as one JSON line on stdout (the tables go to stderr)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
       .epilogue(
         'Ctrl-C / SIGTERM (dense, sparse, simplex, chain): the suite finishes the current problem, prints and writes the ' +
           'results of the problems finished so far (marked interrupted) and exits with code 130; a second Ctrl-C stops at once.',
       ),
   handler: async (argv) => {
-    const suite = String(argv.suite);
-    const file = join(benchDir, `${suite}.ts`);
-    if (!existsSync(file)) throw new InputError('suite', `one of ${SUITES.join(', ')} (implemented)`, `"${suite}" (not implemented yet)`);
-    const sizes = list(argv.sizes)?.map((s) => {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n <= 0) throw new InputError('--sizes', 'positive integers', `"${s}"`);
-      return n;
-    });
+    const suite = String(argv.suite) as Suite;
+    const load = SUITE_MODULES[suite];
+    const csv = argv.csv === undefined ? undefined : String(argv.csv);
+    const svg = argv.svg === undefined ? undefined : String(argv.svg);
+    const matrix = argv.matrix === undefined ? undefined : String(argv.matrix);
     const options: BenchOptions = {
-      solvers: list(argv.solver),
-      sizes,
-      samples: argv.samples as number | undefined,
-      problems: list(argv.problems),
-      timeLimit: argv['time-limit'] as number | undefined,
-      epsActive: argv['eps-active'] as number | undefined,
-      epsAbs: argv['eps-abs'] as number | undefined,
-      epsRel: argv['eps-rel'] as number | undefined,
-      matrix: argv.matrix as string | undefined,
-      csv: argv.csv as string | undefined,
-      svg: argv.svg as string | undefined,
+      solvers: listFlag(argv.solver),
+      sizes: numberListFlag(argv, '--sizes', SIZE_RANGE),
+      samples: numberFlag(argv, '--samples', SAMPLES_RANGE),
+      problems: listFlag(argv.problems),
+      timeLimit: numberFlag(argv, '--time-limit', RANGES.timeLimit),
+      epsActive: numberFlag(argv, '--eps-active', RANGES.epsActive),
+      epsAbs: numberFlag(argv, '--eps-abs', RANGES.eps),
+      epsRel: numberFlag(argv, '--eps-rel', RANGES.epsRel),
+      matrix,
+      csv,
+      svg,
       json: Boolean(argv.json),
       quiet: Boolean(argv.quiet),
     };
-    const mod = (await import(pathToFileURL(file).href)) as BenchSuiteModule;
-    if (mod.interruptible !== true) {
-      await mod.run(options);
-      return;
-    }
-    const stop = installInterrupt('the current problem');
+    // the suites write --csv / --svg themselves (report/outputs.ts writeFileAtomic): inside
+    // plan.run those writes are staged and land together when the suite returns, or not at all
+    const plan = prepareOutputs({
+      inputs: [matrix === undefined ? undefined : { flag: '--matrix', path: matrix }],
+      outputs: [csv === undefined ? undefined : { flag: '--csv', path: csv }, svg === undefined ? undefined : { flag: '--svg', path: svg }],
+    });
+    const mod = await load();
+    // the suite prints its JSON before plan.run commits the files: hold the line until then
+    holdJson();
+    const stop = mod.interruptible === true ? installInterrupt('the current problem') : null;
     try {
-      const outcome = await mod.run({ ...options, signal: stop.signal });
+      const outcome = await plan.run(() => mod.run(stop ? { ...options, signal: stop.signal } : options));
+      releaseJson();
       if (outcome?.interrupted) process.exitCode = EXIT_INTERRUPTED;
+    } catch (e) {
+      dropJson();
+      throw e;
     } finally {
-      stop.dispose();
+      stop?.dispose();
     }
   },
 };

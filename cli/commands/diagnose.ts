@@ -6,7 +6,7 @@
  * full-KKT derivative at the same solution, for a random linear loss gᵀz (g ~ N(0,1), --seed).
  *
  * FILE: a JSON problem (optimizer/qp/json-format.ts), a Maros–Meszaros .mat or an MPC .npz.
- * Output: a table; with --json the last line of stdout is
+ * Output: a table; with --json the only line of stdout (the table goes to stderr) is
  *   {"file","n","p","m","reference":{...},"rows":[{"solver","eps","status","forwardMs",
  *    "backwardMs","fullBackwardMs","accuracy","residual","gradDiff","gradError","active"}]}
  * --svg writes time, accuracy and gradient-difference vs ε per solver.
@@ -14,14 +14,16 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { fmt, markdownTable } from '../../bench/report.ts';
 import { DEFAULT_EPS, runDiagnostic, type DiagnosticRow } from '../../bench/diagnostic.ts';
-import { InputError } from '../../optimizer/errors.ts';
+import { FileAccessError } from '../../optimizer/errors.ts';
 import { readProblemJson } from '../../optimizer/qp/json-format.ts';
 import { readMarosMeszaros, readMpc } from '../../optimizer/qp/readers.ts';
 import type { QPProblem } from '../../optimizer/qp/types.ts';
-import { chartGrid, lineChart, PALETTE, type ChartSeries } from '../chart.ts';
-import { printJson, progress, writeFileAtomic } from '../output.ts';
+import { chartGrid, lineChart, PALETTE, type ChartSeries } from '../../report/chart.ts';
+import { printJson, progress } from '../../report/console.ts';
+import { fsReason, prepareOutputs } from '../../report/outputs.ts';
+import { fmt, markdownTable } from '../../report/table.ts';
+import { listFlag, numberFlag, numberListFlag, numberOption, RANGES } from '../flags.ts';
 
 /** Read a QP from a .json, .mat (Maros–Meszaros) or .npz (MPC) file. */
 export function readProblemFile(file: string): QPProblem {
@@ -32,13 +34,10 @@ export function readProblemFile(file: string): QPProblem {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputError('FILE', 'a readable problem file (.json, .mat or .npz)', `"${file}" (${e instanceof Error ? e.message : String(e)})`);
+    throw new FileAccessError(file, 'FILE', `cannot be read: ${fsReason(e)}`);
   }
   return readProblemJson(text, file).problem;
 }
-
-const list = (v: unknown): string[] | undefined =>
-  v === undefined ? undefined : String(v).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 
 function diagnosticChart(file: string, rows: readonly DiagnosticRow[]): string {
   const solvers = [...new Set(rows.map((r) => r.solver))];
@@ -75,49 +74,51 @@ export const command: CommandModule = {
     y
       .positional('file', { type: 'string', describe: 'a QP: .json problem, Maros–Meszaros .mat or MPC .npz' })
       .option('solver', { type: 'string', describe: 'comma-separated solvers (default: every available one)' })
-      .option('eps', { type: 'string', describe: `comma-separated solver tolerances (default ${DEFAULT_EPS.join(',')})` })
-      .option('eps-active', { type: 'number', default: 1e-5, describe: 'active-set threshold ε_J' })
+      .option('eps', { type: 'string', requiresArg: true, describe: `comma-separated solver tolerances, each in [${RANGES.eps.min}, ${RANGES.eps.max}] (default ${DEFAULT_EPS.join(',')})` })
+      .option('eps-active', numberOption('active-set threshold ε_J', RANGES.epsActive, 1e-5))
       .option('reference', { type: 'string', default: 'ipm', describe: 'solver of the tight (1e-10) reference solve' })
-      .option('time-limit', { type: 'number', default: 60, describe: 'seconds per solve' })
-      .option('seed', { type: 'number', default: 0, describe: 'seed of the random linear loss' })
-      .option('svg', { type: 'string', describe: 'write the charts to this SVG file' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the rows as JSON (last line of stdout)' })
+      .option('time-limit', numberOption('seconds per solve', RANGES.timeLimit, 60))
+      .option('seed', numberOption('seed of the random linear loss', RANGES.seed, 0))
+      .option('svg', { type: 'string', describe: 'write the charts to this SVG file (its folder must exist)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print only the result as one JSON line on stdout (the table goes to stderr)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' }),
   handler: async (argv) => {
     const file = String(argv.file);
-    const eps = list(argv.eps)?.map((s) => {
-      const v = Number(s);
-      if (!(v > 0)) throw new InputError('--eps', 'positive numbers', `"${s}"`);
-      return v;
-    });
+    const eps = numberListFlag(argv, '--eps', RANGES.eps);
+    const epsActive = numberFlag(argv, '--eps-active', RANGES.epsActive, 1e-5);
+    const timeLimit = numberFlag(argv, '--time-limit', RANGES.timeLimit, 60);
+    const seed = numberFlag(argv, '--seed', RANGES.seed, 0);
+    const svg = argv.svg === undefined ? undefined : String(argv.svg);
+    const outputs = prepareOutputs({ inputs: [{ flag: 'FILE', path: file }], outputs: [svg === undefined ? undefined : { flag: '--svg', path: svg }] });
     const log = progress(Boolean(argv.quiet));
     const problem = readProblemFile(file);
     log(`diagnose ${file}: n = ${problem.P.ncols}`);
     const result = await runDiagnostic(problem, {
-      ...(list(argv.solver) ? { solvers: list(argv.solver)! } : {}),
+      ...(listFlag(argv.solver) ? { solvers: listFlag(argv.solver)! } : {}),
       ...(eps ? { eps } : {}),
-      epsActive: argv['eps-active'] as number,
+      epsActive,
       reference: String(argv.reference),
-      timeLimit: argv['time-limit'] as number,
-      seed: argv.seed as number,
+      timeLimit,
+      seed,
       onRow: (r) =>
         log(`  ${r.solver} ε=${r.eps}: ${r.status}  forward ${fmt(r.forwardMs)} ms  backward ${fmt(r.backwardMs)} ms  ‖z − z_ref‖ ${fmt(r.accuracy)}  gradDiff ${fmt(r.gradDiff)}${r.note ? `  [${r.note}]` : ''}`),
     });
-    if (argv.svg) {
-      writeFileAtomic(String(argv.svg), diagnosticChart(file, result.rows));
-      log(`wrote ${String(argv.svg)}`);
+    if (svg !== undefined) {
+      outputs.write('--svg', diagnosticChart(file, result.rows));
+      outputs.commit();
+      log(`wrote ${svg}`);
     }
-    if (argv.json) {
-      printJson({ file, n: result.n, p: result.p, m: result.m, reference: result.reference, rows: result.rows });
-      return;
+    // the table: stdout, or stderr with --json (report/console.ts); --quiet --json drops it
+    if (!argv.json || !argv.quiet) {
+      const ref = result.reference;
+      process.stdout.write(
+        `${file}: n = ${result.n}, p = ${result.p}, m = ${result.m} (bounds as rows); reference ${ref.solver} at 1e-10: ${ref.status}, max residual ${fmt(ref.residual)}\n` +
+          `loss gᵀz with g ~ N(0,1); gradDiff = ‖∇reduced − ∇full‖∞/‖∇full‖∞, gradError = vs the reference gradient, over (∇q, ∇b, ∇d)\n\n`,
+      );
+      const header = ['solver', 'ε', 'status', 'forward ms', 'backward ms', 'full-KKT ms', '‖z − z_ref‖∞', 'residual', 'gradDiff', 'gradError', '|J|'];
+      const rows = result.rows.map((r) => [r.solver, r.eps.toExponential(0), r.status, fmt(r.forwardMs), fmt(r.backwardMs), fmt(r.fullBackwardMs), fmt(r.accuracy), fmt(r.residual), fmt(r.gradDiff), fmt(r.gradError), String(r.active)]);
+      process.stdout.write(`${markdownTable(header, rows, 3)}\n`);
     }
-    const ref = result.reference;
-    process.stdout.write(
-      `${file}: n = ${result.n}, p = ${result.p}, m = ${result.m} (bounds as rows); reference ${ref.solver} at 1e-10: ${ref.status}, max residual ${fmt(ref.residual)}\n` +
-        `loss gᵀz with g ~ N(0,1); gradDiff = ‖∇reduced − ∇full‖∞/‖∇full‖∞, gradError = vs the reference gradient, over (∇q, ∇b, ∇d)\n\n`,
-    );
-    const header = ['solver', 'ε', 'status', 'forward ms', 'backward ms', 'full-KKT ms', '‖z − z_ref‖∞', 'residual', 'gradDiff', 'gradError', '|J|'];
-    const rows = result.rows.map((r) => [r.solver, r.eps.toExponential(0), r.status, fmt(r.forwardMs), fmt(r.backwardMs), fmt(r.fullBackwardMs), fmt(r.accuracy), fmt(r.residual), fmt(r.gradDiff), fmt(r.gradError), String(r.active)]);
-    process.stdout.write(`${markdownTable(header, rows, 3)}\n`);
+    if (argv.json) printJson({ file, n: result.n, p: result.p, m: result.m, reference: result.reference, rows: result.rows });
   },
 };

@@ -1,6 +1,6 @@
 /**
  * `dqp embed [MESH.obj]`: bijective embedding of a disk mesh into a (non-convex) target polygon
- * by bi-level optimization of its Laplacian edge weights (geometry-spec.md; optimizer/bilevel).
+ * by bi-level optimization of its Laplacian edge weights (see docs/geometry.md; optimizer/bilevel).
  *
  * Targets (one per boundary vertex): --target FILE.obj (the (x, y) positions of the same
  * vertices in another OBJ with the same faces) when given, else the `vt` of the mesh's boundary
@@ -10,7 +10,11 @@
  * it (flipped triangles red, reflex corners marked), both ALWAYS written (atomically) once the
  * loop ran, converged or not; optionally the loss curve (--loss-svg). Defaults:
  * outputs/<mesh basename>.obj / .svg (outputs/cross.* for the built-in example), relative to the
- * current directory. Bad input fails before anything is written.
+ * current directory (outputs/ is created; a folder named by --out/--svg/--loss-svg must exist).
+ * Before the loop starts, every path is resolved (report/outputs.ts): an output naming MESH,
+ * --target or another output (also through a symbolic link) is refused naming both flags, and
+ * every output folder must accept a new file. The files are written together at the end, all
+ * or none. Bad input fails before anything is written.
  *
  * Exit codes: 0 = converged to a certified bijective map (all inequality duals < 1e-4 and
  * 0 flipped triangles); 2 = the loop ran and the files were written, but the map is not
@@ -21,26 +25,20 @@
  * the process at once (no files are written then; the outputs are either absent or complete).
  *
  * --json prints {"converged","iterations","flips","maxDual","vertices","constraints","totalMs",
- * "forwardMsMedian","backwardMsMedian","output","svg", ...} as the last line of stdout.
+ * "forwardMsMedian","backwardMsMedian","output","svg", ...} as the only line of stdout (the
+ * report goes to stderr).
  */
-import { basename, extname, join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { basename, extname, join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { embeddingDomain } from '../../geometry/embedding-domain.ts';
-import { loadEmbeddingInput } from '../../geometry/embedding-input.ts';
-import { EmbeddingQP } from '../../geometry/embedding-qp.ts';
-import { crossExample } from '../../geometry/examples/cross.ts';
-import { readObjFile } from '../../geometry/obj-read.ts';
-import { writeObj } from '../../geometry/obj-write.ts';
-import { lossCurveSvg } from '../../geometry/plots.ts';
-import { domainSvg } from '../../geometry/svg.ts';
 import type { BoundaryTargets } from '../../geometry/types.ts';
-import { BILEVEL_DEFAULTS, embedBilevelAsync } from '../../geometry/embed/driver.ts';
+import { BILEVEL_DEFAULTS } from '../../geometry/embed/driver.ts';
 import type { BilevelResult, IterationRecord } from '../../geometry/embed/types.ts';
 import { FileFormatError, InputError } from '../../optimizer/errors.ts';
-import { getBackend, loadSolvers, setWarningHandler } from '../../optimizer/qp/registry.ts';
+import { printJson, progress } from '../../report/console.ts';
+import { prepareOutputs } from '../../report/outputs.ts';
+import { fmt } from '../../report/table.ts';
+import { numberFlag, numberOption, RANGES } from '../flags.ts';
 import { EXIT_INTERRUPTED, EXIT_NOT_CERTIFIED, installInterrupt } from '../interrupt.ts';
-import { formatNumber, printJson, progress, writeFileAtomic } from '../output.ts';
 
 /** The loaded problem: connectivity, targets, and where it came from. */
 export interface EmbedInput {
@@ -58,18 +56,22 @@ export interface EmbedInput {
  * missing/unparsable file, non-triangle faces, a mesh without vt and no --target, a target OBJ
  * with other vertices/faces.
  */
-export function loadEmbedInput(mesh: string | undefined, target: string | undefined): EmbedInput {
+export async function loadEmbedInput(mesh: string | undefined, target: string | undefined): Promise<EmbedInput> {
   if (mesh === undefined) {
     if (target !== undefined) throw new InputError('--target', 'a MESH.obj argument (the targets are positions of its vertices)', '--target without MESH');
+    const { crossExample } = await import('../../geometry/examples/cross.ts');
     const c = crossExample(13);
     return { F: c.mesh.F, nv: c.mesh.nv, targets: c.targets, source: c.mesh.source ?? 'cross example', stem: 'cross' };
   }
-  const stem = basename(mesh, extname(mesh)) || 'embedding';
+  const stem = outputStem(mesh);
+  const { loadEmbeddingInput } = await import('../../geometry/embedding-input.ts');
+  const { resolveTarget } = await import('../../report/outputs.ts');
   if (target !== undefined) {
-    const same = resolve(target) === resolve(mesh);
+    const same = resolveTarget(target) === resolveTarget(mesh);
     const inp = loadEmbeddingInput({ mesh, targets: same ? 'positions' : target });
     return { F: inp.F, nv: inp.nv, targets: inp.targets, source: mesh, stem };
   }
+  const { readObjFile } = await import('../../geometry/obj-read.ts');
   const obj = readObjFile(mesh);
   if (!obj.FT || !obj.VT) {
     throw new FileFormatError(mesh, 'no texture coordinates (vt) on its faces to read the boundary targets from; give the targets with --target FILE.obj (same vertices and faces, target positions as v)');
@@ -78,19 +80,17 @@ export function loadEmbedInput(mesh: string | undefined, target: string | undefi
   return { F: inp.F, nv: inp.nv, targets: inp.targets, source: mesh, stem };
 }
 
-function checkNumber(flag: string, v: unknown, ok: (x: number) => boolean, expected: string): number | undefined {
-  if (v === undefined) return undefined;
-  const x = typeof v === 'number' ? v : Number(v);
-  if (!ok(x)) throw new InputError(flag, expected, String(v));
-  return x;
+/** The default output name: outputs/<stem>.obj */
+function outputStem(mesh: string | undefined): string {
+  return mesh === undefined ? 'cross' : basename(mesh, extname(mesh)) || 'embedding';
 }
 
 /** One progress line per outer iteration. */
 export function iterationLine(r: IterationRecord): string {
-  const bwd = r.backwardMs === null ? '-' : formatNumber(r.backwardMs);
+  const bwd = r.backwardMs === null ? '-' : fmt(r.backwardMs);
   return (
     `iter ${String(r.iteration).padStart(5)}  loss ${r.loss.toExponential(3)}  max μ ${r.maxDual.toExponential(2)}  ` +
-    `active ${r.active}${r.activeChanged ? '*' : ' '}  ipm ${r.solverIterations} it  fwd ${formatNumber(r.forwardMs)} ms  bwd ${bwd} ms` +
+    `active ${r.active}${r.activeChanged ? '*' : ' '}  ipm ${r.solverIterations} it  fwd ${fmt(r.forwardMs)} ms  bwd ${bwd} ms` +
     (r.tight ? "  [tight re-solve]" : "") + (r.status === "solved" ? "" : `  [${r.status}]`)
   );
 }
@@ -102,7 +102,7 @@ export function resultSummary(r: BilevelResult): string {
   return [
     `${r.converged ? 'converged' : why} after ${r.iterations} Adam steps: ${cert}`,
     `  vertices ${r.vertices}, cone rows ${r.constraints}, flipped ${r.flips}, max dual ${r.maxDual.toExponential(2)}, boundary deviation ${r.boundaryDeviation.toExponential(1)}`,
-    `  total ${formatNumber(r.totalMs / 1000)} s; per iteration (median): forward ${formatNumber(r.forwardMsMedian)} ms, backward ${formatNumber(r.backwardMsMedian)} ms, adam ${formatNumber(r.adamMsMedian)} ms`,
+    `  total ${fmt(r.totalMs / 1000)} s; per iteration (median): forward ${fmt(r.forwardMsMedian)} ms, backward ${fmt(r.backwardMsMedian)} ms, adam ${fmt(r.adamMsMedian)} ms`,
   ].join('\n');
 }
 
@@ -113,48 +113,72 @@ export const command: CommandModule = {
     y
       .positional('mesh', { type: 'string', describe: 'triangle mesh (OBJ, disk topology); default: the built-in 13×13 cross example' })
       .option('target', { type: 'string', describe: 'OBJ with the same vertices/faces whose (x, y) positions give the boundary targets (default: the vt of MESH)' })
-      .option('reg', { type: 'number', default: BILEVEL_DEFAULTS.reg, describe: 'λ_reg, weight of ‖L̂ − L̂₀‖∞ in the loss' })
+      .option('reg', numberOption('λ_reg, weight of ‖L̂ − L̂₀‖∞ in the loss', RANGES.reg, BILEVEL_DEFAULTS.reg))
       .option('solver', { type: 'string', default: BILEVEL_DEFAULTS.solver, describe: 'inner QP solver (see `dqp solvers`)' })
-      .option('lr', { type: 'number', default: BILEVEL_DEFAULTS.lr, describe: 'Adam learning rate' })
-      .option('max-iter', { type: 'number', default: BILEVEL_DEFAULTS.maxIter, describe: 'maximum Adam steps' })
-      .option('time-limit', { type: 'number', describe: 'stop the loop after this many seconds (stopReason "time-limit", exit code 2; the files are written)' })
-      .option('eps-abs', { type: 'number', default: BILEVEL_DEFAULTS.epsAbs, describe: 'inner solver tolerance during the loop (the paper: 1e-5; rows are re-solved at 1e-9 when inconsistent)' })
+      .option('lr', numberOption('Adam learning rate', RANGES.lr, BILEVEL_DEFAULTS.lr))
+      .option('max-iter', numberOption('maximum Adam steps', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter))
+      .option('time-limit', numberOption('stop the loop after this many seconds (stopReason "time-limit", exit code 2; the files are written)', RANGES.timeLimit))
+      .option('eps-abs', numberOption('inner solver tolerance during the loop (the paper: 1e-5; rows are re-solved at 1e-9 when inconsistent)', RANGES.eps, BILEVEL_DEFAULTS.epsAbs))
       .option('squared', { type: 'boolean', default: false, describe: 'minimize ‖μ‖₂² (the paper text) instead of ‖μ‖₂ (the authors\' code, default)' })
-      .option('out', { type: 'string', describe: 'output OBJ (default outputs/<mesh name>.obj, outputs/cross.obj without MESH)' })
+      .option('out', { type: 'string', describe: 'output OBJ (default outputs/<mesh name>.obj, outputs/cross.obj without MESH; outputs/ is created, a folder you name must exist)' })
       .option('svg', { type: 'string', describe: 'output SVG of the map (default: the OBJ path with .svg)' })
       .option('loss-svg', { type: 'string', describe: 'also write the loss curve (loss and max dual per iteration) to this SVG' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON (last line of stdout)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print only the result as one JSON line on stdout (the report goes to stderr)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
       .epilogue(
         'Loss: ‖μ‖₂ + λ_reg‖L̂ − L̂₀‖∞ over the inequality duals μ of the inner QP (Adam on one weight per edge). ' +
           'The loop stops when every dual is < 1e-4 (confirmed by a re-solve at tolerance 1e-9) and the map has no ' +
           'flipped triangle (μ = 0: the harmonic map satisfies every cone condition and is bijective). The OBJ and SVG are always written once the loop ran. Exit code 0: ' +
           'converged with 0 flipped triangles; 2: files written but the map is not certified (not converged within ' +
-          '--max-iter / --time-limit, or flips remain); 1: bad input (nothing written); 130: interrupted by Ctrl-C / ' +
+          '--max-iter / --time-limit, or flips remain); 1: bad input, a path collision (an output naming an input or another ' +
+          'output, also through a symbolic link) or an unusable output location, all found before the loop starts; nothing written; 130: interrupted by Ctrl-C / ' +
           'SIGTERM (the loop finishes its iteration, the files describe the last map; press Ctrl-C twice to stop at once, ' +
           'nothing is written then).',
       ),
   handler: async (argv) => {
     const quiet = Boolean(argv.quiet);
     const say = progress(quiet);
-    const reg = checkNumber('--reg', argv.reg, (x) => Number.isFinite(x) && x >= 0, 'a number ≥ 0');
-    const lr = checkNumber('--lr', argv.lr, (x) => Number.isFinite(x) && x > 0, 'a number > 0');
-    const epsAbs = checkNumber('--eps-abs', argv['eps-abs'], (x) => Number.isFinite(x) && x > 0, 'a number > 0');
-    const maxIter = checkNumber('--max-iter', argv['max-iter'], (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0');
-    const timeLimit = checkNumber('--time-limit', argv['time-limit'], (x) => Number.isFinite(x) && x > 0, 'a number of seconds > 0');
+    // 1. every flag, before any work
+    const reg = numberFlag(argv, '--reg', RANGES.reg, BILEVEL_DEFAULTS.reg);
+    const lr = numberFlag(argv, '--lr', RANGES.lr, BILEVEL_DEFAULTS.lr);
+    const epsAbs = numberFlag(argv, '--eps-abs', RANGES.eps, BILEVEL_DEFAULTS.epsAbs);
+    const maxIter = numberFlag(argv, '--max-iter', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter);
+    const timeLimit = numberFlag(argv, '--time-limit', RANGES.timeLimit);
     const solver = String(argv.solver ?? BILEVEL_DEFAULTS.solver);
+    const { getBackend, loadSolvers, setWarningHandler } = await import('../../optimizer/qp/registry.ts');
     getBackend(solver); // SolverNotFoundError lists the available ones
-    await loadSolvers([solver]);
 
+    // 2. every path: collisions and output locations, before any work
     const mesh = argv.mesh as string | undefined;
-    const input = loadEmbedInput(mesh, argv.target as string | undefined);
+    const target = argv.target as string | undefined;
+    const outGiven = argv.out as string | undefined;
+    const outObj = outGiven ?? join('outputs', `${outputStem(mesh)}.obj`);
+    const svgGiven = argv.svg as string | undefined;
+    const outSvg = svgGiven ?? (extname(outObj) ? outObj.slice(0, -extname(outObj).length) : outObj) + '.svg';
+    const lossSvg = argv['loss-svg'] as string | undefined;
+    const outputs = prepareOutputs({
+      inputs: [mesh === undefined ? undefined : { flag: 'MESH', path: mesh }, target === undefined ? undefined : { flag: '--target', path: target }],
+      outputs: [
+        { flag: '--out', path: outObj, createFolder: outGiven === undefined },
+        { flag: '--svg', path: outSvg, createFolder: outGiven === undefined && svgGiven === undefined },
+        lossSvg === undefined ? undefined : { flag: '--loss-svg', path: lossSvg },
+      ],
+    });
+
+    // 3. the input
+    await loadSolvers([solver]);
+    const input = await loadEmbedInput(mesh, target);
+    const [{ embeddingDomain }, { EmbeddingQP }, { embedBilevelAsync }, { writeObj }, { lossCurveSvg }, { domainSvg }, tf] = await Promise.all([
+      import('../../geometry/embedding-domain.ts'),
+      import('../../geometry/embedding-qp.ts'),
+      import('../../geometry/embed/driver.ts'),
+      import('../../geometry/obj-write.ts'),
+      import('../../geometry/plots.ts'),
+      import('../../geometry/svg.ts'),
+      import('../../optimizer/bilevel/tf-runtime.ts').then((m) => m.prepareBilevel()),
+    ]);
     const domain = embeddingDomain(input.F, input.nv, input.targets, { source: input.source });
     const qp = EmbeddingQP.build(domain);
-    const outObj = (argv.out as string | undefined) ?? join('outputs', `${input.stem}.obj`);
-    const outSvg = (argv.svg as string | undefined) ?? (extname(outObj) ? outObj.slice(0, -extname(outObj).length) : outObj) + '.svg';
-    const lossSvg = argv['loss-svg'] as string | undefined;
-    if (resolve(outObj) === resolve(outSvg)) throw new InputError('--svg', 'a path different from the OBJ output', outSvg);
-    if (mesh !== undefined && resolve(outObj) === resolve(mesh)) throw new InputError('--out', 'a path different from the input mesh', outObj);
 
     say(`${input.source}: ${input.nv} vertices, ${input.F.length / 3} faces, ${domain.loop.length} boundary vertices, ${domain.corners.count} reflex corners (${qp.m} cone rows); solver ${solver}`);
     const warnings: string[] = [];
@@ -191,16 +215,19 @@ export const command: CommandModule = {
         `${status}; ${result.iterations} Adam steps, λ_reg = ${reg ?? 0}, solver ${solver}, loss ${result.loss === 'norm' ? '‖μ‖₂' : '‖μ‖₂²'}`,
         'v: embedded positions (z = 0); faces as in the input',
       ].join('\n');
-      writeFileAtomic(outObj, writeObj(result.V, 2, input.F, { comment }));
+      outputs.write('--out', writeObj(result.V, 2, input.F, { comment }));
       const C = qp.instance(result.theta).C;
       const title = `${mesh === undefined ? 'cross example' : basename(mesh)}: ${status}, ${result.iterations} steps`;
-      writeFileAtomic(outSvg, domainSvg(domain, result.V, { C, rowTol: 1e-9, title }));
+      outputs.write('--svg', domainSvg(domain, result.V, { C, rowTol: 1e-9, title }));
       if (lossSvg) {
-        writeFileAtomic(
-          lossSvg,
+        outputs.write(
+          '--loss-svg',
           lossCurveSvg({ loss: result.lossHistory, maxDual: result.maxDualHistory, activeChanges: result.activeChanges, stopTol: BILEVEL_DEFAULTS.stopTol }),
         );
       }
+      outputs.commit(); // all three files, or none
+      // the human summary: stdout, or stderr with --json (report/console.ts); --quiet --json drops it
+      if (!argv.json || !quiet) process.stdout.write(`${resultSummary(result)}\nwrote ${outObj}, ${outSvg}${lossSvg ? `, ${lossSvg}` : ''}\n`);
       if (argv.json) {
         printJson({
           converged: result.converged,
@@ -220,7 +247,7 @@ export const command: CommandModule = {
           interrupted,
           timeLimit: timeLimit ?? null,
           boundaryDeviation: result.boundaryDeviation,
-          reg: reg ?? 0,
+          reg,
           solver,
           loss: result.loss,
           activeChanges: result.activeChanges,
@@ -229,12 +256,11 @@ export const command: CommandModule = {
           adamMsMedian: result.adamMsMedian,
           warnings,
         });
-      } else {
-        process.stdout.write(`${resultSummary(result)}\nwrote ${outObj}, ${outSvg}${lossSvg ? `, ${lossSvg}` : ''}\n`);
       }
       if (interrupted) process.exitCode = EXIT_INTERRUPTED;
       else if (!(result.converged && result.flips === 0)) process.exitCode = EXIT_NOT_CERTIFIED;
     } finally {
+      outputs.abort(); // after a failure: the staged files go (no-op after commit)
       stop.dispose();
     }
   },

@@ -2,13 +2,15 @@
  * `dqp refine`: the corner refinement study (paper Fig. 5). For k = 1.1, 1.2, … the corner
  * example (geometry/examples/corner.ts) on an N×N grid, N = ⌊√(10^k)⌋, while N² ≤ --max-vertices
  * (sizes that repeat an earlier N are run once), each solved by the bi-level loop
- * (optimizer/bilevel) from θ = −1. Per size: vertices, Adam steps, converged, flipped triangles,
+ * (geometry/embed on optimizer/bilevel) from θ = −1. Per size: vertices, Adam steps, converged, flipped triangles,
  * median forward / backward ms per outer iteration, total ms.
  *
  * Output: a table on stdout; --csv FILE, --svg FILE (scaling plot: time per iteration, total
  * time and iterations vs vertices); --json prints {"rows":[{"vertices","iterations","converged",
  * "flips","forwardMsMedian","backwardMsMedian","totalMs","stopReason", ...}],"interrupted"} as
- * the last line of stdout. --time-limit SEC bounds each size's loop (stopReason 'time-limit').
+ * stdout (the table then goes to stderr). --time-limit SEC bounds each size's loop (stopReason
+ * 'time-limit'). --sizes N1,N2,… runs only those grids (N×N, N² vertices, each N ≥ 3), in the
+ * given order, still skipping any with N² > --max-vertices (k = log10(N²) in the rows).
  *
  * Exit code 0 when every size converged with 0 flips, 2 otherwise (the outputs are written), 1 on
  * bad input, 130 when interrupted (SIGINT / SIGTERM, cli/interrupt.ts): the study stops after the
@@ -16,17 +18,15 @@
  * false, stopReason 'interrupted') are printed and written to --csv / --svg. A second signal
  * ends the process at once (nothing written then).
  */
-import * as tf from '@tensorflow/tfjs';
 import type { CommandModule } from 'yargs';
-import { EmbeddingQP } from '../../geometry/embedding-qp.ts';
-import { cornerExample } from '../../geometry/examples/corner.ts';
-import { scalingSvg } from '../../geometry/plots.ts';
-import { BILEVEL_DEFAULTS, embedBilevelAsync } from '../../geometry/embed/driver.ts';
+import { BILEVEL_DEFAULTS } from '../../geometry/embed/driver.ts';
 import type { StopReason } from '../../geometry/embed/types.ts';
 import { InputError } from '../../optimizer/errors.ts';
-import { getBackend, loadSolvers, setWarningHandler } from '../../optimizer/qp/registry.ts';
+import { printJson, progress } from '../../report/console.ts';
+import { prepareOutputs } from '../../report/outputs.ts';
+import { fmt, formatTable, toCsv } from '../../report/table.ts';
+import { numberFlag, numberOption, RANGES, type Range } from '../flags.ts';
 import { EXIT_INTERRUPTED, EXIT_NOT_CERTIFIED, installInterrupt } from '../interrupt.ts';
-import { formatNumber, formatTable, printJson, progress, writeFileAtomic } from '../output.ts';
 
 export interface RefineRow {
   readonly k: number;
@@ -59,9 +59,34 @@ export function refineSizes(maxVertices: number): { k: number; N: number }[] {
 const CSV_HEADER = ['k', 'N', 'vertices', 'iterations', 'converged', 'flips', 'forwardMsMedian', 'backwardMsMedian', 'totalMs', 'stopReason'] as const;
 
 export function refineCsv(rows: readonly RefineRow[]): string {
-  const lines = [CSV_HEADER.join(',')];
-  for (const r of rows) lines.push(CSV_HEADER.map((h) => String(r[h])).join(','));
-  return `${lines.join('\n')}\n`;
+  return toCsv(CSV_HEADER, rows.map((r) => CSV_HEADER.map((h) => r[h])));
+}
+
+/** The grid sizes N of --sizes: integers in [3, 10000]. */
+const SIZE_RANGE: Range = { min: 3, max: 10_000, integer: true };
+const MAX_VERTICES_RANGE: Range = { min: 9, max: 1e8 };
+
+/**
+ * The sizes of `--sizes N1,N2,…` (each an integer ≥ 3, duplicates run once, given order) as
+ * [k, N] with k = log10(N²), keeping those with N² ≤ maxVertices. Throws InputError('--sizes')
+ * for anything else.
+ */
+export function chosenSizes(text: string, maxVertices: number): { k: number; N: number }[] {
+  const expected = `a comma-separated list of grid sizes N (integers from ${SIZE_RANGE.min} to ${SIZE_RANGE.max}; N×N grid, N² vertices)`;
+  const items = text.split(',').map((s) => s.trim());
+  const seen = new Set<number>();
+  const out: { k: number; N: number }[] = [];
+  for (const it of items) {
+    const N = it === '' ? Number.NaN : Number(it);
+    if (!(Number.isInteger(N) && N >= SIZE_RANGE.min && N <= SIZE_RANGE.max)) {
+      const shown = text.length > 100 ? `${text.slice(0, 100)}…` : text;
+      throw new InputError('--sizes', expected, `"${it.length > 40 ? `${it.slice(0, 40)}…` : it}" in "${shown}"`);
+    }
+    if (seen.has(N)) continue;
+    seen.add(N);
+    if (N * N <= maxVertices) out.push({ k: Math.round(10 * Math.log10(N * N)) / 10, N });
+  }
+  return out;
 }
 
 export const command: CommandModule = {
@@ -69,10 +94,11 @@ export const command: CommandModule = {
   describe: 'corner refinement study: bi-level embedding of the corner example on growing grids (paper Fig. 5)',
   builder: (y) =>
     y
-      .option('max-vertices', { type: 'number', default: 10_000, describe: 'largest grid: N² ≤ this' })
+      .option('max-vertices', numberOption('largest grid: N² ≤ this', MAX_VERTICES_RANGE, 10_000))
+      .option('sizes', { type: 'string', requiresArg: true, describe: `run only these grid sizes N (comma-separated integers in [${SIZE_RANGE.min}, ${SIZE_RANGE.max}], N² vertices each; those above --max-vertices are skipped), e.g. --sizes 100,224` })
       .option('solver', { type: 'string', default: BILEVEL_DEFAULTS.solver, describe: 'inner QP solver' })
-      .option('max-iter', { type: 'number', default: BILEVEL_DEFAULTS.maxIter, describe: 'maximum Adam steps per size' })
-      .option('time-limit', { type: 'number', describe: 'seconds per size (that size stops with stopReason "time-limit")' })
+      .option('max-iter', numberOption('maximum Adam steps per size', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter))
+      .option('time-limit', numberOption('seconds per size (that size stops with stopReason "time-limit")', RANGES.timeLimit))
       .option('grid', {
         type: 'string',
         choices: ['anti', 'corners'],
@@ -81,25 +107,38 @@ export const command: CommandModule = {
       })
       .option('csv', { type: 'string', describe: 'also write the rows as CSV to this file' })
       .option('svg', { type: 'string', describe: 'also write the scaling plot to this SVG file' })
-      .option('json', { type: 'boolean', default: false, describe: 'print {"rows": [...]} as JSON (last line of stdout)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print only {"rows": [...]} as one JSON line on stdout (the table goes to stderr)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
       .epilogue(
-        'Exit code 0 when every size converged with 0 flipped triangles, 2 otherwise (outputs still written), 1 on bad input, ' +
+        'Exit code 0 when every size converged with 0 flipped triangles, 2 otherwise (outputs still written), 1 on bad input ' +
+          '(flags, --csv/--svg colliding or in an unusable place: found before the study starts, nothing written), ' +
           '130 when interrupted by Ctrl-C / SIGTERM (the study stops after the current iteration; the finished sizes and the ' +
           'interrupted one are printed and written; press Ctrl-C twice to stop at once, nothing is written then).',
       ),
   handler: async (argv) => {
     const quiet = Boolean(argv.quiet);
     const say = progress(quiet);
-    const maxVertices = Number(argv['max-vertices']);
-    if (!(Number.isFinite(maxVertices) && maxVertices >= 9)) throw new InputError('--max-vertices', 'a number ≥ 9 (the smallest grid is 3×3)', String(argv['max-vertices']));
-    const maxIter = Number(argv['max-iter']);
-    if (!(Number.isInteger(maxIter) && maxIter >= 0)) throw new InputError('--max-iter', 'an integer ≥ 0', String(argv['max-iter']));
-    const timeLimit = argv['time-limit'] === undefined ? undefined : Number(argv['time-limit']);
-    if (timeLimit !== undefined && !(Number.isFinite(timeLimit) && timeLimit > 0)) throw new InputError('--time-limit', 'a number of seconds > 0', String(argv['time-limit']));
+    const maxVertices = numberFlag(argv, '--max-vertices', MAX_VERTICES_RANGE, 10_000);
+    const maxIter = numberFlag(argv, '--max-iter', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter);
+    const timeLimit = numberFlag(argv, '--time-limit', RANGES.timeLimit);
+    const sizes = argv.sizes === undefined ? refineSizes(maxVertices) : chosenSizes(String(argv.sizes), maxVertices);
+    if (sizes.length === 0) throw new InputError('--sizes', `at least one grid size N with N² ≤ --max-vertices (${maxVertices})`, `"${String(argv.sizes)}"`);
     const solver = String(argv.solver);
+    const { getBackend, loadSolvers, setWarningHandler } = await import('../../optimizer/qp/registry.ts');
     getBackend(solver);
+    const csvPath = argv.csv === undefined ? undefined : String(argv.csv);
+    const svgPath = argv.svg === undefined ? undefined : String(argv.svg);
+    const outputs = prepareOutputs({
+      outputs: [csvPath === undefined ? undefined : { flag: '--csv', path: csvPath }, svgPath === undefined ? undefined : { flag: '--svg', path: svgPath }],
+    });
     await loadSolvers([solver]);
+    const [{ EmbeddingQP }, { cornerExample }, { scalingSvg }, { embedBilevelAsync }, tf] = await Promise.all([
+      import('../../geometry/embedding-qp.ts'),
+      import('../../geometry/examples/corner.ts'),
+      import('../../geometry/plots.ts'),
+      import('../../geometry/embed/driver.ts'),
+      import('../../optimizer/bilevel/tf-runtime.ts').then((m) => m.prepareBilevel()),
+    ]);
     tf.enableProdMode();
     const prev = setWarningHandler((m) => {
       if (!quiet) process.stderr.write(`dqp: warning: ${m}\n`);
@@ -109,7 +148,7 @@ export const command: CommandModule = {
     let interrupted = false;
     try {
       try {
-        for (const { k, N } of refineSizes(maxVertices)) {
+        for (const { k, N } of sizes) {
           if (stop.signal.aborted) {
             // the signal came after the previous size's loop had ended: start no new size
             interrupted = true;
@@ -126,7 +165,7 @@ export const command: CommandModule = {
               ? null
               : (x) => {
                   if (x.iteration > 0 && x.iteration % 1000 === 0) {
-                    say(`  N = ${N}: iteration ${x.iteration}, loss ${x.loss.toExponential(3)}, max μ ${x.maxDual.toExponential(2)}, forward ${formatNumber(x.forwardMs)} ms`);
+                    say(`  N = ${N}: iteration ${x.iteration}, loss ${x.loss.toExponential(3)}, max μ ${x.maxDual.toExponential(2)}, forward ${fmt(x.forwardMs)} ms`);
                   }
                 },
           });
@@ -145,7 +184,7 @@ export const command: CommandModule = {
           rows.push(row);
           say(
             `k = ${k.toFixed(1)}  N = ${N}  ${row.vertices} vertices: ${row.converged ? 'converged' : r.stopReason} after ${row.iterations} steps, ` +
-              `${row.flips} flipped, forward ${formatNumber(row.forwardMsMedian)} ms, backward ${formatNumber(row.backwardMsMedian)} ms per step, total ${formatNumber(row.totalMs / 1000)} s`,
+              `${row.flips} flipped, forward ${fmt(row.forwardMsMedian)} ms, backward ${fmt(row.backwardMsMedian)} ms per step, total ${fmt(row.totalMs / 1000)} s`,
           );
           if (r.stopReason === 'interrupted') {
             interrupted = true;
@@ -156,11 +195,11 @@ export const command: CommandModule = {
         setWarningHandler(prev);
       }
       stop.setStep('writing the outputs');
-      if (argv.csv) writeFileAtomic(String(argv.csv), refineCsv(rows));
-      if (argv.svg) writeFileAtomic(String(argv.svg), scalingSvg(rows));
-      if (argv.json) {
-        printJson({ rows, interrupted });
-      } else {
+      if (csvPath !== undefined) outputs.write('--csv', refineCsv(rows));
+      if (svgPath !== undefined) outputs.write('--svg', scalingSvg(rows));
+      outputs.commit(); // both files, or neither
+      // the table: stdout, or stderr with --json (report/console.ts); --quiet --json drops it
+      if (!argv.json || !quiet) {
         const table = formatTable(
           ['k', 'N', 'vertices', 'iterations', 'converged', 'flips', 'fwd ms/iter', 'bwd ms/iter', 'total s', 'stop'],
           rows.map((r) => [r.k.toFixed(1), r.N, r.vertices, r.iterations, r.converged ? 'yes' : 'no', r.flips, r.forwardMsMedian, r.backwardMsMedian, r.totalMs / 1000, r.stopReason]),
@@ -170,14 +209,16 @@ export const command: CommandModule = {
           const last = rows[rows.length - 1];
           const finished = last?.stopReason === 'interrupted' ? rows.length - 1 : rows.length;
           process.stdout.write(
-            `interrupted: ${finished} of ${refineSizes(maxVertices).length} sizes finished` +
+            `interrupted: ${finished} of ${sizes.length} sizes finished` +
               (last?.stopReason === 'interrupted' ? `; N = ${last.N} stopped early (last row)` : '') + '\n',
           );
         }
       }
+      if (argv.json) printJson({ rows, interrupted });
       if (interrupted) process.exitCode = EXIT_INTERRUPTED;
       else if (!rows.every((r) => r.converged && r.flips === 0)) process.exitCode = EXIT_NOT_CERTIFIED;
     } finally {
+      outputs.abort(); // after a failure: the staged files go (no-op after commit)
       stop.dispose();
     }
   },

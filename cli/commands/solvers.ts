@@ -1,17 +1,18 @@
 /**
  * `dqp solvers [--json]`: the registered QP backends, whether each is ready (after trying to load
  * the ones that need loading, e.g. the HiGHS WASM module), and what each is good for.
- * --json prints {"solvers": [{"name", "dense", "sparse", "duals", "warmStart", "ready",
- * "maxPracticalSize", "description"}]} as the last line of stdout.
+ * --json prints only {"solvers": [{"name", "dense", "sparse", "duals", "warmStart", "ready",
+ * "maxPracticalSize", "description"}]} on stdout (one line).
  */
 import type { CommandModule } from 'yargs';
 import { listSolvers, loadSolvers } from '../../optimizer/qp/registry.ts';
-import { formatTable, printJson } from '../output.ts';
+import { printJson } from '../../report/console.ts';
+import { formatTable } from '../../report/table.ts';
 
 export const command: CommandModule = {
   command: 'solvers',
   describe: 'list the QP solvers (backends), their capabilities and whether they are ready',
-  builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print the list as JSON (last line of stdout)' }),
+  builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print only the list as one JSON line on stdout' }),
   handler: async (argv) => {
     let loadError: string | null = null;
     try {

@@ -13,7 +13,7 @@
  *   testAccuracy[e]   fraction of test boards whose per-cell argmax equals the solution in all
  *                     16 cells
  *   testCellAccuracy[e] fraction of test cells whose argmax equals the solution
- * With --json the last line of stdout is
+ * With --json the only line of stdout (the table goes to stderr) is
  *   {"trainLoss":[...],"testLoss":[...],"testAccuracy":[...],"trainAccuracy":[...],
  *    "testCellAccuracy":[...],"epochs","train","test","solver","learningRate","initScale","seed",
  *    "failures","nonDifferentiableSteps","msPerStep","seconds","interrupted","epoch","boardsTrained"}
@@ -33,20 +33,17 @@
  * the spec's settings learn far slower: after 2000 steps 0.5 % against 55 % (model.ts).
  */
 import type { CommandModule } from 'yargs';
-import { InputError } from '../../optimizer/errors.ts';
-import { getBackend, loadSolvers, setWarningHandler } from '../../optimizer/qp/registry.ts';
-import { makeSudokuDataset } from '../../bench/sudoku/board.ts';
-import { loadTf, type Tf } from '../../optimizer/tf/load.ts';
-import { chartGrid, lineChart } from '../chart.ts';
+import type { Tf } from '../../optimizer/tf/load.ts';
+import { chartGrid, lineChart } from '../../report/chart.ts';
+import { printJson, progress } from '../../report/console.ts';
+import { prepareOutputs } from '../../report/outputs.ts';
+import { fmt, markdownTable } from '../../report/table.ts';
+import { numberFlag, numberOption, RANGES, type Range } from '../flags.ts';
 import { EXIT_INTERRUPTED, installInterrupt } from '../interrupt.ts';
-import { printJson, progress, writeFileAtomic } from '../output.ts';
-import { fmt, markdownTable } from '../../bench/report.ts';
 
-function positiveInt(name: string, v: unknown, allowZero = false): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new InputError(name, allowZero ? 'a non-negative integer' : 'a positive integer', String(v));
-  return n;
-}
+const BOARDS: Range = { min: 1, max: 1e6, integer: true };
+const EPOCHS: Range = { min: 0, max: 10_000, integer: true };
+const INIT_SCALE: Range = { min: 0, max: 100, minOpen: true };
 
 /**
  * The tfjs module (loadTf: tfjs-node when installed, else tfjs), prepared quietly: the pure-JS
@@ -54,6 +51,7 @@ function positiveInt(name: string, v: unknown, allowZero = false): number {
  * silent in PROD mode (PROD only skips debug-mode checks).
  */
 async function quietTf(): Promise<Tf> {
+  const { loadTf } = await import('../../optimizer/tf/load.ts');
   const tf = await loadTf();
   tf.env().set('PROD', true);
   await tf.ready();
@@ -65,31 +63,32 @@ export const command: CommandModule = {
   describe: "OptNet's Sudoku experiment: learn the constraints of 4×4 Sudoku through the dQP layer",
   builder: (y) =>
     y
-      .option('train', { type: 'number', default: 2000, describe: 'training boards (paper: 9000)' })
-      .option('test', { type: 'number', default: 200, describe: 'test boards (paper: 1000)' })
-      .option('epochs', { type: 'number', default: 2, describe: 'passes over the training set' })
-      .option('lr', { type: 'number', default: 1e-3, describe: 'Adam learning rate' })
+      .option('train', numberOption('training boards (paper: 9000)', BOARDS, 2000))
+      .option('test', numberOption('test boards (paper: 1000)', BOARDS, 200))
+      .option('epochs', numberOption('passes over the training set', EPOCHS, 2))
+      .option('lr', numberOption('Adam learning rate', RANGES.lr, 1e-3))
       .option('solver', { type: 'string', default: 'ipm', describe: 'forward QP solver (see `dqp solvers`)' })
-      .option('init-scale', { type: 'number', default: 0.1, describe: 'initial A ~ U(0, init-scale) (OptNet: 1)' })
-      .option('seed', { type: 'number', default: 0, describe: 'seed of the data set and of the initial A' })
-      .option('svg', { type: 'string', describe: 'write loss and accuracy curves to this SVG file' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the curves as JSON (last line of stdout)' })
+      .option('init-scale', numberOption('initial A ~ U(0, init-scale) (OptNet: 1)', INIT_SCALE, 0.1))
+      .option('seed', numberOption('seed of the data set and of the initial A', RANGES.seed, 0))
+      .option('svg', { type: 'string', describe: 'write loss and accuracy curves to this SVG file (its folder must exist)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print only the curves as one JSON line on stdout (the table goes to stderr)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
       .epilogue(
         'Ctrl-C / SIGTERM: training stops after the current board, the test set is evaluated once more, the curves so far ' +
           'are printed (--json "interrupted": true) and written (--svg); exit code 130. A second Ctrl-C stops at once.',
       ),
   handler: async (argv) => {
-    const nTrain = positiveInt('--train', argv.train);
-    const nTest = positiveInt('--test', argv.test);
-    const epochs = positiveInt('--epochs', argv.epochs, true);
-    const lr = Number(argv.lr);
-    if (!(lr > 0)) throw new InputError('--lr', 'a positive number', String(argv.lr));
-    const seed = Number(argv.seed);
-    if (!Number.isInteger(seed)) throw new InputError('--seed', 'an integer', String(argv.seed));
-    const initScale = Number(argv['init-scale']);
-    if (!(initScale > 0) || !Number.isFinite(initScale)) throw new InputError('--init-scale', 'a positive number', String(argv['init-scale']));
+    const nTrain = numberFlag(argv, '--train', BOARDS, 2000);
+    const nTest = numberFlag(argv, '--test', BOARDS, 200);
+    const epochs = numberFlag(argv, '--epochs', EPOCHS, 2);
+    const lr = numberFlag(argv, '--lr', RANGES.lr, 1e-3);
+    const seed = numberFlag(argv, '--seed', RANGES.seed, 0);
+    const initScale = numberFlag(argv, '--init-scale', INIT_SCALE, 0.1);
     const solver = String(argv.solver);
+    const svg = argv.svg === undefined ? undefined : String(argv.svg);
+    const outputs = prepareOutputs({ outputs: [svg === undefined ? undefined : { flag: '--svg', path: svg }] });
+    const { getBackend, loadSolvers, setWarningHandler } = await import('../../optimizer/qp/registry.ts');
+    const { makeSudokuDataset } = await import('../../bench/sudoku/board.ts');
     const backend = getBackend(solver);
     if (!backend.isReady() && backend.load) await loadSolvers([solver]);
     const log = progress(Boolean(argv.quiet));
@@ -165,7 +164,7 @@ export const command: CommandModule = {
         setWarningHandler(previousHandler);
       }
       const epochIdx = epochAt;
-      if (argv.svg) {
+      if (svg !== undefined) {
         const loss = lineChart({
           title: 'Sudoku 4×4: loss (MSE)',
           xLabel: 'epoch',
@@ -187,10 +186,29 @@ export const command: CommandModule = {
             { name: 'test cells', x: epochIdx, y: testCellAccuracy, markers: true, dashed: true },
           ],
         });
-        writeFileAtomic(String(argv.svg), chartGrid([loss, acc], 2));
-        log(`wrote ${String(argv.svg)}`);
+        outputs.write('--svg', chartGrid([loss, acc], 2));
+        outputs.commit();
+        log(`wrote ${svg}`);
       }
       const total = (performance.now() - t0) / 1000;
+      // the table: stdout, or stderr with --json (report/console.ts); --quiet --json drops it
+      if (!argv.json || !argv.quiet) {
+        const rows = trainLoss.map((_, e) => [
+          Number.isInteger(epochAt[e]!) ? String(epochAt[e]) : `${fmt(epochAt[e]!)} (interrupted)`,
+          fmt(trainLoss[e]!),
+          pct(trainAccuracy[e]!),
+          fmt(testLoss[e]!),
+          pct(testAccuracy[e]!),
+          pct(testCellAccuracy[e]!),
+          seconds[e]!.toFixed(1),
+        ]);
+        process.stdout.write(`Sudoku 4×4 through the dQP layer (solver ${solver}; epoch 0 = untrained)\n\n`);
+        process.stdout.write(`${markdownTable(['epoch', 'train loss', 'train accuracy', 'test loss', 'test accuracy', 'test cells', 'elapsed s'], rows)}\n`);
+        if (steps > 0) process.stdout.write(`\n${(stepMs / steps).toFixed(1)} ms per training step (forward + backward + Adam)\n`);
+        if (model.failures > 0) process.stdout.write(`${model.failures} forward solve(s) failed and were skipped\n`);
+        if (model.nonDifferentiable > 0) process.stdout.write(`${model.nonDifferentiable} training step(s) at a non-differentiable point (one-sided / least-squares gradient)\n`);
+        if (interrupted) process.stdout.write(`interrupted after ${steps} of ${epochs * nTrain} training steps\n`);
+      }
       if (argv.json) {
         printJson({
           trainLoss,
@@ -213,25 +231,10 @@ export const command: CommandModule = {
           epoch: epochAt,
           boardsTrained: steps,
         });
-      } else {
-        const rows = trainLoss.map((_, e) => [
-          Number.isInteger(epochAt[e]!) ? String(epochAt[e]) : `${fmt(epochAt[e]!)} (interrupted)`,
-          fmt(trainLoss[e]!),
-          pct(trainAccuracy[e]!),
-          fmt(testLoss[e]!),
-          pct(testAccuracy[e]!),
-          pct(testCellAccuracy[e]!),
-          seconds[e]!.toFixed(1),
-        ]);
-        process.stdout.write(`Sudoku 4×4 through the dQP layer (solver ${solver}; epoch 0 = untrained)\n\n`);
-        process.stdout.write(`${markdownTable(['epoch', 'train loss', 'train accuracy', 'test loss', 'test accuracy', 'test cells', 'elapsed s'], rows)}\n`);
-        if (steps > 0) process.stdout.write(`\n${(stepMs / steps).toFixed(1)} ms per training step (forward + backward + Adam)\n`);
-        if (model.failures > 0) process.stdout.write(`${model.failures} forward solve(s) failed and were skipped\n`);
-        if (model.nonDifferentiable > 0) process.stdout.write(`${model.nonDifferentiable} training step(s) at a non-differentiable point (one-sided / least-squares gradient)\n`);
-        if (interrupted) process.stdout.write(`interrupted after ${steps} of ${epochs * nTrain} training steps\n`);
       }
       if (interrupted) process.exitCode = EXIT_INTERRUPTED;
     } finally {
+      outputs.abort(); // after a failure: nothing staged stays (no-op after commit)
       stop.dispose();
     }
   },

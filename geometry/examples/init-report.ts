@@ -8,7 +8,8 @@
  * picture per example is written to DIR (triangles, flips in red, reflex corners).
  */
 import { join } from 'node:path';
-import { formatTable, writeFileAtomic } from '../../cli/output.ts';
+import { writeFileAtomic } from '../../report/outputs.ts';
+import { formatTable } from '../../report/table.ts';
 import { embeddingDomain } from '../embedding-domain.ts';
 import { EmbeddingQP } from '../embedding-qp.ts';
 import { HarmonicSolver } from '../harmonic.ts';
