@@ -8,7 +8,7 @@
  * one gets K̃⁺g, consistent right-hand sides included.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { inequalityRows } from '../optimizer/dqp/active-set.ts';
+import { inequalityRows } from '../optimizer/qp/inequality-rows.ts';
 import { dqpBackward, reducedKktVjp, type VjpTargets } from '../optimizer/dqp/backward.ts';
 import { dqpForward } from '../optimizer/dqp/forward.ts';
 import { assembleReducedKkt, KktFactorCache, LSTSQ_DENSE_LIMIT, probedSolver, type ReducedKkt } from '../optimizer/dqp/reduced-kkt.ts';

@@ -4,7 +4,8 @@
  * least-squares path against the minimum-norm solution, the condition estimate, the cache.
  */
 import { describe, expect, it } from 'vitest';
-import { inequalityResiduals, inequalityRows, selectActiveSet } from '../optimizer/dqp/active-set.ts';
+import { selectActiveSet } from '../optimizer/dqp/active-set.ts';
+import { inequalityRows } from '../optimizer/qp/inequality-rows.ts';
 import {
   assembleReducedKkt,
   estimateInverseNorm1,
@@ -42,7 +43,7 @@ function unscaledDense(K: ReducedKkt): DenseMatrix {
 
 const activeOf = (kq: ReturnType<typeof knownQP>) => {
   const rows = inequalityRows(kq.problem.P.ncols, kq.problem.C, kq.problem.d, kq.problem.lb, kq.problem.ub);
-  return selectActiveSet(inequalityResiduals(rows, kq.z), 1e-9, null);
+  return selectActiveSet(rows.residuals(kq.z), 1e-9, null);
 };
 
 describe('assembly', () => {

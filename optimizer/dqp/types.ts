@@ -207,4 +207,18 @@ export interface DqpGradients {
   readonly ub?: Float64Array;
   /** K_J w = g was solved in the least-squares sense (for this call) */
   readonly leastSquares: boolean;
+  /**
+   * the forward status was not 'solved' (max_iter, solved_inaccurate...): these are gradients at
+   * the solver's last iterate, not at a verified solution (only with allowInexact; absent = false)
+   */
+  readonly inexact?: boolean;
+}
+
+/** Options of dqpBackward. */
+export interface DqpBackwardOptions {
+  /**
+   * differentiate a forward pass whose solver status is not 'solved' (the gradients are then
+   * flagged `inexact`); default false: such a backward throws InexactSolutionError
+   */
+  readonly allowInexact?: boolean;
 }
