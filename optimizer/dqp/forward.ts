@@ -1,5 +1,5 @@
 /**
- * Forward pass of the dQP layer (dqp-spec.md, Algorithm 1):
+ * Forward pass of the dQP layer (docs/dqp-layer.md, Algorithm 1):
  *
  *   1. solve the QP with any registered solver (black box): z* (and λ*, μ* if it gives them);
  *   2. active set J = { j : (C z* − d)_j ≥ −ε_J } over the rows of C and the finite bounds
