@@ -12,6 +12,9 @@
  *   4. duals: the solver's, or completed from K_J: (z̃, λ, μ_J) = K_J⁻¹ [−q; b; d_J], μ_j = 0 off J;
  *   5. flag weakly active rows (μ_j ≈ 0 on J) and keep the factorization for the backward.
  *
+ * A solver status other than 'solved' with a finite iterate still gets steps 2–5 (the result
+ * carries the status), but dqpBackward refuses it unless the caller opts in (allowInexact).
+ *
  * `dqpForward` is the stateless entry point; DqpLayer (layer.ts) adds warm starts and the
  * symbolic-factorization cache through `forwardWithCache`.
  */
@@ -232,7 +235,8 @@ function differentiableOutcome(solution: QPSolution): boolean {
   const differentiable =
     solution.status !== 'primal_infeasible' && solution.status !== 'dual_infeasible' && solution.status !== 'numerical_error' && allFinite(solution.z);
   if (solution.status !== 'solved' && solution.status !== 'solved_inaccurate') {
-    dqpWarn('solve-failed', `the forward solver "${solution.solver}" returned status "${solution.status}"${differentiable ? '; derivatives are taken at its last iterate' : '; no derivatives'}`);
+    const what = differentiable ? '; dqpBackward refuses it unless called with { allowInexact: true } (derivatives at its last iterate, flagged)' : '; no derivatives';
+    dqpWarn('solve-failed', `the forward solver "${solution.solver}" returned status "${solution.status}"${what}`);
   }
   return differentiable;
 }
