@@ -118,3 +118,17 @@ export class OutputCollisionError extends DqpError {
     super(`${flag} ${file} and ${otherFlag} ${otherFile} are the same file (${detail}); choose another path for ${flag}`);
   }
 }
+
+/**
+ * dqpBackward on a forward pass whose solver status is not 'solved' (max_iter, time_limit,
+ * solved_inaccurate, an infeasible or non-convex status...): the point is not a verified solution,
+ * so its gradients would be those of a non-solution. Pass { allowInexact: true } to dqpBackward
+ * to get them anyway, flagged (DqpGradients.inexact).
+ */
+export class InexactSolutionError extends DqpError {
+  constructor(readonly status: string) {
+    super(
+      `cannot differentiate: the forward solve ended with status "${status}", not "solved"; its gradients would be those of a non-solution (pass { allowInexact: true } to dqpBackward to get them anyway, flagged as inexact)`,
+    );
+  }
+}

@@ -124,7 +124,13 @@ describe('duplicate active rows (singular K_J)', () => {
   ];
   for (const [name, opts, convert] of variants) {
     it(`are detected and get the minimum-norm least-squares gradient (${name})`, () => {
-      const ref = dqpBackward(dqpForward(convert(single), { solver: 'quadprog', ...opts }), { z: ones(3) });
+      // the single-row problem by hand, c = (1, 1, 0): z = −q − μc with cᵀz = d, so
+      // μ = (−cᵀq − d)/2, z = −q + c(cᵀq + d)/2 = (1, 0, 1), μ = 1; for the loss Σz:
+      // ∇q = (−I + ccᵀ/2)1 = (0, 0, −1), ∇d = cᵀ1/2 = 1
+      const ref = { q: vec(0, 0, -1), d: vec(1) };
+      const one = dqpBackward(dqpForward(convert(single), { solver: 'quadprog', ...opts }), { z: ones(3) });
+      for (let i = 0; i < 3; i++) expect(one.q![i]).toBeCloseTo(ref.q[i]!, 8);
+      expect(one.d![0]).toBeCloseTo(ref.d[0]!, 8);
       const fwd = dqpForward(convert(double), { solver: 'quadprog', duals: 'kkt', ...opts });
       expect(Array.from(fwd.active)).toEqual([0, 1]);
       expect(fwd.flags.singular).toBe(true);

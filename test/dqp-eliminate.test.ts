@@ -14,7 +14,8 @@ import { dqpForward } from '../optimizer/dqp/forward.ts';
 import { DqpLayer } from '../optimizer/dqp/layer.ts';
 import { assembleReducedKkt, definiteVariables, kktOrdering, MATCH_MAGNITUDE, matchRowsByMagnitude, SPARSE_STATIC_REG } from '../optimizer/dqp/reduced-kkt.ts';
 import { amdOrder } from '../optimizer/linalg/amd.ts';
-import { inequalityResiduals, inequalityRows, selectActiveSet } from '../optimizer/dqp/active-set.ts';
+import { selectActiveSet } from '../optimizer/dqp/active-set.ts';
+import { inequalityRows } from '../optimizer/qp/inequality-rows.ts';
 import type { DqpCotangents, DqpForwardResult, DqpGradients, DqpOptions } from '../optimizer/dqp/types.ts';
 import { resetDqpWarnings, setDqpWarningHandler, type DqpWarning } from '../optimizer/dqp/warnings.ts';
 import { cscFromDense } from '../optimizer/linalg/csc.ts';
@@ -558,7 +559,7 @@ describe('kktOrdering', () => {
   const kktOf = (problem: QPProblem, z: Float64Array) => {
     const n = problem.P.ncols;
     const rows = inequalityRows(n, problem.C, problem.d, problem.lb, problem.ub);
-    const J = selectActiveSet(inequalityResiduals(rows, z), 1e-9, null);
+    const J = selectActiveSet(rows.residuals(z), 1e-9, null);
     return assembleReducedKkt({ P: problem.P, A: problem.A ?? null, rows, J, sA: null, sC: null }, 'sparse');
   };
 

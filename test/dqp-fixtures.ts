@@ -372,3 +372,216 @@ export function symmetricFromUpper(K: ReducedKkt): DenseMatrix {
     }
   return { format: 'dense', nrows: N, ncols: N, data };
 }
+
+/**
+ * Brute-force reference of the reduced KKT gradients, independent of the layer's assembly,
+ * factorizations and VJP: K_J written densely from its definition, its minimum-norm
+ * least-squares solve through a rank-revealing QR (symmetricPseudoInverse), and the gradient formulas of the
+ * implicit function theorem written out entry by entry.
+ *
+ * At (z, λ, μ_J) the KKT residual F = [Pz + q + Aᵀλ + C_Jᵀμ_J; Az − b; C_J z − d_J] = 0 with
+ * ∂F/∂(z, λ, μ_J) = K_J, so for a loss with cotangents g: K_J w = g, (d_z, d_λ, d_μ) = −w and
+ *   ∇q = d_z, ∇P_ij = ½(d_z,i z_j + z_i d_z,j), ∇b = −d_λ, ∇A_ij = d_λ,i z_j + λ_i d_z,j,
+ *   ∇d_r = −d_μ,r, ∇C_rj = d_μ,r z_j + μ_r d_z,j (active r; 0 otherwise),
+ *   bound rows: −z_i ≤ −lb_i ⇒ ∇lb_i = d_μ,   z_i ≤ ub_i ⇒ ∇ub_i = −d_μ.
+ * When K_J is singular w is the minimum-norm least-squares solution K_J⁺ g.
+ */
+export interface ActiveRowsOf {
+  /** active rows of C, lower-bound variables, upper-bound variables (ascending each) */
+  readonly active: Int32Array;
+  readonly activeLb: Int32Array;
+  readonly activeUb: Int32Array;
+}
+
+/** The dense K_J (unscaled) with the active rows ordered: rows of C, lower bounds, upper bounds. */
+export function denseKktFromDefinition(problem: QPProblem, act: ActiveRowsOf): DenseMatrix {
+  const n = problem.P.ncols;
+  const p = problem.A ? problem.A.nrows : 0;
+  const P = toDense(problem.P);
+  const A = problem.A ? toDense(problem.A) : null;
+  const C = problem.C ? toDense(problem.C) : null;
+  const rows: Float64Array[] = [];
+  for (let i = 0; i < p; i++) rows.push(A!.data.slice(i * n, (i + 1) * n));
+  for (const r of act.active) rows.push(C!.data.slice(r * n, (r + 1) * n));
+  for (const i of act.activeLb) rows.push(Float64Array.from({ length: n }, (_, j) => (j === i ? -1 : 0)));
+  for (const i of act.activeUb) rows.push(Float64Array.from({ length: n }, (_, j) => (j === i ? 1 : 0)));
+  const N = n + rows.length;
+  const data = new Float64Array(N * N);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) data[i * N + j] = P.data[i * n + j]!;
+  rows.forEach((row, t) => {
+    for (let j = 0; j < n; j++) {
+      data[(n + t) * N + j] = row[j]!;
+      data[j * N + n + t] = row[j]!;
+    }
+  });
+  return { format: 'dense', nrows: N, ncols: N, data };
+}
+
+/**
+ * The minimum-norm least-squares solver of a symmetric dense K, brute force: a Householder QR
+ * with column pivoting K Π = Q R gives the numerical rank r (|R_kk| > relTol · |R_00|) and an
+ * orthonormal basis Q₁ (first r columns of Q) of range(K) = range(Kᵀ). The minimum-norm
+ * least-squares solution lies in range(Kᵀ) = span Q₁ and K maps span Q₁ onto itself, so
+ * x = Q₁ y with (Q₁ᵀ K Q₁) y = Q₁ᵀ g (an r×r nonsingular system, Gaussian elimination with
+ * partial pivoting). Returns g ↦ K⁺ g, and r.
+ */
+export function symmetricPseudoInverse(K: DenseMatrix, relTol = 1e-9): { rank: number; solve: (g: Float64Array) => Float64Array } {
+  const N = K.nrows;
+  const a = Float64Array.from(K.data); // row-major, overwritten by R and the reflectors
+  const reflectors: Float64Array[] = [];
+  let rank = 0;
+  let first = 0;
+  for (let k = 0; k < N; k++) {
+    let best = k;
+    let bestNorm = -1;
+    for (let j = k; j < N; j++) {
+      let s2 = 0;
+      for (let i = k; i < N; i++) s2 += a[i * N + j]! ** 2;
+      if (s2 > bestNorm) {
+        bestNorm = s2;
+        best = j;
+      }
+    }
+    const nrm = Math.sqrt(bestNorm);
+    if (k === 0) first = nrm;
+    if (!(nrm > relTol * first)) break;
+    if (best !== k) for (let i = 0; i < N; i++) [a[i * N + k], a[i * N + best]] = [a[i * N + best]!, a[i * N + k]!];
+    const v = new Float64Array(N - k);
+    for (let i = k; i < N; i++) v[i - k] = a[i * N + k]!;
+    const alpha = v[0]! >= 0 ? -nrm : nrm;
+    v[0] -= alpha;
+    let vv = 0;
+    for (const x of v) vv += x * x;
+    for (let j = k; j < N; j++) {
+      let dot = 0;
+      for (let i = k; i < N; i++) dot += v[i - k]! * a[i * N + j]!;
+      const f = (2 * dot) / vv;
+      for (let i = k; i < N; i++) a[i * N + j] -= f * v[i - k]!;
+    }
+    reflectors.push(v);
+    rank++;
+  }
+  const r = rank;
+  // Q₁ (N×r, row-major): H_0 ⋯ H_{r−1} applied to the first r unit vectors
+  const Q1 = new Float64Array(N * r);
+  for (let c = 0; c < r; c++) {
+    const e = new Float64Array(N);
+    e[c] = 1;
+    for (let k = r - 1; k >= 0; k--) {
+      const v = reflectors[k]!;
+      let vv = 0;
+      let dot = 0;
+      for (let i = k; i < N; i++) {
+        vv += v[i - k]! ** 2;
+        dot += v[i - k]! * e[i]!;
+      }
+      const f = (2 * dot) / vv;
+      for (let i = k; i < N; i++) e[i] -= f * v[i - k]!;
+    }
+    for (let i = 0; i < N; i++) Q1[i * r + c] = e[i]!;
+  }
+  // B = Q₁ᵀ K Q₁ (r×r), then its LU with partial pivoting
+  const KQ = new Float64Array(N * r);
+  for (let i = 0; i < N; i++)
+    for (let l = 0; l < N; l++) {
+      const kil = K.data[i * N + l]!;
+      if (kil !== 0) for (let c = 0; c < r; c++) KQ[i * r + c] += kil * Q1[l * r + c]!;
+    }
+  const B = new Float64Array(r * r);
+  for (let i = 0; i < N; i++) for (let c1 = 0; c1 < r; c1++) {
+    const q = Q1[i * r + c1]!;
+    if (q !== 0) for (let c2 = 0; c2 < r; c2++) B[c1 * r + c2] += q * KQ[i * r + c2]!;
+  }
+  const piv = new Int32Array(r);
+  for (let k = 0; k < r; k++) {
+    let pr = k;
+    for (let i = k + 1; i < r; i++) if (Math.abs(B[i * r + k]!) > Math.abs(B[pr * r + k]!)) pr = i;
+    piv[k] = pr;
+    if (pr !== k) for (let j = 0; j < r; j++) [B[k * r + j], B[pr * r + j]] = [B[pr * r + j]!, B[k * r + j]!];
+    for (let i = k + 1; i < r; i++) {
+      const f = (B[i * r + k]! /= B[k * r + k]!);
+      if (f !== 0) for (let j = k + 1; j < r; j++) B[i * r + j] -= f * B[k * r + j]!;
+    }
+  }
+  const solve = (g: Float64Array): Float64Array => {
+    const y = new Float64Array(r);
+    for (let c = 0; c < r; c++) for (let i = 0; i < N; i++) y[c] += Q1[i * r + c]! * g[i]!;
+    // the row interchanges first (in order), then the unit lower triangle, then the upper one
+    for (let k = 0; k < r; k++) {
+      const pr = piv[k]!;
+      if (pr !== k) [y[k], y[pr]] = [y[pr]!, y[k]!];
+    }
+    for (let k = 0; k < r; k++) for (let i = k + 1; i < r; i++) y[i] -= B[i * r + k]! * y[k]!;
+    for (let k = r - 1; k >= 0; k--) {
+      for (let j = k + 1; j < r; j++) y[k] -= B[k * r + j]! * y[j]!;
+      y[k] /= B[k * r + k]!;
+    }
+    const x = new Float64Array(N);
+    for (let i = 0; i < N; i++) for (let c = 0; c < r; c++) x[i] += Q1[i * r + c]! * y[c]!;
+    return x;
+  };
+  return { rank, solve };
+}
+
+/**
+ * Brute-force gradients (see above) at the forward outputs (z, λ, μ, μ_lb, μ_ub and the active
+ * rows), for the cotangents `cot`; `solve` maps g to w (e.g. symmetricPseudoInverse of K_J). Matrix
+ * gradients on the stored pattern (CSC) or row-major (dense), like DqpGradients.
+ */
+export function bruteForceGradients(
+  problem: QPProblem,
+  out: ActiveRowsOf & { z: Float64Array; lambda: Float64Array; mu: Float64Array; muLb: Float64Array | null; muUb: Float64Array | null },
+  cot: { z?: Float64Array | null; lambda?: Float64Array | null; mu?: Float64Array | null; muLb?: Float64Array | null; muUb?: Float64Array | null },
+  solve: (g: Float64Array) => Float64Array,
+): DqpGradients {
+  const n = problem.P.ncols;
+  const p = problem.A ? problem.A.nrows : 0;
+  const m = problem.C ? problem.C.nrows : 0;
+  const { z, lambda } = out;
+  const kC = out.active.length;
+  const kL = out.activeLb.length;
+  const N = n + p + kC + kL + out.activeUb.length;
+  const g = new Float64Array(N);
+  for (let i = 0; i < n; i++) g[i] = cot.z?.[i] ?? 0;
+  for (let i = 0; i < p; i++) g[n + i] = cot.lambda?.[i] ?? 0;
+  out.active.forEach((r, t) => (g[n + p + t] = cot.mu?.[r] ?? 0));
+  out.activeLb.forEach((i, t) => (g[n + p + kC + t] = cot.muLb?.[i] ?? 0));
+  out.activeUb.forEach((i, t) => (g[n + p + kC + kL + t] = cot.muUb?.[i] ?? 0));
+  const w = solve(g);
+  const dz = Float64Array.from({ length: n }, (_, i) => -w[i]!);
+  const dl = Float64Array.from({ length: p }, (_, i) => -w[n + i]!);
+  const dmuC = new Float64Array(m); // d_μ per row of C (0 off the active set)
+  const active = new Uint8Array(m);
+  out.active.forEach((r, t) => {
+    dmuC[r] = -w[n + p + t]!;
+    active[r] = 1;
+  });
+  const onPattern = (M: Matrix, f: (i: number, j: number) => number): Float64Array => {
+    if (M.format === 'dense') return Float64Array.from({ length: M.nrows * M.ncols }, (_, e) => f(Math.floor(e / M.ncols), e % M.ncols));
+    const r = new Float64Array(M.colPtr[M.ncols]!);
+    for (let j = 0; j < M.ncols; j++) for (let e = M.colPtr[j]!; e < M.colPtr[j + 1]!; e++) r[e] = f(M.rowIdx[e]!, j);
+    return r;
+  };
+  const res: { -readonly [K in keyof DqpGradients]: DqpGradients[K] } = { leastSquares: true };
+  res.q = dz;
+  res.P = onPattern(problem.P, (i, j) => 0.5 * (dz[i]! * z[j]! + z[i]! * dz[j]!));
+  if (problem.A) {
+    res.b = Float64Array.from(dl, (x) => -x);
+    res.A = onPattern(problem.A, (i, j) => dl[i]! * z[j]! + lambda[i]! * dz[j]!);
+  }
+  if (problem.C) {
+    res.d = Float64Array.from(dmuC, (x) => -x);
+    res.C = onPattern(problem.C, (r, j) => (active[r] ? dmuC[r]! * z[j]! + out.mu[r]! * dz[j]! : 0));
+  }
+  if (problem.lb) {
+    const gl = new Float64Array(n);
+    out.activeLb.forEach((i, t) => (gl[i] = -w[n + p + kC + t]!));
+    res.lb = gl;
+  }
+  if (problem.ub) {
+    const gu = new Float64Array(n);
+    out.activeUb.forEach((i, t) => (gu[i] = w[n + p + kC + kL + t]!));
+    res.ub = gu;
+  }
+  return res;
+}

@@ -1,27 +1,27 @@
 /**
  * Singular reduced KKT systems above the dense limit (N > LSTSQ_DENSE_LIMIT): the regularized
- * sparse least-squares path ('lstsq-sparse', RegularizedLstsq) against the dense minimum-norm
- * reference (a complete orthogonal decomposition of the same K_J), through the dQP layer — an
+ * sparse least-squares path ('lstsq-sparse', RegularizedLstsq) through the dQP layer against a
+ * brute-force minimum-norm reference written in the tests (K_J from its definition, a
+ * rank-revealing QR, the gradient formulas entry by entry: dqp-fixtures.ts) — an
  * LP-like degenerate vertex with non-unique duals (|J| + p > n), dependent active rows with
  * |J| + p ≤ n plus free variables (null P ∩ null B ≠ 0) — and at the factorization level: a
- * nonsingular K̃ sent to the regularized path is solved exactly ('regularized-ldl'), a singular
- * one gets K̃⁺g, consistent right-hand sides included.
+ * nonsingular K̃ sent to the regularized path is solved exactly ('regularized-ldl', against a
+ * dense LU), a singular one gets K̃⁺g (against a dense complete orthogonal decomposition),
+ * consistent right-hand sides included.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { inequalityRows } from '../optimizer/dqp/active-set.ts';
-import { dqpBackward, reducedKktVjp, type VjpTargets } from '../optimizer/dqp/backward.ts';
+import { dqpBackward } from '../optimizer/dqp/backward.ts';
 import { dqpForward } from '../optimizer/dqp/forward.ts';
-import { assembleReducedKkt, KktFactorCache, LSTSQ_DENSE_LIMIT, probedSolver, type ReducedKkt } from '../optimizer/dqp/reduced-kkt.ts';
+import { KktFactorCache, LSTSQ_DENSE_LIMIT, probedSolver, type ReducedKkt } from '../optimizer/dqp/reduced-kkt.ts';
 import type { DqpCotangents, DqpForwardResult, DqpGradients } from '../optimizer/dqp/types.ts';
 import { resetDqpWarnings, setDqpWarningHandler, type DqpWarning } from '../optimizer/dqp/warnings.ts';
 import { cscFromTriplets } from '../optimizer/linalg/csc.ts';
 import { DenseLu } from '../optimizer/linalg/dense.ts';
 import { DenseCod } from '../optimizer/linalg/lsq.ts';
 import { matVec } from '../optimizer/linalg/matrix.ts';
-import type { DenseMatrix } from '../optimizer/linalg/types.ts';
 import type { QPProblem } from '../optimizer/qp/types.ts';
 import { Rng } from '../optimizer/util/random.ts';
-import { symmetricFromUpper } from './dqp-fixtures.ts';
+import { bruteForceGradients, denseKktFromDefinition, symmetricFromUpper, symmetricPseudoInverse } from './dqp-fixtures.ts';
 
 let warnings: DqpWarning[] = [];
 beforeEach(() => {
@@ -35,30 +35,17 @@ afterEach(() => {
 
 const norm = (a: Float64Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
 
-/** K_J (unscaled, dense) of a forward result: s·K̃ with D = 1 (no row normalization). */
-function denseKkt(problem: QPProblem, fwd: DqpForwardResult): { K: DenseMatrix; reduced: ReducedKkt } {
-  const ctx = fwd.context!;
-  const rows = inequalityRows(ctx.n, problem.C, problem.d, problem.lb, problem.ub);
-  const reduced = assembleReducedKkt({ P: problem.P, A: problem.A ?? null, rows, J: ctx.J, sA: null, sC: null }, 'dense');
-  const data = reduced.dense!.data.map((v) => v * reduced.scale);
-  return { K: { format: 'dense', nrows: reduced.N, ncols: reduced.N, data }, reduced };
-}
-
-/** The gradients with K_J w = g solved by the dense minimum-norm least squares (rank cutoff 1e-12). */
-function referenceGradients(problem: QPProblem, fwd: DqpForwardResult, cot: DqpCotangents): DqpGradients {
-  const ctx = fwd.context!;
-  const cod = DenseCod.factor(denseKkt(problem, fwd).K, 1e-12);
-  const targets: VjpTargets = {
-    P: ctx.P,
-    A: ctx.A,
-    C: ctx.C,
-    q: true,
-    b: ctx.present.b,
-    d: ctx.present.d,
-    lb: ctx.present.lb,
-    ub: ctx.present.ub,
+/**
+ * The reference: K_J written from its definition, its pseudo-inverse by a rank-revealing QR, and the
+ * gradients of the implicit function theorem entry by entry (dqp-fixtures.ts,
+ * bruteForceGradients), with K_J w = g solved as w = K_J⁺ g. Nothing of the layer's assembly, factorizations or VJP is used.
+ */
+function bruteForce(problem: QPProblem, fwd: DqpForwardResult) {
+  const pinv = symmetricPseudoInverse(denseKktFromDefinition(problem, fwd));
+  return {
+    pinv,
+    gradients: (cot: DqpCotangents): DqpGradients => bruteForceGradients(problem, fwd, cot, pinv.solve),
   };
-  return reducedKktVjp(ctx, targets, cot, (g) => ({ x: cod.solve(g), leastSquares: true }));
 }
 
 function expectClose(g: DqpGradients, ref: DqpGradients, rel: number): void {
@@ -118,20 +105,22 @@ describe('a degenerate vertex with non-unique duals (|J| + p > n)', () => {
       ctmu[i + 1] += fwd.mu[i]!;
     }
     for (let i = 0; i < n; i++) expect(Math.abs(st[i]! + q[i]! + ctmu[i]! + fwd.muUb![i]! - fwd.muLb![i]!)).toBeLessThan(1e-7);
-    // …and are the minimum-norm split: equal to the dense least-squares duals
-    const { K } = denseKkt(problem, fwd);
-    const ctx = fwd.context!;
-    const rhs = new Float64Array(K.nrows);
+    // …and are the minimum-norm split: equal to K_J⁺ [−q; d_J] (rows of C first, then the upper bounds)
+    const reference = bruteForce(problem, fwd);
+    const kC = fwd.active.length;
+    const rhs = new Float64Array(n + kC + fwd.activeUb.length);
     for (let i = 0; i < n; i++) rhs[i] = -q[i]!;
-    for (let t = 0; t < ctx.J.length; t++) rhs[n + t] = ctx.J[t]! < n - 1 ? 2 : 1;
-    const ref = DenseCod.factor(K, 1e-12).solve(rhs);
-    for (let t = 0; t < ctx.J.length; t++) expect(Math.abs(ctx.muJ[t]! - ref[n + t]!)).toBeLessThan(1e-7 * norm(ref));
+    rhs.fill(2, n, n + kC);
+    rhs.fill(1, n + kC);
+    const ref = reference.pinv.solve(rhs);
+    fwd.active.forEach((r, t) => expect(Math.abs(fwd.mu[r]! - ref[n + t]!)).toBeLessThan(1e-7 * norm(ref)));
+    fwd.activeUb.forEach((i, t) => expect(Math.abs(fwd.muUb![i]! - ref[n + kC + t]!)).toBeLessThan(1e-7 * norm(ref)));
 
     const rng = new Rng('lsq-vertex');
     for (const cot of [{ z: new Float64Array(n).fill(1) }, { z: rng.fillNormal(new Float64Array(n)), mu: rng.fillNormal(new Float64Array(n - 1)), muUb: rng.fillNormal(new Float64Array(n)) }]) {
       const g = dqpBackward(fwd, cot);
       expect(g.leastSquares).toBe(true);
-      expectClose(g, referenceGradients(problem, fwd, cot), 1e-6);
+      expectClose(g, reference.gradients(cot), 1e-6);
     }
     // z is pinned at the vertex: dz/dq = 0
     expect(norm(dqpBackward(fwd, { z: new Float64Array(n).fill(1) }).q!)).toBeLessThan(1e-8);
@@ -217,7 +206,7 @@ describe('dependent active rows and free variables (|J| + p ≤ n, K_J singular)
     const cot = { z: rng.fillNormal(new Float64Array(n)), mu: rng.fillNormal(new Float64Array(m)) };
     const g = dqpBackward(fwd, cot);
     expect(g.leastSquares).toBe(true);
-    expectClose(g, referenceGradients(problem, fwd, cot), 1e-6);
+    expectClose(g, bruteForce(problem, fwd).gradients(cot), 1e-6);
     // the free variables get the minimum-norm (zero) sensitivity
     expect(Math.abs(g.q![n - 1]!)).toBeLessThan(1e-10);
     expect(warnings.map((w) => w.code)).toContain('singular-kkt');

@@ -4,7 +4,8 @@
  * least-squares path against the minimum-norm solution, the condition estimate, the cache.
  */
 import { describe, expect, it } from 'vitest';
-import { inequalityResiduals, inequalityRows, selectActiveSet } from '../optimizer/dqp/active-set.ts';
+import { selectActiveSet } from '../optimizer/dqp/active-set.ts';
+import { inequalityRows } from '../optimizer/qp/inequality-rows.ts';
 import {
   assembleReducedKkt,
   estimateInverseNorm1,
@@ -16,6 +17,7 @@ import {
 } from '../optimizer/dqp/reduced-kkt.ts';
 import { DenseLu } from '../optimizer/linalg/dense.ts';
 import { SparseLdl } from '../optimizer/linalg/ldl.ts';
+import { PatternCache } from '../optimizer/linalg/pattern-cache.ts';
 import { denseLstsq } from '../optimizer/linalg/lsq.ts';
 import { toDense } from '../optimizer/linalg/matrix.ts';
 import type { CscMatrix, DenseMatrix } from '../optimizer/linalg/types.ts';
@@ -42,7 +44,7 @@ function unscaledDense(K: ReducedKkt): DenseMatrix {
 
 const activeOf = (kq: ReturnType<typeof knownQP>) => {
   const rows = inequalityRows(kq.problem.P.ncols, kq.problem.C, kq.problem.d, kq.problem.lb, kq.problem.ub);
-  return selectActiveSet(inequalityResiduals(rows, kq.z), 1e-9, null);
+  return selectActiveSet(rows.residuals(kq.z), 1e-9, null);
 };
 
 describe('assembly', () => {
@@ -241,5 +243,37 @@ describe('KktFactorCache', () => {
     factorReducedKkt(K1, { method: 'sparse-ldl', singularTol: 1e-12, cache });
     // capacity 1: the first pattern was evicted by the second
     expect([cache.analyses, cache.hits]).toEqual([3, 1]);
+  });
+});
+
+describe('PatternCache (the pattern cache under KktFactorCache)', () => {
+  it('returns a stored value only for an identical key, least recently used out first', () => {
+    const cache = new PatternCache<string>(2);
+    let made = 0;
+    const make = (tag: string) => () => `${tag}${made++}`;
+    const a = [Int32Array.of(3), Int32Array.of(0, 1, 3), Int32Array.of(0, 0, 1)];
+    expect(cache.get(a, make('a'))).toBe('a0');
+    // equal contents in fresh arrays hit; a different entry, an extra part or a longer part miss
+    expect(cache.get([Int32Array.of(3), Int32Array.of(0, 1, 3), Int32Array.of(0, 0, 1)], make('x'))).toBe('a0');
+    expect(cache.get([Int32Array.of(3), Int32Array.of(0, 1, 3), Int32Array.of(0, 0, 2)], make('b'))).toBe('b1');
+    expect(cache.get([...a, Uint8Array.of()], make('c'))).toBe('c2');
+    expect([cache.hits, cache.misses, cache.size]).toEqual([1, 3, 2]);
+    // capacity 2: 'a' was evicted by 'c' (the most recent two are b, c)
+    expect(cache.get(a, make('a'))).toBe('a3');
+    // a key part modified in place after storing: copyKeys keeps the stored pattern intact
+    const copying = new PatternCache<number>(4, true);
+    const part = Int32Array.of(1, 2);
+    copying.get([part], () => 7);
+    part[1] = 5;
+    expect(copying.get([Int32Array.of(1, 2)], () => 8)).toBe(7);
+    expect(copying.get([part], () => 9)).toBe(9);
+  });
+
+  it('keeps nothing with capacity 0', () => {
+    const cache = new PatternCache<number>(0);
+    let made = 0;
+    cache.get([Int32Array.of(1)], () => made++);
+    cache.get([Int32Array.of(1)], () => made++);
+    expect([made, cache.hits, cache.misses, cache.size]).toEqual([2, 0, 2, 0]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Backward pass: the vector–Jacobian product of the QP solution map (dqp-spec.md, paper App. C).
+ * Backward pass: the vector–Jacobian product of the QP solution map (docs/dqp-layer.md, paper App. C).
  *
  * On the active set J the solution satisfies F(x; θ) = 0 with x = (z, λ, μ_J) and
  *
@@ -23,11 +23,12 @@
  * `reducedKktVjp` is a pure function of (point, targets, cotangents) with the linear solver
  * injected; `dqpBackward` applies it to a forward result's context.
  */
-import { DimensionError, DqpError, InputError } from '../errors.ts';
+import { DimensionError, DqpError, InexactSolutionError, InputError } from '../errors.ts';
 import type { Matrix } from '../linalg/types.ts';
+import { InequalityRows } from '../qp/inequality-rows.ts';
 import { DqpContext, remoteResults } from './context.ts';
 import type { KktSolveResult } from './reduced-kkt.ts';
-import type { DqpCotangents, DqpForwardResult, DqpGradients } from './types.ts';
+import type { DqpBackwardOptions, DqpCotangents, DqpForwardResult, DqpGradients } from './types.ts';
 import { dqpWarn } from './warnings.ts';
 
 /** The point the derivative is taken at. */
@@ -35,7 +36,7 @@ export interface VjpPoint {
   readonly n: number;
   readonly p: number;
   readonly m: number;
-  /** active rows, ascending (rows of C, then m + i for lb_i, m + n + i for ub_i) */
+  /** active rows, ascending (InequalityRows numbering: rows of C, then m + i for lb_i, m + n + i for ub_i) */
   readonly J: Int32Array;
   readonly z: Float64Array;
   readonly lambda: Float64Array;
@@ -147,18 +148,12 @@ export function reducedKktVjp(
   checkLen('mu', cot.mu, m);
   checkLen('muLb', cot.muLb, n);
   checkLen('muUb', cot.muUb, n);
+  const rows = InequalityRows.numbering(n, m, true);
   const N = n + p + k;
   const g = new Float64Array(N);
   if (cot.z) g.set(cot.z, 0);
   if (cot.lambda) g.set(cot.lambda, n);
-  for (let t = 0; t < k; t++) {
-    const j = J[t]!;
-    let v = 0;
-    if (j < m) v = cot.mu ? cot.mu[j]! : 0;
-    else if (j < m + n) v = cot.muLb ? cot.muLb[j - m]! : 0;
-    else v = cot.muUb ? cot.muUb[j - m - n]! : 0;
-    g[n + p + t] = v;
-  }
+  rows.gather(J, cot.mu, cot.muLb, cot.muUb, g, n + p);
   for (let i = 0; i < N; i++) if (!Number.isFinite(g[i]!)) throw new InputError('cotangents', 'finite values', String(g[i]));
 
   let nonzero = false;
@@ -181,32 +176,22 @@ export function reducedKktVjp(
     out.b = gb;
   }
   if (targets.A) out.A = rankTwoOnPattern(targets.A, null, dl, z, lambda, dz);
-  if (targets.d) {
-    const gd = new Float64Array(m);
-    for (let t = 0; t < k; t++) if (J[t]! < m) gd[J[t]!] = -dm[t]!;
-    out.d = gd;
-  }
+  // per active row: ∇d_j = −d_μ, ∇lb_i = d_μ (row −z_i ≤ −lb_i), ∇ub_i = −d_μ (row z_i ≤ ub_i)
+  const minusDm = new Float64Array(k);
+  for (let t = 0; t < k; t++) minusDm[t] = -dm[t]!;
+  const gd = targets.d ? new Float64Array(m) : null;
+  const gl = targets.lb ? new Float64Array(n) : null;
+  const gu = targets.ub ? new Float64Array(n) : null;
+  rows.scatter(J, minusDm, gd, null, gu);
+  rows.scatter(J, dm, null, gl, null);
+  if (gd) out.d = gd;
   if (targets.C) {
     const pos = new Int32Array(m).fill(-1);
-    for (let t = 0; t < k; t++) if (J[t]! < m) pos[J[t]!] = t;
+    for (let t = 0; t < k; t++) if (rows.isCRow(J[t]!)) pos[J[t]!] = t;
     out.C = rankTwoOnPattern(targets.C, pos, dm, z, muJ, dz);
   }
-  if (targets.lb) {
-    const gl = new Float64Array(n);
-    for (let t = 0; t < k; t++) {
-      const j = J[t]!;
-      if (j >= m && j < m + n) gl[j - m] = dm[t]!;
-    }
-    out.lb = gl;
-  }
-  if (targets.ub) {
-    const gu = new Float64Array(n);
-    for (let t = 0; t < k; t++) {
-      const j = J[t]!;
-      if (j >= m + n) gu[j - m - n] = -dm[t]!;
-    }
-    out.ub = gu;
-  }
+  if (gl) out.lb = gl;
+  if (gu) out.ub = gu;
   for (const key of ['P', 'q', 'A', 'b', 'C', 'd', 'lb', 'ub'] as const) {
     const v = out[key];
     if (v) for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) throw new DqpError(`internal error: non-finite gradient of ${key}`);
@@ -218,20 +203,28 @@ export function reducedKktVjp(
  * Gradients of a loss with respect to the problem inputs, given the cotangents of the outputs.
  *   source      a forward result (or its context)
  *   cotangents  ∂loss/∂z (length n), ∂loss/∂λ (p), ∂loss/∂μ (m), ∂loss/∂μ_lb, ∂loss/∂μ_ub (n); omitted = 0
- * Returns the gradients of every input that is present and not fixed (see DqpGradients).
- * Throws DqpError when the forward pass produced no differentiable point (solver failure).
+ *   options     allowInexact: differentiate a forward whose status is not 'solved' (default false)
+ * Returns the gradients of every input that is present and not fixed (see DqpGradients);
+ * `inexact` is true when the forward status was not 'solved' (only with allowInexact).
+ * Throws DqpError when the forward pass produced no differentiable point (solver failure), and
+ * InexactSolutionError, naming the status, when it is not 'solved' (max_iter, time_limit,
+ * solved_inaccurate...) and allowInexact is not set: never silent gradients of a non-solution.
  *
  * Example:
  *   const fwd = dqpForward(problem);
  *   const grads = dqpBackward(fwd, { z: Float64Array.from(fwd.z, () => 1) });  // loss = Σ z
  */
-export function dqpBackward(source: DqpForwardResult | DqpContext, cotangents: DqpCotangents): DqpGradients {
+export function dqpBackward(source: DqpForwardResult | DqpContext, cotangents: DqpCotangents, options: DqpBackwardOptions = {}): DqpGradients {
   const ctx = source instanceof DqpContext ? source : source.context;
   if (!ctx) {
     if (remoteResults.has(source)) throw new DqpError('this forward result came from a DqpWorkerPool: its factorization lives in a worker; use pool.backward(results, cotangents)');
     const status = source instanceof DqpContext ? 'unknown' : source.status;
     throw new DqpError(`cannot differentiate: the forward solve ended with status "${status}" and no finite solution`);
   }
+  if (typeof options !== 'object' || options === null) throw new InputError('options', 'an object', String(options));
+  if (options.allowInexact !== undefined && typeof options.allowInexact !== 'boolean') throw new InputError('options.allowInexact', 'true or false', JSON.stringify(options.allowInexact));
+  const inexact = ctx.status !== 'solved';
+  if (inexact && options.allowInexact !== true) throw new InexactSolutionError(ctx.status);
   const { fixed } = ctx;
   const targets: VjpTargets = {
     P: fixed.has('P') ? null : ctx.P,
@@ -243,5 +236,5 @@ export function dqpBackward(source: DqpForwardResult | DqpContext, cotangents: D
     lb: ctx.present.lb && !fixed.has('lb'),
     ub: ctx.present.ub && !fixed.has('ub'),
   };
-  return reducedKktVjp(ctx, targets, cotangents, (g) => ctx.kkt.solve(g));
+  return { ...reducedKktVjp(ctx, targets, cotangents, (g) => ctx.kkt.solve(g)), inexact };
 }

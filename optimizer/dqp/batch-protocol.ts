@@ -3,13 +3,13 @@
  * Everything is structured-clone data: typed arrays and plain objects.
  */
 import type { QPProblem } from '../qp/types.ts';
-import type { DqpCotangents, DqpForwardResult, DqpGradients, DqpOptions } from './types.ts';
+import type { DqpBackwardOptions, DqpCotangents, DqpForwardResult, DqpGradients, DqpOptions } from './types.ts';
 import type { DqpWarning } from './warnings.ts';
 
 /** main → worker */
 export type ToWorker =
   | { readonly type: 'forward'; readonly job: number; readonly id: number; readonly problem: QPProblem; readonly options: DqpOptions }
-  | { readonly type: 'backward'; readonly job: number; readonly id: number; readonly cotangents: DqpCotangents }
+  | { readonly type: 'backward'; readonly job: number; readonly id: number; readonly cotangents: DqpCotangents; readonly options: DqpBackwardOptions }
   | { readonly type: 'release'; readonly ids: readonly number[] };
 
 /** A forward result without its context (the context stays in the worker under `id`). */

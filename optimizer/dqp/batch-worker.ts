@@ -57,7 +57,7 @@ function handle(msg: ToWorker): Promise<void> | void {
   try {
     const ctx = contexts.get(msg.id);
     if (!ctx) throw new Error(`no forward context for batch item ${msg.id} (released, or the forward failed)`);
-    post({ type: 'backward', job, gradients: dqpBackward(ctx, msg.cotangents) });
+    post({ type: 'backward', job, gradients: dqpBackward(ctx, msg.cotangents, msg.options) });
   } catch (e) {
     fail(e);
   }

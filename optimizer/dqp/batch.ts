@@ -27,7 +27,7 @@ import { dqpBackward } from './backward.ts';
 import type { FromWorker, RemoteForwardResult, ToWorker } from './batch-protocol.ts';
 import { remoteResults } from './context.ts';
 import { dqpForward, resolveDqpOptions } from './forward.ts';
-import type { DqpCotangents, DqpForwardResult, DqpGradients, DqpOptions } from './types.ts';
+import type { DqpBackwardOptions, DqpCotangents, DqpForwardResult, DqpGradients, DqpOptions } from './types.ts';
 import { dqpWarn } from './warnings.ts';
 
 /** dqpForward on each problem, in order. */
@@ -37,9 +37,9 @@ export function dqpForwardBatch(problems: readonly QPProblem[], options: DqpOpti
 }
 
 /** dqpBackward on each (result, cotangent) pair, in order. */
-export function dqpBackwardBatch(results: readonly DqpForwardResult[], cotangents: readonly DqpCotangents[]): DqpGradients[] {
+export function dqpBackwardBatch(results: readonly DqpForwardResult[], cotangents: readonly DqpCotangents[], options?: DqpBackwardOptions): DqpGradients[] {
   if (cotangents.length !== results.length) throw new InputError('cotangents', `${results.length} entries (one per result)`, `${cotangents.length}`);
-  return results.map((r, i) => dqpBackward(r, cotangents[i]!));
+  return results.map((r, i) => dqpBackward(r, cotangents[i]!, options));
 }
 
 interface Pending {
@@ -197,18 +197,18 @@ export class DqpWorkerPool {
   }
 
   /** dqpBackward of every (result, cotangent) pair, run in the worker holding the result's context. */
-  async backward(results: readonly DqpForwardResult[], cotangents: readonly DqpCotangents[]): Promise<DqpGradients[]> {
+  async backward(results: readonly DqpForwardResult[], cotangents: readonly DqpCotangents[], options?: DqpBackwardOptions): Promise<DqpGradients[]> {
     this.checkOpen();
     if (cotangents.length !== results.length) throw new InputError('cotangents', `${results.length} entries (one per result)`, `${cotangents.length}`);
     const jobs = results.map((r, i) => {
       const ref = remoteRefs.get(r);
       if (!ref || ref.pool !== this) {
         // a local result (or another pool's): the local path gives the same numbers
-        if (r.context) return Promise.resolve(dqpBackward(r, cotangents[i]!));
+        if (r.context) return Promise.resolve(dqpBackward(r, cotangents[i]!, options));
         if (ref) throw new InputError(`results[${i}]`, 'a result of this pool', 'a result of another DqpWorkerPool');
         return Promise.reject(new DqpError(`cannot differentiate results[${i}]: the forward solve ended with status "${r.status}"`));
       }
-      return this.send(ref.slot, { type: 'backward', job: this.nextJob++, id: ref.id, cotangents: cotangents[i]! }).then((msg) => {
+      return this.send(ref.slot, { type: 'backward', job: this.nextJob++, id: ref.id, cotangents: cotangents[i]!, options: options ?? {} }).then((msg) => {
         if (msg.type !== 'backward') throw new DqpError('dqp worker: unexpected reply');
         return msg.gradients;
       });

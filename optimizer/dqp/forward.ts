@@ -1,5 +1,5 @@
 /**
- * Forward pass of the dQP layer (dqp-spec.md, Algorithm 1):
+ * Forward pass of the dQP layer (docs/dqp-layer.md, Algorithm 1):
  *
  *   1. solve the QP with any registered solver (black box): z* (and λ*, μ* if it gives them);
  *   2. active set J = { j : (C z* − d)_j ≥ −ε_J } over the rows of C and the finite bounds
@@ -12,6 +12,9 @@
  *   4. duals: the solver's, or completed from K_J: (z̃, λ, μ_J) = K_J⁻¹ [−q; b; d_J], μ_j = 0 off J;
  *   5. flag weakly active rows (μ_j ≈ 0 on J) and keep the factorization for the backward.
  *
+ * A solver status other than 'solved' with a finite iterate still gets steps 2–5 (the result
+ * carries the status), but dqpBackward refuses it unless the caller opts in (allowInexact).
+ *
  * `dqpForward` is the stateless entry point; DqpLayer (layer.ts) adds warm starts and the
  * symbolic-factorization cache through `forwardWithCache`.
  */
@@ -21,7 +24,8 @@ import { SparseLdl } from '../linalg/ldl.ts';
 import type { Matrix } from '../linalg/types.ts';
 import { solveQP } from '../qp/registry.ts';
 import type { QPProblem, QPSettings, QPSolution, WarmStart } from '../qp/types.ts';
-import { inequalityResiduals, inequalityRows, selectActiveSet, splitActiveSet, weaklyActiveRows, type InequalityRows } from './active-set.ts';
+import { InequalityRows, inequalityRows } from '../qp/inequality-rows.ts';
+import { selectActiveSet, weaklyActiveRows } from './active-set.ts';
 import { DqpContext } from './context.ts';
 import { normalizeRows, unscaleDuals } from './normalize.ts';
 import { factorEliminated } from './eliminate.ts';
@@ -34,6 +38,7 @@ import {
   resolveMethod,
   scalingVector,
   type FactorDiagnosis,
+  type KktSolver,
   type RowCompressed,
 } from './reduced-kkt.ts';
 import { refineActiveSet } from './refine-active-set.ts';
@@ -166,20 +171,17 @@ function allFinite(v: Float64Array): boolean {
   return true;
 }
 
-/** The right-hand side [−q; b; d_J] (bound rows: −lb_i, ub_i). */
+/** The right-hand side [−q; b; d_J] of K_J (bound rows: −lb_i, ub_i). */
 function kktRhs(problem: QPProblem, rows: InequalityRows, J: Int32Array, n: number, p: number): Float64Array {
   const k = J.length;
   const g = new Float64Array(n + p + k);
   for (let i = 0; i < n; i++) g[i] = -problem.q[i]!;
   if (problem.b) g.set(problem.b, n);
-  const { m } = rows;
-  for (let t = 0; t < k; t++) {
-    const j = J[t]!;
-    g[n + p + t] = j < m ? rows.d![j]! : j < m + n ? -rows.lb![j - m]! : rows.ub![j - m - n]!;
-  }
+  for (let t = 0; t < k; t++) g[n + p + t] = rows.rhs(J[t]!);
   return g;
 }
 
+/** A factored K_J of one active set. */
 interface Factored {
   readonly J: Int32Array;
   /** D = diag(1_n, s_A, s_J) of K_J (reduced-kkt.ts) */
@@ -192,8 +194,255 @@ interface Factored {
 
 const FULL = { varMap: null, vars: null, rowSel: null } as const;
 
+/** Step 1 output: the black-box solve. */
+interface SolveStep {
+  /** the row normalization (option normalize), or null */
+  readonly norm: ReturnType<typeof normalizeRows> | null;
+  readonly solution: QPSolution;
+  readonly solveMs: number;
+}
+
 /**
- * The forward pass with an explicit environment (factorization cache).
+ * Step 1: solve the (optionally row-normalized) QP with the registered backend, warm-started
+ * (duals of a normalized problem are the scaled ones: λ̂ = λ / s_A, μ̂ = μ / s_C). solveQP
+ * validates the problem; checkP runs first.
+ */
+function solveStep(problem: QPProblem, opts: ResolvedDqpOptions): SolveStep {
+  const norm = opts.normalize ? normalizeRows(problem) : null;
+  let warm: WarmStart | null = opts.warmStart;
+  if (warm && norm) {
+    const div = (v: Float64Array | undefined, s: Float64Array) => (v && v.length === s.length ? v.map((x, i) => x / s[i]!) : v);
+    warm = { z: warm.z, lambda: div(warm.lambda, norm.sA), mu: div(warm.mu, norm.sC) };
+  }
+  if (opts.checkP) checkPositiveSemidefinite(problem.P);
+  const settings = {
+    ...opts.solverSettings,
+    solver: opts.solver,
+    epsAbs: opts.epsAbs,
+    epsRel: opts.epsRel,
+    warmStart: warm,
+  };
+  const tSolve = performance.now();
+  const solution: QPSolution = solveQP(norm ? norm.problem : problem, settings);
+  return { norm, solution, solveMs: performance.now() - tSolve };
+}
+
+/**
+ * Whether a solver outcome gives a point to differentiate at (finite z, not declared infeasible
+ * or numerically failed); warns when the status is not a solved one.
+ */
+function differentiableOutcome(solution: QPSolution): boolean {
+  const differentiable =
+    solution.status !== 'primal_infeasible' && solution.status !== 'dual_infeasible' && solution.status !== 'numerical_error' && allFinite(solution.z);
+  if (solution.status !== 'solved' && solution.status !== 'solved_inaccurate') {
+    const what = differentiable ? '; dqpBackward refuses it unless called with { allowInexact: true } (derivatives at its last iterate, flagged)' : '; no derivatives';
+    dqpWarn('solve-failed', `the forward solver "${solution.solver}" returned status "${solution.status}"${what}`);
+  }
+  return differentiable;
+}
+
+/** The result of a forward pass without a differentiable point (no context, zero duals). */
+function failedResult(rows: InequalityRows, p: number, step: SolveStep, t0: number): DqpForwardResult {
+  const { n, m } = rows;
+  const { solution, solveMs } = step;
+  const z = solution.z;
+  const flags: DqpFlags = {
+    nonDifferentiable: true,
+    leastSquares: false,
+    dualsCompleted: false,
+    activeSetRefined: false,
+    weaklyActive: new Int32Array(0),
+    overdetermined: false,
+    singular: false,
+  };
+  return {
+    status: solution.status,
+    // the solver's last iterate, or zeros when it is not finite (never a NaN out of the layer)
+    z: allFinite(z) ? z.slice() : zeros(n),
+    lambda: zeros(p),
+    mu: zeros(m),
+    muLb: rows.hasBounds ? zeros(n) : null,
+    muUb: rows.hasBounds ? zeros(n) : null,
+    active: new Int32Array(0),
+    activeLb: new Int32Array(0),
+    activeUb: new Int32Array(0),
+    flags,
+    timings: { solveMs, activeSetMs: 0, factorMs: 0, totalMs: performance.now() - t0 },
+    solution,
+    kktSolver: null,
+    eliminated: 0,
+    context: null,
+  };
+}
+
+/** Row scales of the inequality rows for the active-set threshold: s_C on the rows of C, 1 on bound rows; null without normalization. */
+function activeRowScale(rows: InequalityRows, norm: SolveStep['norm']): Float64Array | null {
+  if (!norm) return null;
+  const rowScale = new Float64Array(rows.total).fill(1);
+  rowScale.set(norm.sC);
+  return rowScale;
+}
+
+/** What factorActiveSet needs besides J (fixed for one forward pass). */
+interface FactorInputs {
+  readonly P: Matrix;
+  readonly A: Matrix | null;
+  readonly rows: InequalityRows;
+  readonly norm: SolveStep['norm'];
+  /** row-compressed A and C, filled on first use */
+  readonly memo: { A?: RowCompressed; C?: RowCompressed };
+  readonly opts: ResolvedDqpOptions;
+  readonly cache: KktFactorCache;
+}
+
+/**
+ * Step 3: assemble and factor K_J of the active set J — after eliminating the variables fixed
+ * or tied by short active rows (eliminate.ts, option eliminateFixed), else the full K_J. The
+ * least-squares path (|J| + p > n, or linearSolver 'lstsq') never eliminates: z = Z w + β is not
+ * an orthogonal change of variables, so the minimum-norm solution of K_R is not that of K_J (for
+ * the same reason factorEliminated gives up when K_R turns out singular).
+ */
+function factorActiveSet(f: FactorInputs, J: Int32Array): Factored {
+  const { P, A, rows, norm, opts } = f;
+  const n = rows.n;
+  const p = A ? A.nrows : 0;
+  const k = J.length;
+  const N = n + p + k;
+  const overdetermined = k + p > n;
+  const method = overdetermined ? 'lstsq' : resolveMethod(opts.linearSolver, P.format, N);
+  const inp = { P, A, rows, J, sA: norm ? norm.sA : null, sC: norm ? norm.sC : null, memo: f.memo };
+  const B = assembleBRows(inp);
+  const D = scalingVector(inp);
+  const full = (): FactorDiagnosis => {
+    const form = method === 'sparse-ldl' || (method === 'lstsq' && N > LSTSQ_DENSE_LIMIT) ? 'sparse' : 'dense';
+    const K = assembleKkt(P, B, FULL, D, p, k, form);
+    return factorReducedKkt(K, { method, singularTol: opts.singularTol, cache: f.cache, denseRetry: opts.linearSolver === 'auto' });
+  };
+  if (method !== 'lstsq' && opts.eliminateFixed) {
+    const choice = opts.linearSolver === 'lstsq' ? 'auto' : opts.linearSolver;
+    const el = factorEliminated(P, B, D, { choice, singularTol: opts.singularTol, cache: f.cache }, () => full().solver);
+    if (el) return { J, D, diag: el.diag, overdetermined, eliminated: el.eliminated };
+  }
+  return { J, D, diag: full(), overdetermined, eliminated: 0 };
+}
+
+/**
+ * Step 2b (option refineActiveSet, paper App. B): grow J greedily while the residual of the
+ * reduced system decreases (refine-active-set.ts). Each candidate is factored (step 3) and scored
+ * by the largest violation of the completed point: rows outside J (scaled residual) and negative
+ * duals on J. Returns the chosen J and its factorization when that was the last one evaluated
+ * for it (else null: the caller factors J).
+ */
+function refineStep(
+  f: FactorInputs,
+  problem: QPProblem,
+  z: Float64Array,
+  J0: Int32Array,
+  r: Float64Array,
+  rowScale: Float64Array | null,
+): { J: Int32Array; fac: Factored | null; refined: boolean } {
+  const { rows } = f;
+  const n = rows.n;
+  const p = f.A ? f.A.nrows : 0;
+  const rTilde = new Float64Array(rows.total);
+  let bestFac: Factored | null = null;
+  let bestRes = Infinity;
+  const evaluate = (Jc: Int32Array): number => {
+    const fac = factorActiveSet(f, Jc);
+    let res: number;
+    if (fac.diag.singularReason !== null || fac.overdetermined) res = Infinity;
+    else {
+      const x = fac.diag.solver.solve(kktRhs(problem, rows, Jc, n, p)).x;
+      rows.residuals(x.subarray(0, n), rTilde);
+      const inJ = new Uint8Array(rows.total);
+      for (let t = 0; t < Jc.length; t++) inJ[Jc[t]!] = 1;
+      res = 0;
+      for (let j = 0; j < rows.total; j++) if (!inJ[j]) res = Math.max(res, (rowScale ? rowScale[j]! : 1) * rTilde[j]!);
+      for (let t = 0; t < Jc.length; t++) res = Math.max(res, -x[n + p + t]! / fac.D[n + p + t]!);
+    }
+    if (res < bestRes || bestFac === null) {
+      bestRes = res;
+      bestFac = fac;
+    }
+    return res;
+  };
+  let zMax = 0;
+  for (let i = 0; i < n; i++) zMax = Math.max(zMax, Math.abs(z[i]!));
+  const tol = 1e-12 * (1 + zMax);
+  const out = refineActiveSet(J0, r, rowScale, Math.max(0, n - p), evaluate, tol);
+  const chosen = bestFac as Factored | null;
+  return { J: out.J, fac: chosen && chosen.J === out.J ? chosen : null, refined: out.added > 0 };
+}
+
+/** Step 4 output: the duals of the equality rows and of the active rows. */
+interface DualsStep {
+  /** length p */
+  readonly lambda: Float64Array;
+  /** length |J|, original row scaling */
+  readonly muJ: Float64Array;
+  /** taken from the solver (false: completed from K_J) */
+  readonly fromSolver: boolean;
+  /** the completion solve was a least-squares one (or K_J is singular) */
+  readonly leastSquares: boolean;
+}
+
+/**
+ * Step 4: the duals — the solver's (unscaled back to the original rows when normalized) when it
+ * returned them and the option allows, else completed from K_J: (z̃, λ, μ_J) = K_J⁻¹ [−q; b; d_J].
+ */
+function dualsStep(problem: QPProblem, rows: InequalityRows, J: Int32Array, kkt: KktSolver, solution: QPSolution, norm: SolveStep['norm'], opts: ResolvedDqpOptions): DualsStep {
+  const n = rows.n;
+  const p = problem.A ? problem.A.nrows : 0;
+  const k = J.length;
+  const lambda = zeros(p);
+  const muJ = zeros(k);
+  let fromSolver = opts.duals !== 'kkt' && solution.hasDuals;
+  if (fromSolver && rows.hasBounds && (!solution.muLb || !solution.muUb)) fromSolver = false;
+  if (opts.duals === 'solver' && !solution.hasDuals) {
+    dqpWarn('no-solver-duals', `solver "${solution.solver}" returned no duals; they were completed from the reduced KKT system`);
+  }
+  let leastSquares = kkt.singular;
+  if (fromSolver) {
+    lambda.set(solution.lambda);
+    const mu = solution.mu.slice();
+    if (norm) {
+      unscaleDuals(lambda, norm.sA);
+      unscaleDuals(mu, norm.sC);
+    }
+    rows.gather(J, mu, solution.muLb, solution.muUb, muJ);
+  } else {
+    const sol = kkt.solve(kktRhs(problem, rows, J, n, p));
+    leastSquares ||= sol.leastSquares;
+    for (let i = 0; i < p; i++) lambda[i] = sol.x[n + i]!;
+    for (let t = 0; t < k; t++) muJ[t] = sol.x[n + p + t]!;
+  }
+  return { lambda, muJ, fromSolver, leastSquares };
+}
+
+/**
+ * Step 5: degeneracy — weakly active rows (μ_j ≈ 0 on J, compared in the scaled rows), |J| + p > n,
+ * a singular K_J; each kind is warned once.
+ */
+function degeneracyStep(fac: Factored, muJ: Float64Array, n: number, p: number, epsWeak: number): { weak: Int32Array; singular: boolean } {
+  const { J, D, diag, overdetermined } = fac;
+  const k = J.length;
+  const muScaled = new Float64Array(k);
+  for (let t = 0; t < k; t++) muScaled[t] = muJ[t]! / D[n + p + t]!;
+  const weak = weaklyActiveRows(J, muScaled, epsWeak);
+  const singular = diag.singularReason !== null;
+  if (weak.length > 0) dqpWarn('weakly-active', `${weak.length} active row(s) have a (nearly) zero dual (e.g. row ${weak[0]}): the solution is not differentiable there; one-sided derivatives are returned`);
+  if (overdetermined) dqpWarn('overdetermined', `|J| + p = ${k + p} > n = ${n}: the active constraints are linearly dependent; least-squares derivatives are returned`);
+  if (singular) dqpWarn('singular-kkt', `the reduced KKT matrix is singular (${diag.singularReason}); least-squares derivatives are returned`);
+  return { weak, singular };
+}
+
+/**
+ * The forward pass with an explicit environment (factorization cache):
+ *   1. solve (solveStep), stop here when there is no differentiable point (failedResult);
+ *   2. active set J from the residuals (selectActiveSet), optionally refined (refineStep);
+ *   3. factor K_J (factorActiveSet);
+ *   4. duals (dualsStep);
+ *   5. degeneracy flags (degeneracyStep), then the result and the backward context.
  *   problem  the QP (not modified)
  *   opts     resolved options
  *   env      cache of symbolic analyses (counters updated)
@@ -205,201 +454,55 @@ export function forwardWithCache(problem: QPProblem, opts: ResolvedDqpOptions, e
   const A = problem.A ?? null;
   const p = A ? A.nrows : 0;
   const C = problem.C ?? null;
-  const m = C ? C.nrows : 0;
-  const hasBounds = !!(problem.lb || problem.ub);
+  const rows = inequalityRows(n, C, problem.d, problem.lb, problem.ub);
+  const m = rows.m;
 
-  // 1. the black-box solve (solveQP validates the problem)
-  const norm = opts.normalize ? normalizeRows(problem) : null;
-  let warm: WarmStart | null = opts.warmStart;
-  if (warm && norm) {
-    // duals of the scaled problem: λ̂ = λ / s_A, μ̂ = μ / s_C
-    const div = (v: Float64Array | undefined, s: Float64Array) => (v && v.length === s.length ? v.map((x, i) => x / s[i]!) : v);
-    warm = { z: warm.z, lambda: div(warm.lambda, norm.sA), mu: div(warm.mu, norm.sC) };
-  }
-  if (opts.checkP) checkPositiveSemidefinite(P);
-  const settings = {
-    ...opts.solverSettings,
-    solver: opts.solver,
-    epsAbs: opts.epsAbs,
-    epsRel: opts.epsRel,
-    warmStart: warm,
-  };
-  const tSolve = performance.now();
-  const solution: QPSolution = solveQP(norm ? norm.problem : problem, settings);
-  const solveMs = performance.now() - tSolve;
+  // 1. the black-box solve
+  const solved = solveStep(problem, opts);
+  const { norm, solution } = solved;
+  if (!differentiableOutcome(solution)) return failedResult(rows, p, solved, t0);
   const z = solution.z;
-
-  const differentiable =
-    solution.status !== 'primal_infeasible' && solution.status !== 'dual_infeasible' && solution.status !== 'numerical_error' && allFinite(z);
-  if (solution.status !== 'solved' && solution.status !== 'solved_inaccurate') {
-    dqpWarn('solve-failed', `the forward solver "${solution.solver}" returned status "${solution.status}"${differentiable ? '; derivatives are taken at its last iterate' : '; no derivatives'}`);
-  }
-  if (!differentiable) {
-    const flags: DqpFlags = {
-      nonDifferentiable: true,
-      leastSquares: false,
-      dualsCompleted: false,
-      activeSetRefined: false,
-      weaklyActive: new Int32Array(0),
-      overdetermined: false,
-      singular: false,
-    };
-    return {
-      status: solution.status,
-      // the solver's last iterate, or zeros when it is not finite (never a NaN out of the layer)
-      z: allFinite(z) ? z.slice() : zeros(n),
-      lambda: zeros(p),
-      mu: zeros(m),
-      muLb: hasBounds ? zeros(n) : null,
-      muUb: hasBounds ? zeros(n) : null,
-      active: new Int32Array(0),
-      activeLb: new Int32Array(0),
-      activeUb: new Int32Array(0),
-      flags,
-      timings: { solveMs, activeSetMs: 0, factorMs: 0, totalMs: performance.now() - t0 },
-      solution,
-      kktSolver: null,
-      eliminated: 0,
-      context: null,
-    };
-  }
 
   // 2. active set
   const tAct = performance.now();
-  const rows = inequalityRows(n, C, problem.d, problem.lb, problem.ub);
-  let rowScale: Float64Array | null = null;
-  if (norm) {
-    rowScale = new Float64Array(rows.total).fill(1);
-    rowScale.set(norm.sC);
-  }
-  const r = inequalityResiduals(rows, z);
+  const rowScale = activeRowScale(rows, norm);
+  const r = rows.residuals(z);
   let J = selectActiveSet(r, opts.epsActive, rowScale);
   let activeSetMs = performance.now() - tAct;
 
-  // 3. reduced KKT
+  // 3. reduced KKT (2b. the refinement factors its candidates)
   const tFac = performance.now();
-  const memo: { A?: RowCompressed; C?: RowCompressed } = {};
-  const factor = (Jc: Int32Array): Factored => {
-    const k = Jc.length;
-    const N = n + p + k;
-    const overdetermined = k + p > n;
-    const method = overdetermined ? 'lstsq' : resolveMethod(opts.linearSolver, P.format, N);
-    const inp = { P, A, rows, J: Jc, sA: norm ? norm.sA : null, sC: norm ? norm.sC : null, memo };
-    const B = assembleBRows(inp);
-    const D = scalingVector(inp);
-    const full = (): FactorDiagnosis => {
-      const form = method === 'sparse-ldl' || (method === 'lstsq' && N > LSTSQ_DENSE_LIMIT) ? 'sparse' : 'dense';
-      const K = assembleKkt(P, B, FULL, D, p, k, form);
-      return factorReducedKkt(K, { method, singularTol: opts.singularTol, cache: env.cache, denseRetry: opts.linearSolver === 'auto' });
-    };
-    // no elimination on the least-squares path (|J| + p > n, or linearSolver 'lstsq'): z = Z w + β
-    // is not an orthogonal change of variables, so the minimum-norm solution of K_R is not that of
-    // K_J; for the same reason factorEliminated gives up when K_R turns out singular
-    if (method !== 'lstsq' && opts.eliminateFixed) {
-      const choice = opts.linearSolver === 'lstsq' ? 'auto' : opts.linearSolver;
-      const el = factorEliminated(P, B, D, { choice, singularTol: opts.singularTol, cache: env.cache }, () => full().solver);
-      if (el) return { J: Jc, D, diag: el.diag, overdetermined, eliminated: el.eliminated };
-    }
-    return { J: Jc, D, diag: full(), overdetermined, eliminated: 0 };
-  };
-
+  const inputs: FactorInputs = { P, A, rows, norm, memo: {}, opts, cache: env.cache };
   let fac: Factored | null = null;
   let refined = false;
   if (opts.refineActiveSet && rows.total > 0) {
     const tRef = performance.now();
-    const rTilde = new Float64Array(rows.total);
-    let last: Factored | null = null;
-    let bestFac: Factored | null = null;
-    let bestRes = Infinity;
-    const evaluate = (Jc: Int32Array): number => {
-      const f = factor(Jc);
-      last = f;
-      let res: number;
-      if (f.diag.singularReason !== null || f.overdetermined) res = Infinity;
-      else {
-        const x = f.diag.solver.solve(kktRhs(problem, rows, Jc, n, p)).x;
-        inequalityResiduals(rows, x.subarray(0, n), rTilde);
-        const inJ = new Uint8Array(rows.total);
-        for (let t = 0; t < Jc.length; t++) inJ[Jc[t]!] = 1;
-        res = 0;
-        for (let j = 0; j < rows.total; j++) if (!inJ[j]) res = Math.max(res, (rowScale ? rowScale[j]! : 1) * rTilde[j]!);
-        for (let t = 0; t < Jc.length; t++) res = Math.max(res, -x[n + p + t]! / f.D[n + p + t]!);
-      }
-      if (res < bestRes || bestFac === null) {
-        bestRes = res;
-        bestFac = last;
-      }
-      return res;
-    };
-    let zMax = 0;
-    for (let i = 0; i < n; i++) zMax = Math.max(zMax, Math.abs(z[i]!));
-    const tol = 1e-12 * (1 + zMax);
-    const out = refineActiveSet(J, r, rowScale, Math.max(0, n - p), evaluate, tol);
-    refined = out.added > 0;
-    J = out.J;
-    const chosen = bestFac as Factored | null;
-    if (chosen && chosen.J === J) fac = chosen;
+    const out = refineStep(inputs, problem, z, J, r, rowScale);
+    ({ J, fac, refined } = out);
     activeSetMs += performance.now() - tRef;
   }
-  fac ??= factor(J);
-  const { D, diag, overdetermined, eliminated } = fac;
-  const kkt = diag.solver;
-  const k = J.length;
+  fac ??= factorActiveSet(inputs, J);
+  const kkt = fac.diag.solver;
 
   // 4. duals
-  const lambda = zeros(p);
-  const muJ = zeros(k);
-  let useSolver = opts.duals !== 'kkt' && solution.hasDuals;
-  if (useSolver && hasBounds && (!solution.muLb || !solution.muUb)) useSolver = false;
-  if (opts.duals === 'solver' && !solution.hasDuals) {
-    dqpWarn('no-solver-duals', `solver "${solution.solver}" returned no duals; they were completed from the reduced KKT system`);
-  }
-  let leastSquares = kkt.singular;
-  if (useSolver) {
-    lambda.set(solution.lambda);
-    const mu = solution.mu.slice();
-    if (norm) {
-      unscaleDuals(lambda, norm.sA);
-      unscaleDuals(mu, norm.sC);
-    }
-    for (let t = 0; t < k; t++) {
-      const j = J[t]!;
-      muJ[t] = j < m ? mu[j]! : j < m + n ? solution.muLb![j - m]! : solution.muUb![j - m - n]!;
-    }
-  } else {
-    const sol = kkt.solve(kktRhs(problem, rows, J, n, p));
-    leastSquares ||= sol.leastSquares;
-    for (let i = 0; i < p; i++) lambda[i] = sol.x[n + i]!;
-    for (let t = 0; t < k; t++) muJ[t] = sol.x[n + p + t]!;
-  }
+  const duals = dualsStep(problem, rows, J, kkt, solution, norm, opts);
+  const { lambda, muJ } = duals;
   const factorMs = performance.now() - tFac;
 
-  // 5. degeneracy
-  const muScaled = new Float64Array(k);
-  for (let t = 0; t < k; t++) muScaled[t] = muJ[t]! / D[n + p + t]!;
-  const weak = weaklyActiveRows(J, muScaled, opts.epsWeak);
-  const singular = diag.singularReason !== null;
-  if (weak.length > 0) dqpWarn('weakly-active', `${weak.length} active row(s) have a (nearly) zero dual (e.g. row ${weak[0]}): the solution is not differentiable there; one-sided derivatives are returned`);
-  if (overdetermined) dqpWarn('overdetermined', `|J| + p = ${k + p} > n = ${n}: the active constraints are linearly dependent; least-squares derivatives are returned`);
-  if (singular) dqpWarn('singular-kkt', `the reduced KKT matrix is singular (${diag.singularReason}); least-squares derivatives are returned`);
-
+  // 5. degeneracy, result
+  const { weak, singular } = degeneracyStep(fac, muJ, n, p, opts.epsWeak);
   const mu = zeros(m);
-  const muLb = hasBounds ? zeros(n) : null;
-  const muUb = hasBounds ? zeros(n) : null;
-  for (let t = 0; t < k; t++) {
-    const j = J[t]!;
-    if (j < m) mu[j] = muJ[t]!;
-    else if (j < m + n) muLb![j - m] = muJ[t]!;
-    else muUb![j - m - n] = muJ[t]!;
-  }
-  const { active, activeLb, activeUb } = splitActiveSet(rows, J);
+  const muLb = rows.hasBounds ? zeros(n) : null;
+  const muUb = rows.hasBounds ? zeros(n) : null;
+  rows.scatter(J, muJ, mu, muLb, muUb);
+  const { active, activeLb, activeUb } = rows.split(J);
   const flags: DqpFlags = {
-    nonDifferentiable: weak.length > 0 || overdetermined || singular,
-    leastSquares,
-    dualsCompleted: !useSolver,
+    nonDifferentiable: weak.length > 0 || fac.overdetermined || singular,
+    leastSquares: duals.leastSquares,
+    dualsCompleted: !duals.fromSolver,
     activeSetRefined: refined,
     weaklyActive: weak,
-    overdetermined,
+    overdetermined: fac.overdetermined,
     singular,
   };
   const zOut = z.slice();
@@ -407,12 +510,13 @@ export function forwardWithCache(problem: QPProblem, opts: ResolvedDqpOptions, e
     n,
     p,
     m,
-    hasBounds,
+    InequalityRows.numbering(n, m, rows.hasBounds),
     J,
     zOut,
     lambda,
     muJ,
     kkt,
+    solution.status,
     opts.fixed,
     opts.fixed.has('P') ? null : P,
     opts.fixed.has('A') ? null : A,
@@ -430,10 +534,10 @@ export function forwardWithCache(problem: QPProblem, opts: ResolvedDqpOptions, e
     activeLb,
     activeUb,
     flags,
-    timings: { solveMs, activeSetMs, factorMs, totalMs: performance.now() - t0 },
+    timings: { solveMs: solved.solveMs, activeSetMs, factorMs, totalMs: performance.now() - t0 },
     solution,
     kktSolver: kkt.kind,
-    eliminated,
+    eliminated: fac.eliminated,
     context,
   };
 }

@@ -6,10 +6,11 @@
  *   DqpLayer                          stateful: warm start + symbolic reuse for outer loops
  *   dqpForwardBatch / dqpBackwardBatch / DqpWorkerPool   batches, serial or on worker threads
  *
- * The math is in docs (dqp-spec.md) and in the comments of forward.ts, reduced-kkt.ts and
+ * The math is in docs/dqp-layer.md and in the comments of forward.ts, reduced-kkt.ts and
  * backward.ts.
  */
 export type {
+  DqpBackwardOptions,
   DqpCotangents,
   DqpFlags,
   DqpForwardResult,

@@ -21,7 +21,7 @@ import type { QPProblem, WarmStart } from '../qp/types.ts';
 import { dqpBackward } from './backward.ts';
 import { forwardWithCache, resolveDqpOptions, type ResolvedDqpOptions } from './forward.ts';
 import { KktFactorCache } from './reduced-kkt.ts';
-import type { DqpCotangents, DqpForwardResult, DqpGradients, DqpOptions } from './types.ts';
+import type { DqpBackwardOptions, DqpCotangents, DqpForwardResult, DqpGradients, DqpOptions } from './types.ts';
 
 export interface DqpLayerOptions extends Omit<DqpOptions, 'warmStart'> {
   /** warm-start each solve from the previous call's solution; default true */
@@ -75,9 +75,9 @@ export class DqpLayer {
     return result;
   }
 
-  /** Backward pass for a result of this layer (see dqpBackward). */
-  backward(result: DqpForwardResult, cotangents: DqpCotangents): DqpGradients {
-    return dqpBackward(result, cotangents);
+  /** Backward pass for a result of this layer (see dqpBackward; options.allowInexact). */
+  backward(result: DqpForwardResult, cotangents: DqpCotangents, options?: DqpBackwardOptions): DqpGradients {
+    return dqpBackward(result, cotangents, options);
   }
 
   get stats(): DqpLayerStats {

@@ -1,5 +1,5 @@
 /**
- * Public types of the dQP layer (dqp-spec.md): options, forward result, cotangents, gradients.
+ * Public types of the dQP layer (docs/dqp-layer.md): options, forward result, cotangents, gradients.
  *
  *   z*(θ) = argmin ½ zᵀPz + qᵀz  s.t.  Az = b (p rows),  Cz ≤ d (m rows),  lb ≤ z ≤ ub
  *
@@ -18,6 +18,23 @@
  * Bounds lb ≤ z ≤ ub are handled as extra inequality rows (−z_i ≤ −lb_i and z_i ≤ ub_i for each
  * FINITE bound); their duals are returned as muLb / muUb and their gradients as vectors over
  * lb / ub (∇lb_i = −∇d of the row −z_i ≤ −lb_i, ∇ub_i = ∇d of the row z_i ≤ ub_i).
+ *
+ * Notation: the code of optimizer/dqp follows the model above (P, q, A, b, C, d, lb, ub; z, λ, μ;
+ * n variables, p rows of A, m rows of C). Where it uses other names, they mean:
+ *   lambda, mu          λ (length p), μ (length m, the rows of C)
+ *   muLb, muUb          μ_lb, μ_ub: duals of the bound rows −z_i ≤ −lb_i, z_i ≤ ub_i (length n)
+ *   rows                the inequality rows with their numbering (InequalityRows,
+ *                       optimizer/qp/inequality-rows.ts): rows of C, then m + i for lb_i,
+ *                       m + n + i for ub_i; `total` of them
+ *   J, k                the active rows (ascending, that numbering) and k = |J|
+ *   muJ                 μ_J, the duals of the active rows (length k, order of J)
+ *   B                   [A; C_J], the constraint rows of K_J (bound rows as ∓e_iᵀ)
+ *   N                   n + p + k, the size of K_J
+ *   K̃, D, s (scale)     the factored K̃ = D K_J D / s (reduced-kkt.ts); sA, sC the row scales of
+ *                       A and C in D (normalize.ts, or ones)
+ *   g, w                cotangents (g_z, g_λ, g_μJ) and the solution of K_J w = g
+ *   dz, dl, dm          d_z, d_λ, d_μ = −w, split like (z, λ, μ_J)
+ *   K_R, eliminated     the reduced system after fixed/tied variables are removed (eliminate.ts)
  */
 import type { QPSettings, QPSolution, QPStatus, WarmStart } from '../qp/types.ts';
 import type { DqpContext } from './context.ts';
@@ -207,4 +224,18 @@ export interface DqpGradients {
   readonly ub?: Float64Array;
   /** K_J w = g was solved in the least-squares sense (for this call) */
   readonly leastSquares: boolean;
+  /**
+   * the forward status was not 'solved' (max_iter, solved_inaccurate...): these are gradients at
+   * the solver's last iterate, not at a verified solution (only with allowInexact; absent = false)
+   */
+  readonly inexact?: boolean;
+}
+
+/** Options of dqpBackward. */
+export interface DqpBackwardOptions {
+  /**
+   * differentiate a forward pass whose solver status is not 'solved' (the gradients are then
+   * flagged `inexact`); default false: such a backward throws InexactSolutionError
+   */
+  readonly allowInexact?: boolean;
 }

@@ -41,6 +41,7 @@ import { dqpForward, resolveDqpOptions } from '../dqp/forward.ts';
 import type { DqpCotangents, DqpForwardResult, DqpOptions } from '../dqp/types.ts';
 import { DimensionError, InputError } from '../errors.ts';
 import type { Matrix } from '../linalg/types.ts';
+import { InequalityRows } from '../qp/inequality-rows.ts';
 import type { QPProblem } from '../qp/types.ts';
 import type { Tf } from './load.ts';
 import { FixedPattern, type SparsePattern } from './pattern.ts';
@@ -157,7 +158,9 @@ export class TfQpLayer {
     const hasBounds = !!(inputs.lb || inputs.ub);
     const batched = batch >= 0;
     const B = batched ? batch : 1;
-    const width = n + p + m + (hasBounds ? 2 * n : 0);
+    // packed output per batch element: z (n), λ (p), then the inequality duals (μ_C, μ_lb, μ_ub)
+    const ineq = InequalityRows.numbering(n, m, hasBounds);
+    const width = n + p + ineq.total;
 
     const op = tf.customGrad((...args: (Tensor | tfjs.GradSaveFunc)[]) => {
       const xs = args.slice(0, present.length) as Tensor[];
@@ -171,11 +174,7 @@ export class TfQpLayer {
         const o = bi * width;
         packed.set(r.z, o);
         packed.set(r.lambda, o + n);
-        packed.set(r.mu, o + n + p);
-        if (hasBounds) {
-          packed.set(r.muLb!, o + n + p + m);
-          packed.set(r.muUb!, o + 2 * n + p + m);
-        }
+        ineq.pack(r.mu, r.muLb, r.muUb, packed, o + n + p);
       }
       this.last = results;
       const value = tf.tensor(packed, batched ? [B, width] : [width], 'float32');
@@ -186,12 +185,13 @@ export class TfQpLayer {
           const r = results[bi]!;
           if (!r.context) continue; // failed solve: zero gradient
           const o = bi * width;
+          const duals = ineq.unpack(g, o + n + p);
           const cot: DqpCotangents = {
             z: g.subarray(o, o + n),
             lambda: g.subarray(o + n, o + n + p),
-            mu: g.subarray(o + n + p, o + n + p + m),
-            muLb: hasBounds ? g.subarray(o + n + p + m, o + 2 * n + p + m) : null,
-            muUb: hasBounds ? g.subarray(o + 2 * n + p + m, o + 3 * n + p + m) : null,
+            mu: duals.muC,
+            muLb: duals.muLb,
+            muUb: duals.muUb,
           };
           const grads = dqpBackward(r, cot);
           present.forEach((info, idx) => {
@@ -218,8 +218,8 @@ export class TfQpLayer {
       z: take(0, n),
       lambda: take(n, p),
       mu: take(n + p, m),
-      muLb: hasBounds ? take(n + p + m, n) : null,
-      muUb: hasBounds ? take(2 * n + p + m, n) : null,
+      muLb: hasBounds ? take(n + p + ineq.lbRow(0), n) : null,
+      muUb: hasBounds ? take(n + p + ineq.ubRow(0), n) : null,
     };
   }
 
