@@ -233,7 +233,7 @@ function solveStep(problem: QPProblem, opts: ResolvedDqpOptions): SolveStep {
  */
 function differentiableOutcome(solution: QPSolution): boolean {
   const differentiable =
-    solution.status !== 'primal_infeasible' && solution.status !== 'dual_infeasible' && solution.status !== 'numerical_error' && allFinite(solution.z);
+    solution.status !== 'primal_infeasible' && solution.status !== 'dual_infeasible' && solution.status !== 'numerical_error' && solution.status !== 'non_convex' && allFinite(solution.z);
   if (solution.status !== 'solved' && solution.status !== 'solved_inaccurate') {
     const what = differentiable ? '; dqpBackward refuses it unless called with { allowInexact: true } (derivatives at its last iterate, flagged)' : '; no derivatives';
     dqpWarn('solve-failed', `the forward solver "${solution.solver}" returned status "${solution.status}"${what}`);
