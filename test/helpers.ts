@@ -2,8 +2,12 @@
  * Small helpers shared by test files (not a test file itself): the seeded generator, the error
  * catcher, a stdout capture and warning captures.
  */
+import { fileURLToPath } from 'node:url';
 import { resetDqpWarnings, setDqpWarningHandler, type DqpWarning } from '../optimizer/dqp/warnings.ts';
 import { resetWarnOnce, setWarningHandler } from '../optimizer/qp/warnings.ts';
+
+/** The CLI launcher, by absolute path: child processes need not run from the repository root. */
+export const DQP_BIN: string = fileURLToPath(new URL('../bin/dqp.js', import.meta.url));
 
 /** mulberry32 (optimizer/util/random.ts): seeded, uniform in [0, 1); rng(seed) returns a fresh stream. */
 export { mulberry32 as rng } from '../optimizer/util/random.ts';
