@@ -6,8 +6,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hostileCases, type HostileCase, type RunResult } from './cases.ts';
 import { createCase, evaluate, type Limits, snapshot } from './contract.ts';
@@ -152,7 +154,8 @@ describe('the replay, end to end', () => {
   it('runs one case as a child process and writes its JSON report', () => {
     const report = join(tmp, 'report.json');
     const replay = new URL('./replay.ts', import.meta.url).pathname;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', replay, '--filter', '^qp-missing$', '--no-json-variants', '--json', report], { encoding: 'utf8' });
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const r = spawnSync(process.execPath, ['--import', tsx, replay, '--filter', '^qp-missing$', '--no-json-variants', '--json', report], { cwd: tmp, encoding: 'utf8' });
     expect(r.stdout).toMatch(/^1 cases, [01] violations$/m);
     const j = JSON.parse(readFileSync(report, 'utf8')) as { cases: number; results: { name: string; exit: number; typed: string; filesOk: boolean; wallS: number; peakMb: number | null }[] };
     expect(j.cases).toBe(1);

@@ -12,15 +12,16 @@
  *             {"error": {"type", "message", "exitCode"}} with exitCode = the exit code; a run
  *             that succeeds with --json prints exactly one JSON line
  *   time      under 15 s wall time (--budget-s); the child is killed at --kill-s
- *   memory    peak resident set size under 1 GB (--budget-mb), from /usr/bin/time -v's maximum
- *             RSS when available, else sampled from /proc; the child is killed past --kill-mb
+ *   memory    peak resident set size under 1 GB (--budget-mb): the maximum RSS reported by
+ *             /usr/bin/time (%M) when it exists, and the VmHWM of the child sampled from /proc
+ *             every 25 ms; the child is killed past --kill-mb
  *   files     every file, folder and link of the case folder is hashed before and after: none
  *             may be changed or removed (a successful run may replace the case's `mayChange`
  *             files), a failed run (exit other than 0, 2, 130) may create nothing, and no
  *             temporary `.tmp` file may be left behind
  *   check     the case's own check of its result (e.g. status "non_convex" for an indefinite P)
  *
- * Usage (from the repository root or anywhere):
+ * Usage (from the repository root; the cases run in a temporary folder):
  *   node --import tsx test/hostile/replay.ts [--filter REGEX] [--group G[,G…]] [--jobs N]
  *        [--json FILE] [--keep] [--no-json-variants] [--list]
  *        [--budget-s 15] [--budget-mb 1024] [--kill-s 20] [--kill-mb 2048]
