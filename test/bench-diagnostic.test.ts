@@ -9,6 +9,7 @@ import { dqpBackward, dqpForward } from '../optimizer/dqp/index.ts';
 import { writeProblemJson } from '../optimizer/qp/json-format.ts';
 import { InputError } from '../optimizer/errors.ts';
 import { Rng } from '../optimizer/util/random.ts';
+import { DQP_BIN } from './helpers.ts';
 
 /**
  * Closed-form derivatives of L = gᵀz for the simplex projection z = max(−q − τ, 0), support S:
@@ -93,7 +94,7 @@ describe('dqp diagnose (CLI)', () => {
       const file = join(dir, 'p.json');
       writeFileSync(file, writeProblemJson(generateProblem('dense', 12, 0).problem));
       const svg = join(dir, 'd.svg');
-      const r = spawnSync(process.execPath, ['bin/dqp.js', 'diagnose', file, '--solver', 'ipm,quadprog', '--eps', '1e-8,1e-5', '--json', '--quiet', '--svg', svg], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [DQP_BIN, 'diagnose', file, '--solver', 'ipm,quadprog', '--eps', '1e-8,1e-5', '--json', '--quiet', '--svg', svg], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       const lines = r.stdout.trim().split('\n');
       const out = JSON.parse(lines[lines.length - 1]!) as { rows: Record<string, unknown>[]; n: number };
@@ -101,7 +102,7 @@ describe('dqp diagnose (CLI)', () => {
       expect(out.rows).toHaveLength(4);
       for (const row of out.rows) for (const key of ['solver', 'eps', 'forwardMs', 'backwardMs', 'accuracy', 'gradDiff']) expect(row).toHaveProperty(key);
       expect(readFileSync(svg, 'utf8')).toContain('data-name="quadprog"');
-      const missing = spawnSync(process.execPath, ['bin/dqp.js', 'diagnose', join(dir, 'nope.json')], { encoding: 'utf8' });
+      const missing = spawnSync(process.execPath, [DQP_BIN, 'diagnose', join(dir, 'nope.json')], { encoding: 'utf8' });
       expect(missing.status).not.toBe(0);
       expect(missing.stderr).toMatch(/nope\.json/);
     } finally {

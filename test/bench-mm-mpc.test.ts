@@ -1,36 +1,33 @@
 /**
  * The file-based benchmark suites `dqp bench maros-meszaros` and `dqp bench mpc` (bench/mpc.ts,
- * bench/maros-meszaros.ts, bench/file-suite.ts) on a few small real problems. Skipped (with a
- * message) when ../shared/data is absent.
+ * bench/maros-meszaros.ts, bench/file-suite.ts) on a few small real problems from the shared data
+ * folder (test/data.ts: skipped with a message when absent, a failure under DQP_REQUIRE_DATA=1).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dataDir, dataScale, runFileSuite, type FileSuiteRow } from '../bench/file-suite.ts';
+import { dataScale, runFileSuite, type FileSuiteRow } from '../bench/file-suite.ts';
 import { run as runMarosMeszaros, SPEC as MM_SPEC } from '../bench/maros-meszaros.ts';
 import { SPEC as MPC_SPEC } from '../bench/mpc.ts';
 import type { BenchOptions } from '../bench/options.ts';
 import { InputError } from '../optimizer/errors.ts';
 import { readMpc } from '../optimizer/qp/readers.ts';
 import { solveQP } from '../optimizer/qp/registry.ts';
+import { dataPath, describeData, REPO_ROOT } from './data.ts';
 import { captureStdout } from './helpers.ts';
 
-const mmDir = dataDir(MM_SPEC.folder);
-const mpcDir = dataDir(MPC_SPEC.folder);
-const haveMm = existsSync(mmDir);
-const haveMpc = existsSync(mpcDir);
-if (!haveMm) console.warn(`skipping Maros–Meszaros bench tests: ${mmDir} not found`);
-if (!haveMpc) console.warn(`skipping MPC bench tests: ${mpcDir} not found`);
-
+const mpcDir = dataPath('mpc_qpbenchmark');
+const MM_FILES = ['HS21', 'HS35', 'QAFIRO'].map((p) => `maros_meszaros/${p}.mat`);
+const MPC_FILES = ['LIPMWALK0', 'LIPMWALK1', 'WHLIPBAL0'].map((p) => `mpc_qpbenchmark/${p}.npz`);
 
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as { suite: string; rows: FileSuiteRow[]; skipped?: string };
 
 const tmp = mkdtempSync(join(tmpdir(), 'dqp-bench-mm-mpc-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe.skipIf(!haveMm)('bench maros-meszaros', () => {
+describeData(MM_FILES, 'bench maros-meszaros', () => {
   it('solves HS21, HS35, QAFIRO to their published optimal objectives (JSON rows, CSV)', async () => {
     const csv = join(tmp, 'mm.csv');
     const options: BenchOptions = { solvers: ['ipm'], problems: ['QAFIRO', 'HS21', 'HS35'], json: true, quiet: true, csv };
@@ -57,15 +54,13 @@ describe.skipIf(!haveMm)('bench maros-meszaros', () => {
     expect(lines.length).toBe(4);
     expect(lines[1]).toMatch(/^HS21,2,ipm,solved,true,/);
   });
-
-  it('rejects an unknown problem name', async () => {
-    await expect(runMarosMeszaros({ problems: ['NOT_A_PROBLEM'], json: true, quiet: true })).rejects.toThrow(InputError);
-  });
 });
 
-describe.skipIf(!haveMpc)('bench mpc', () => {
+describeData(MPC_FILES, 'bench mpc', () => {
   it('runs through the CLI and solves two MPC problems; rows agree with a direct solve', () => {
-    const r = spawnSync(process.execPath, ['bin/dqp.js', 'bench', 'mpc', '--solver', 'ipm', '--problems', 'LIPMWALK0,WHLIPBAL0', '--json', '--quiet'], {
+    // run from the temporary folder: the CLI finds the data from the repository root too
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'dqp.js'), 'bench', 'mpc', '--solver', 'ipm', '--problems', 'LIPMWALK0,WHLIPBAL0', '--json', '--quiet'], {
+      cwd: tmp,
       encoding: 'utf8',
     });
     expect(r.status).toBe(0);
@@ -97,5 +92,18 @@ describe('bench file suites without data', () => {
     const res = lastJson(out);
     expect(res.rows).toEqual([]);
     expect(res.skipped).toMatch(/not found/);
+  });
+
+  it('reject an unknown problem name, naming --problems (a folder with one other problem file)', async () => {
+    const folder = join(tmp, 'fake-mm');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'HS21.mat'), '');
+    const spec = { ...MM_SPEC, folder: relative(REPO_ROOT, folder) };
+    const err = await runFileSuite(spec, { problems: ['NOT_A_PROBLEM'], json: true, quiet: true }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/--problems.*NOT_A_PROBLEM \(not found\)/);
   });
 });

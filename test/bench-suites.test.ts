@@ -9,6 +9,7 @@ import { DEFAULTS as chainDefaults } from '../bench/chain.ts';
 import { DEFAULTS as denseDefaults } from '../bench/dense.ts';
 import { dqpBackward, dqpForward } from '../optimizer/dqp/index.ts';
 import { InputError, SolverNotFoundError } from '../optimizer/errors.ts';
+import { DQP_BIN } from './helpers.ts';
 
 describe('runOne on each family at tiny sizes (correctness, not speed)', () => {
   const cases: [Family, number][] = [
@@ -81,7 +82,7 @@ describe('dqp bench simplex (CLI)', () => {
       const svg = join(dir, 'chart.svg');
       const r = spawnSync(
         process.execPath,
-        ['bin/dqp.js', 'bench', 'simplex', '--sizes', '10,50', '--samples', '2', '--solver', 'ipm,admm', '--json', '--csv', csv, '--svg', svg],
+        [DQP_BIN, 'bench', 'simplex', '--sizes', '10,50', '--samples', '2', '--solver', 'ipm,admm', '--json', '--csv', csv, '--svg', svg],
         { encoding: 'utf8' },
       );
       expect(r.status, r.stderr).toBe(0);
@@ -100,7 +101,7 @@ describe('dqp bench simplex (CLI)', () => {
       expect(existsSync(svg)).toBe(true);
       expect(readFileSync(svg, 'utf8')).toContain('data-name="admm forward"');
       // quiet + human table
-      const q = spawnSync(process.execPath, ['bin/dqp.js', 'bench', 'simplex', '--sizes', '10', '--samples', '1', '--solver', 'ipm', '--quiet'], { encoding: 'utf8' });
+      const q = spawnSync(process.execPath, [DQP_BIN, 'bench', 'simplex', '--sizes', '10', '--samples', '1', '--solver', 'ipm', '--quiet'], { encoding: 'utf8' });
       expect(q.status, q.stderr).toBe(0);
       expect(q.stderr).toBe('');
       expect(q.stdout).toMatch(/\| n +\| solver +\| solved/);

@@ -157,7 +157,11 @@ describe('duals', () => {
           [a.muLb, b.muLb, kq.muLb],
           [a.muUb, b.muUb, kq.muUb],
         ] as const) {
-          if (!ref) continue;
+          // no bounds: no bound duals from either path
+          expect(x === null, 'solver duals present iff the reference has them').toBe(ref === null);
+          expect(y === null, 'completed duals present iff the reference has them').toBe(ref === null);
+          if (ref === null) continue;
+          expect([x!.length, y!.length]).toEqual([ref.length, ref.length]);
           for (let i = 0; i < ref.length; i++) {
             expect(Math.abs(x![i]! - y![i]!)).toBeLessThan(tol);
             expect(Math.abs(y![i]! - ref[i]!)).toBeLessThan(tol);

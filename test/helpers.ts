@@ -1,7 +1,13 @@
 /**
  * Small helpers shared by test files (not a test file itself): the seeded generator, the error
- * catcher and a stdout capture.
+ * catcher, a stdout capture and warning captures.
  */
+import { fileURLToPath } from 'node:url';
+import { resetDqpWarnings, setDqpWarningHandler, type DqpWarning } from '../optimizer/dqp/warnings.ts';
+import { resetWarnOnce, setWarningHandler } from '../optimizer/qp/warnings.ts';
+
+/** The CLI launcher, by absolute path: child processes need not run from the repository root. */
+export const DQP_BIN: string = fileURLToPath(new URL('../bin/dqp.js', import.meta.url));
 
 /** mulberry32 (optimizer/util/random.ts): seeded, uniform in [0, 1); rng(seed) returns a fresh stream. */
 export { mulberry32 as rng } from '../optimizer/util/random.ts';
@@ -30,4 +36,48 @@ export async function captureStdout(fn: () => Promise<unknown>): Promise<string>
     process.stdout.write = write;
   }
   return chunks.join('');
+}
+
+/**
+ * The dQP-layer warnings raised while `fn` runs, and its result. The once-per-code memory is
+ * cleared first, so the list does not depend on what other tests raised before, and the previous
+ * handler is restored after (also when fn throws). Use it instead of a file-wide array that
+ * earlier tests fill.
+ */
+export function captureDqpWarnings<T>(fn: () => T): { result: T; warnings: DqpWarning[] } {
+  const warnings: DqpWarning[] = [];
+  resetDqpWarnings();
+  const previous = setDqpWarningHandler((w) => warnings.push(w));
+  try {
+    return { result: fn(), warnings };
+  } finally {
+    setDqpWarningHandler(previous);
+    resetDqpWarnings();
+  }
+}
+
+/** captureDqpWarnings for an async `fn` (e.g. a worker pool call whose warnings come back). */
+export async function captureDqpWarningsAsync<T>(fn: () => Promise<T>): Promise<{ result: T; warnings: DqpWarning[] }> {
+  const warnings: DqpWarning[] = [];
+  resetDqpWarnings();
+  const previous = setDqpWarningHandler((w) => warnings.push(w));
+  try {
+    return { result: await fn(), warnings };
+  } finally {
+    setDqpWarningHandler(previous);
+    resetDqpWarnings();
+  }
+}
+
+/** The QP-layer warning lines (optimizer/qp/warnings.ts) raised while `fn` runs; same isolation. */
+export function captureQpWarnings<T>(fn: () => T): { result: T; warnings: string[] } {
+  const warnings: string[] = [];
+  resetWarnOnce();
+  const previous = setWarningHandler((m) => warnings.push(m));
+  try {
+    return { result: fn(), warnings };
+  } finally {
+    setWarningHandler(previous);
+    resetWarnOnce();
+  }
 }

@@ -1,9 +1,14 @@
 /**
  * The TensorFlow.js adapter: TfQpLayer gradients equal dqpBackward's (float32 tolerance), for
  * dense and sparse (fixed-pattern) inputs, with and without a batch dimension; shared inputs sum
- * their gradient over the batch; tf.train.adam through the layer reduces a loss; loadTf falls
- * back to @tensorflow/tfjs when tfjs-node is absent.
+ * their gradient over the batch; tf.train.adam through the layer reduces a loss; loadTf picks
+ * @tensorflow/tfjs-node when it can be imported and falls back to @tensorflow/tfjs otherwise
+ * (checked against what is installed here, and in child processes whose module resolution hides
+ * tfjs-node or replaces it with a stub).
  */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dqpBackward } from '../optimizer/dqp/backward.ts';
 import { dqpForward } from '../optimizer/dqp/forward.ts';
@@ -201,10 +206,66 @@ describe('training through the layer', () => {
   });
 });
 
-describe('loadTf', () => {
-  it('falls back to @tensorflow/tfjs when tfjs-node is not installed', () => {
-    expect(['@tensorflow/tfjs', '@tensorflow/tfjs-node']).toContain(loadedTfPackage);
-    expect(typeof tf.customGrad).toBe('function');
-    expect(tf.getBackend()).toBeTruthy();
+/** Is @tensorflow/tfjs-node installed here (resolvable from this project), and does it load? */
+async function tfjsNodeHere(): Promise<'absent' | 'broken' | 'loads'> {
+  const name = ['@tensorflow', 'tfjs-node'].join('/'); // not a literal: the package need not exist for tsc
+  try {
+    createRequire(import.meta.url).resolve(name);
+  } catch {
+    return 'absent';
+  }
+  try {
+    await import(name);
+    return 'loads';
+  } catch {
+    return 'broken'; // installed, but its native library is missing
+  }
+}
+
+/**
+ * loadTf() in a fresh Node process whose module resolution is rigged by a loader hook:
+ * '@tensorflow/tfjs-node' is not found ('absent'), or resolves to a stub module ('stub': a
+ * default export { stub: true }). Returns which package loadTf reported and what it returned.
+ */
+function loadTfWith(rig: 'absent' | 'stub', preferNode = true): { pkg: string; stub: boolean; backend: string | null } {
+  const answer =
+    rig === 'absent'
+      ? "const e = new Error('Cannot find package @tensorflow/tfjs-node'); e.code = 'ERR_MODULE_NOT_FOUND'; throw e;"
+      : "return { url: 'data:text/javascript,export default { stub: true, tensor() {} };', shortCircuit: true };";
+  const hooks = `export async function resolve(specifier, context, next) {
+    if (specifier === '@tensorflow/tfjs-node') { ${answer} }
+    return next(specifier, context);
+  }`;
+  const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+  const load = new URL('../optimizer/tf/load.ts', import.meta.url).href;
+  const code =
+    `const m = await import(${JSON.stringify(load)}); const tf = await m.loadTf({ preferNode: ${preferNode} });` +
+    `let backend = null; if (typeof tf.ready === 'function') { await tf.ready(); backend = tf.getBackend(); }` +
+    `console.log(JSON.stringify({ pkg: m.loadedTfPackage, stub: tf.stub === true, backend }));`;
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  // the rigging hook is registered after tsx's, so it runs first
+  const r = spawnSync(process.execPath, ['--import', tsx, '--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', code], {
+    encoding: 'utf8',
   });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { pkg: string; stub: boolean; backend: string | null };
+}
+
+describe('loadTf', () => {
+  it('loads @tensorflow/tfjs-node when it is installed and loads here, else @tensorflow/tfjs (the cpu backend)', async () => {
+    const node = await tfjsNodeHere();
+    expect(loadedTfPackage).toBe(node === 'loads' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs');
+    await tf.ready();
+    expect(tf.getBackend()).toBe(node === 'loads' ? 'tensorflow' : 'cpu');
+    expect(typeof tf.customGrad).toBe('function');
+  });
+
+  it('falls back to @tensorflow/tfjs when @tensorflow/tfjs-node cannot be found', () => {
+    expect(loadTfWith('absent')).toEqual({ pkg: '@tensorflow/tfjs', stub: false, backend: 'cpu' });
+  }, 60_000);
+
+  it('prefers @tensorflow/tfjs-node when it can be imported, unless preferNode is false', () => {
+    expect(loadTfWith('stub')).toEqual({ pkg: '@tensorflow/tfjs-node', stub: true, backend: null });
+    expect(loadTfWith('stub', false)).toEqual({ pkg: '@tensorflow/tfjs', stub: false, backend: 'cpu' });
+  }, 60_000);
 });
