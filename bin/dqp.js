@@ -40,8 +40,8 @@ function newerSource(dir, since) {
 
 /** Why dist/ cannot be used ('' when it can). */
 function staleReason() {
-  if (root.split(sep).includes('node_modules')) return existsSync(main) ? '' : `${relative(process.cwd(), main) || main} is missing`;
   if (!existsSync(main)) return 'dist/ is not built';
+  if (root.split(sep).includes('node_modules')) return '';
   const built = statSync(main).mtimeMs;
   for (const d of SOURCE_DIRS) {
     const f = newerSource(join(root, d), built);
