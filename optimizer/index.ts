@@ -21,6 +21,9 @@
  *   warnings    setWarningHandler: the one channel of non-fatal warnings (default: stderr)
  *   errors      typed errors: bad input throws; a solver outcome is a status, not an exception
  *
+ * 'dqp/browser' (optimizer/browser.ts) exports the same without the Node-only parts (worker pool,
+ * benchmark-file readers).
+ *
  * Quick start:
  *   import { solveQP, loadSolvers, dqpForward, dqpBackward } from 'dqp';
  *   const sol = solveQP(problem, { solver: 'ipm' });        // synchronous
@@ -29,57 +32,9 @@
  *   const grads = dqpBackward(fwd, { z: dLoss_dz });
  */
 
-// errors
-export * from './errors.ts';
+// the portable part (no Node built-ins): problem, solvers, dQP layer, tf adapter, readers, warnings
+export * from './browser.ts';
 
-// matrices
-export type { CscMatrix, DenseMatrix, Matrix } from './linalg/types.ts';
-export { isCsc, nnz } from './linalg/types.ts';
-export { cscFromDense, cscFromTriplets, cscFromTripletsWithMap, cscToDense, cscIdentity, cscDiag, cscTranspose, cscMatVec, cscMatTVec } from './linalg/csc.ts';
-export { denseFromRows, denseFromData, denseZeros, matrixShape, matVec, matTVec, toCsc, toDense } from './linalg/matrix.ts';
-export { denseIdentity } from './linalg/dense.ts';
-export { SparseLdl, type LdlOptions, type LdlTimings } from './linalg/ldl.ts';
-
-// readers (text or bytes in, problems or matrices out)
-export { readMatrixMarket, writeMatrixMarket, type MatrixMarketResult, type MatrixMarketSymmetry, type WriteMatrixMarketOptions } from './linalg/mtx.ts';
-export { readProblemJson, writeProblemJson, problemToJson, matrixToJson, gradientToJson } from './qp/json-format.ts';
-export type { MatJson, MatLayout, ProblemJson, ProblemLayout } from './qp/json-format.ts';
-export { marosMeszarosFromBytes, mpcFromBytes, readMarosMeszaros, readMpc, type MarosMeszarosProblem, type MpcProblem } from './qp/readers.ts';
-
-// the QP model and the solvers
-export type * from './qp/types.ts';
-export type { QPBackend, SolverCapabilities } from './qp/backend.ts';
-export { dims, validateProblem, type QPDims } from './qp/problem.ts';
-export { computeResiduals, maxResidual, objectiveValue } from './qp/residuals.ts';
-export { getBackend, listSolvers, loadSolvers, registerSolver, solveQP, solverNames, unregisterSolver } from './qp/registry.ts';
-export type { SolveQPSettings, SolverInfo } from './qp/registry.ts';
-export { admmBackend, dualasBackend, highsBackend, ipmBackend, quadprogBackend } from './qp/backends/index.ts';
-
-// the dQP layer
-export type {
-  DqpCotangents,
-  DqpFlags,
-  DqpForwardResult,
-  DqpGradients,
-  DqpOptions,
-  DqpParam,
-  DqpTimings,
-  DualsMode,
-  KktSolverKind,
-  LinearSolverChoice,
-} from './dqp/types.ts';
-export { DQP_PARAMS } from './dqp/types.ts';
-export { dqpForward } from './dqp/forward.ts';
-export { dqpBackward } from './dqp/backward.ts';
-export type { DqpContext } from './dqp/context.ts';
-export { DqpLayer, type DqpLayerOptions, type DqpLayerStats } from './dqp/layer.ts';
+// Node only: batches over worker threads, and the benchmark-file readers (zlib; paths)
 export { dqpForwardBatch, dqpBackwardBatch, DqpWorkerPool, isRemoteResult, type DqpWorkerPoolOptions } from './dqp/batch.ts';
-
-// the TensorFlow.js adapter (tfjs itself is loaded lazily by loadTf)
-export { loadTf, loadedTfPackage, type Tf, type LoadTfOptions } from './tf/load.ts';
-export { TfQpLayer, type TfQpInputs, type TfQpOutputs, type TfQpLayerSpec } from './tf/qp-layer.ts';
-export { FixedPattern, type SparsePattern } from './tf/pattern.ts';
-
-// warnings
-export { setWarningHandler, type Warning, type WarningHandler } from './log.ts';
-export type { DqpWarning, DqpWarningCode } from './dqp/warnings.ts';
+export { marosMeszarosFromBytes, mpcFromBytes, readMarosMeszaros, readMpc, type MarosMeszarosProblem, type MpcProblem } from './qp/readers.ts';
