@@ -17,7 +17,9 @@
  *   6. `import 'dqp'` loads no TensorFlow.js module: a module-resolution hook in the child records
  *      every URL it resolves; none is under @tensorflow until loadTf() is called (which then
  *      resolves one: the hook does see them)
- *   7. the packaged command (bin/dqp.js beside that dist/, no TypeScript sources) runs in plain node
+ *   7. 'dqp/browser' resolves no `node:` built-in and exports what 'dqp' does minus the Node-only
+ *      names (worker pool, batch helpers, benchmark-file readers)
+ *   8. the packaged command (bin/dqp.js beside that dist/, no TypeScript sources) runs in plain node
  *
  * Skipped (with a message) when the TypeScript compiler is not installed.
  */
@@ -263,6 +265,40 @@ describe.skipIf(!haveTsc)('compiled JavaScript build (tsconfig.build.json)', () 
     expect(afterLoad.filter((u) => u.includes('/@tensorflow/')).length).toBeGreaterThan(0);
     const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as { loaded: string; exports: string[] };
     expect(['@tensorflow/tfjs', '@tensorflow/tfjs-node']).toContain(out.loaded);
+  });
+
+  it("'dqp/browser' imports no Node built-in and exports 'dqp' minus the Node-only names", () => {
+    expect(build!.status).toBe(0);
+    writeFileSync(join(consumer, 'trace-hook.mjs'), TRACE_HOOK_MJS);
+    writeFileSync(join(consumer, 'register-trace.mjs'), "import { register } from 'node:module';\nregister('./trace-hook.mjs', import.meta.url);\n");
+    writeFileSync(
+      join(consumer, 'browser.mjs'),
+      "const b = await import('dqp/browser');\nconst all = await import('dqp');\nprocess.stdout.write(JSON.stringify({ browser: Object.keys(b).sort(), all: Object.keys(all).sort() }) + '\\n');\n",
+    );
+    const trace = join(tmp, 'browser.trace');
+    writeFileSync(trace, '');
+    const run = spawnSync(process.execPath, ['--import', './register-trace.mjs', 'browser.mjs'], {
+      cwd: consumer,
+      encoding: 'utf8',
+      env: { ...plainEnv(), DQP_TRACE: trace },
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const urls = readFileSync(trace, 'utf8').split('\n').filter((u) => u.length > 0);
+    const browserAt = urls.indexOf(pathToFileURL(join(pkg, 'dist', 'optimizer', 'browser.js')).href);
+    const indexAt = urls.indexOf(pathToFileURL(join(pkg, 'dist', 'optimizer', 'index.js')).href);
+    expect(browserAt).toBeGreaterThanOrEqual(0);
+    expect(indexAt).toBeGreaterThan(browserAt);
+    // everything resolved while importing dqp/browser (before dqp itself) is a file of the package
+    // or a dependency, never node:…; the full entry then does resolve Node built-ins
+    const browserGraph = urls.slice(browserAt, indexAt);
+    expect(browserGraph.length).toBeGreaterThan(30);
+    expect(browserGraph.filter((u) => u.startsWith('node:'))).toEqual([]);
+    expect(urls.slice(indexAt).some((u) => u.startsWith('node:'))).toBe(true);
+    const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as { browser: string[]; all: string[] };
+    const nodeOnly = out.all.filter((k) => !out.browser.includes(k));
+    expect(nodeOnly.sort()).toEqual(['DqpWorkerPool', 'dqpBackwardBatch', 'dqpForwardBatch', 'isRemoteResult', 'marosMeszarosFromBytes', 'mpcFromBytes', 'readMarosMeszaros', 'readMpc'].sort());
+    expect(out.browser.filter((k) => !out.all.includes(k))).toEqual([]);
   });
 
   it('the package exports every solver backend and none of the internals', async () => {
