@@ -3,6 +3,7 @@
  * strictly convex QPs against brute-force active-set enumeration, infeasibility certificates,
  * warm start, ρ adaptation without re-analysis, and the iteration/time-limit statuses.
  */
+import { setLogHandler } from '../optimizer/log.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { diagonallyDominantPsd } from '../optimizer/qp/backends/convexity.ts';
 import { admmBackend } from '../optimizer/qp/backends/admm/index.ts';
@@ -443,13 +444,17 @@ describe('admm: input handling and reporting', () => {
     for (const v of s.z) expect(Number.isFinite(v)).toBe(true);
   });
 
-  it('verbose writes one progress line per termination check to stderr', () => {
+  it('verbose writes one progress line per termination check to the log sink', () => {
     const lines: string[] = [];
-    vi.spyOn(console, 'error').mockImplementation((chunk: unknown) => {
-      lines.push(`${String(chunk)}\n`);
+    const previous = setLogHandler((line) => {
+      lines.push(`${line}\n`);
     });
-    const s = solve({ P: dm([[1]]), q: vec([-2]), C: dm([[1]]), d: vec([1]) }, { verbose: true, options: { checkTermination: 5 } });
-    vi.restoreAllMocks();
+    let s: ReturnType<typeof solve>;
+    try {
+      s = solve({ P: dm([[1]]), q: vec([-2]), C: dm([[1]]), d: vec([1]) }, { verbose: true, options: { checkTermination: 5 } });
+    } finally {
+      setLogHandler(previous);
+    }
     const text = lines.join('');
     const iterLines = text.split('\n').filter((t) => /^\s+\d+\s/.test(t));
     expect(iterLines.length).toBe(Math.ceil(s.iterations / 5));

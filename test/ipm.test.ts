@@ -3,6 +3,7 @@
  * sparse vs dense KKT paths, LP, infeasibility certificates, warm start, limits, pattern cache,
  * KKT conditions in the project's dual convention, settings validation.
  */
+import { setLogHandler } from '../optimizer/log.ts';
 import { describe, expect, it } from 'vitest';
 import { chainQP, simplexProjectionExact, simplexProjectionQP } from '../bench/generators.ts';
 import { InputError } from '../optimizer/errors.ts';
@@ -466,17 +467,16 @@ describe('ipm: warm start, limits, cache, settings', () => {
     expect(noCache.stats.analyses).toBe(2);
   });
 
-  it('verbose prints one line per iteration to stderr', () => {
+  it('verbose prints one line per iteration through the log sink', () => {
     const lines: string[] = [];
-    const write = console.error;
-    console.error = (chunk: unknown) => {
-      lines.push(`${String(chunk)}\n`);
-    };
+    const previous = setLogHandler((line) => {
+      lines.push(`${line}\n`);
+    });
     let sol: QPSolution;
     try {
       sol = solve({ P: dense([[1, 0], [0, 1]]), q: f64([1, 1]), C: dense([[-1, -1]]), d: f64([1]) }, { verbose: true });
     } finally {
-      console.error = write;
+      setLogHandler(previous);
     }
     const iterLines = lines.join('').split('\n').filter((l) => /^\s*\d+\s/.test(l));
     expect(iterLines.length).toBe(sol.iterations + 1);

@@ -1,10 +1,11 @@
+import { setLogHandler } from '../optimizer/log.ts';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DqpError, InputError } from '../optimizer/errors.ts';
 import { denseFromRows, toCsc } from '../optimizer/linalg/matrix.ts';
 import { unloadHighs } from '../optimizer/qp/backends/highs.ts';
 import { getBackend, loadSolvers, solveQP } from '../optimizer/qp/registry.ts';
 import type { QPProblem, QPSettings } from '../optimizer/qp/types.ts';
-import { setWarningHandler } from '../optimizer/qp/warnings.ts';
+import { setWarningHandler } from '../optimizer/log.ts';
 import { equalityKktSolution, maxAbsDiff, randomQP, vec } from './qp-fixtures.ts';
 
 const hi = (pr: QPProblem, s: QPSettings = {}) => solveQP(pr, { solver: 'highs', ...s });
@@ -103,21 +104,24 @@ describe('highs backend', () => {
     expect(() => hi(pr, { options: { qp_iteration_limit: { x: 1 } } })).toThrow('options.qp_iteration_limit: expected a boolean, number or string');
   });
 
-  it('writes its log to the error console only, and only when verbose', () => {
+  it('writes its log to the log sink only, and only when verbose', () => {
     const out = vi.spyOn(process.stdout, 'write');
-    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const lines: string[] = [];
+    const previous = setLogHandler((line) => {
+      lines.push(`${line}\n`);
+    });
     try {
       const pr = randomQP(1, { n: 3, m: 2 });
       hi(pr);
-      expect(err).not.toHaveBeenCalled();
+      expect(lines).toEqual([]);
       hi(pr, { verbose: true });
-      const text = err.mock.calls.map((c) => `${String(c[0])}\n`).join('');
+      const text = lines.join('');
       expect(text).toMatch(/HiGHS/);
       expect(text).toMatch(/Model status\s*: Optimal/);
       expect(out).not.toHaveBeenCalled();
     } finally {
       out.mockRestore();
-      err.mockRestore();
+      setLogHandler(previous);
     }
   });
 

@@ -1,9 +1,6 @@
 /**
- * The one output channel of the backends' verbose progress lines (settings.verbose).
- *
- * console.error rather than process.stderr.write: the backends also run in a browser, where
- * `process` does not exist. (Integration point: route this to the library's log sink.)
+ * The one output channel of the backends' verbose progress lines (settings.verbose): the
+ * library's log sink (optimizer/log.ts), so `setLogHandler` redirects them and they work where
+ * there is no `process` (a browser).
  */
-export function log(message: string): void {
-  console.error(message);
-}
+export { logLine as log } from '../../log.ts';
