@@ -2,6 +2,7 @@
  * A user's mesh and a user's polygon → the embedding problem, in units the loop does not see.
  *
  *   prep = prepareDomainEmbedding(mesh, polygon, options?)
+ *   prep = normalizedEmbedding(mesh, targets, weights)   targets given per boundary vertex
  *   Vout = prep.toDomainUnits(Vloop)            positions back in the polygon's own units
  *
  * Inputs:
@@ -57,7 +58,8 @@ export interface DomainEmbedding {
   readonly added: Int32Array;
   readonly splitFaces: Int32Array;
   readonly targets: BoundaryTargets;
-  readonly cornerVertex: Int32Array;
+  /** #K vertex ids that took the polygon corners; null when the targets were given per vertex */
+  readonly cornerVertex: Int32Array | null;
   readonly theta0: Float64Array;
   readonly center: readonly [number, number];
   readonly scale: number;
@@ -76,25 +78,7 @@ export function prepareDomainEmbedding(mesh: DomainMesh, polygon: Float64Array, 
   let nv = V.length / dim;
   const { loop } = diskTopology(F, nv, source);
 
-  let xmin = Infinity;
-  let xmax = -Infinity;
-  let ymin = Infinity;
-  let ymax = -Infinity;
-  for (let k = 0; k < polygon.length; k += 2) {
-    xmin = Math.min(xmin, polygon[k]!);
-    xmax = Math.max(xmax, polygon[k]!);
-    ymin = Math.min(ymin, polygon[k + 1]!);
-    ymax = Math.max(ymax, polygon[k + 1]!);
-  }
-  const center: [number, number] = [(xmin + xmax) / 2, (ymin + ymax) / 2];
-  const scale = Math.max(xmax - xmin, ymax - ymin);
-  if (!(scale > 0) || !Number.isFinite(scale)) throw new InputError('--domain', 'a polygon of finite, positive size', `size ${scale}`);
-  const normalized = new Float64Array(polygon.length);
-  for (let k = 0; k < polygon.length; k += 2) {
-    normalized[k] = (polygon[k]! - center[0]) / scale;
-    normalized[k + 1] = (polygon[k + 1]! - center[1]) / scale;
-  }
-
+  const { center, scale, normalized } = normalize(polygon);
   const assigned = assignBoundary(V, dim, loop, normalized, { corners: options.corners ?? null, source });
   const flat = flatBoundaryTriangles(F, nv, loop, assigned.cornerLoop);
   let added: Int32Array = new Int32Array(0);
@@ -114,25 +98,64 @@ export function prepareDomainEmbedding(mesh: DomainMesh, polygon: Float64Array, 
   }
   const { edges } = diskTopology(F, nv, source);
   const theta0 = initialTheta(options.weights ?? 'uniform', V, dim, F, edges);
+  return { V, dim, F, nv, added, splitFaces: flat, targets: assigned.targets, cornerVertex: assigned.cornerVertex, theta0, center, scale, toDomainUnits: denormalizer(center, scale) };
+}
+
+/**
+ * The same normalization for targets given per boundary vertex (the mesh's vt, or another OBJ):
+ * the targets' bounding box is centred at 0 with its larger side 1; θ₀ from `weights`.
+ */
+export function normalizedEmbedding(mesh: DomainMesh, targets: BoundaryTargets, weights: WeightKind = 'uniform'): DomainEmbedding {
+  const { V, dim, F, source } = mesh;
+  const nv = V.length / dim;
+  const { center, scale, normalized } = normalize(targets.positions);
+  const { edges } = diskTopology(F, nv, source);
   return {
     V,
     dim,
     F,
     nv,
-    added,
-    splitFaces: flat,
-    targets: assigned.targets,
-    cornerVertex: assigned.cornerVertex,
-    theta0,
+    added: new Int32Array(0),
+    splitFaces: new Int32Array(0),
+    targets: { ...targets, positions: normalized },
+    cornerVertex: null,
+    theta0: initialTheta(weights, V, dim, F, edges),
     center,
     scale,
-    toDomainUnits(U: Float64Array): Float64Array {
-      const out = new Float64Array(U.length);
-      for (let k = 0; k < U.length; k += 2) {
-        out[k] = U[k]! * scale + center[0];
-        out[k + 1] = U[k + 1]! * scale + center[1];
-      }
-      return out;
-    },
+    toDomainUnits: denormalizer(center, scale),
+  };
+}
+
+/** Centre of the bounding box of #K by 2 points, its larger side, and the points normalized. */
+function normalize(P: Float64Array): { center: [number, number]; scale: number; normalized: Float64Array } {
+  let xmin = Infinity;
+  let xmax = -Infinity;
+  let ymin = Infinity;
+  let ymax = -Infinity;
+  for (let k = 0; k < P.length; k += 2) {
+    xmin = Math.min(xmin, P[k]!);
+    xmax = Math.max(xmax, P[k]!);
+    ymin = Math.min(ymin, P[k + 1]!);
+    ymax = Math.max(ymax, P[k + 1]!);
+  }
+  const center: [number, number] = [(xmin + xmax) / 2, (ymin + ymax) / 2];
+  const scale = Math.max(xmax - xmin, ymax - ymin);
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new InputError('targets', 'a polygon of finite, positive size', `size ${scale}`);
+  const normalized = new Float64Array(P.length);
+  for (let k = 0; k < P.length; k += 2) {
+    normalized[k] = (P[k]! - center[0]) / scale;
+    normalized[k + 1] = (P[k + 1]! - center[1]) / scale;
+  }
+  return { center, scale, normalized };
+}
+
+function denormalizer(center: readonly [number, number], scale: number): (U: Float64Array) => Float64Array {
+  return (U) => {
+    const out = new Float64Array(U.length);
+    for (let k = 0; k < U.length; k += 2) {
+      out[k] = U[k]! * scale + center[0];
+      out[k + 1] = U[k + 1]! * scale + center[1];
+    }
+    return out;
   };
 }

@@ -344,9 +344,9 @@ describe('prepareDomainEmbedding', () => {
       const scaled = star.map((x) => x * s + 7 * s);
       const p = prepareDomainEmbedding(mesh, scaled);
       for (let k = 0; k < ref.targets.positions.length; k++) expect(p.targets.positions[k]).toBeCloseTo(ref.targets.positions[k]!, 12);
-      expect(Array.from(p.cornerVertex)).toEqual(Array.from(ref.cornerVertex));
+      expect(Array.from(p.cornerVertex!)).toEqual(Array.from(ref.cornerVertex!));
       const back = p.toDomainUnits(p.targets.positions);
-      const corners = Array.from(p.cornerVertex, (v) => Array.from(p.targets.vertices).indexOf(v));
+      const corners = Array.from(p.cornerVertex!, (v) => Array.from(p.targets.vertices).indexOf(v));
       corners.forEach((t, k) => {
         expect(Math.abs(back[2 * t]! - scaled[2 * k]!)).toBeLessThan(1e-12 * s);
         expect(Math.abs(back[2 * t + 1]! - scaled[2 * k + 1]!)).toBeLessThan(1e-12 * s);
