@@ -23,7 +23,7 @@ import { CROSS_POLYGON, crossExample } from '../geometry/examples/cross.ts';
 import { cornerExample } from '../geometry/examples/corner.ts';
 import { writeObj } from '../geometry/obj-write.ts';
 import type { BoundaryTargets, TriMesh } from '../geometry/types.ts';
-import { mulberry32 } from '../optimizer/util/random.ts';
+import { polarDisk } from '../geometry/examples/polar-disk.ts';
 
 /** Output folder: meshes/ (this file's folder), or the first command-line argument. */
 const here = process.argv[2] ?? dirname(fileURLToPath(import.meta.url));
@@ -37,68 +37,6 @@ function vtWithTargets(mesh: TriMesh & { dim: 2 }, targets: BoundaryTargets): Fl
     VT[2 * v + 1] = targets.positions[2 * t + 1]!;
   }
   return VT;
-}
-
-/**
- * A disk of radius 1 made of K rings: ring k (radius k/K) has 6k vertices, the centre one; ring
- * angles and radii are jittered (interior rings only, by at most a quarter of the spacing, so the
- * angular order and hence the triangulation stay valid); z = a smooth bump field.
- * Faces are counter-clockwise seen from +z. Returns #V by 3 positions and #F by 3 indices.
- */
-function bumpyDisk(K: number, seed: number): { V: Float64Array; F: Int32Array } {
-  const rand = mulberry32(seed);
-  const start: number[] = [0];
-  let nv = 1;
-  for (let k = 1; k <= K; k++) {
-    start.push(nv);
-    nv += 6 * k;
-  }
-  const V = new Float64Array(3 * nv);
-  const angle = new Float64Array(nv);
-  for (let k = 1; k <= K; k++) {
-    const n = 6 * k;
-    const offset = (k % 2) * (Math.PI / n); // stagger consecutive rings
-    for (let i = 0; i < n; i++) {
-      const interior = k < K;
-      const a = offset + (2 * Math.PI * (i + (interior ? 0.25 * (2 * rand() - 1) : 0))) / n;
-      const r = (k + (interior ? 0.25 * (2 * rand() - 1) : 0)) / K;
-      const v = start[k]! + i;
-      angle[v] = a;
-      V[3 * v] = r * Math.cos(a);
-      V[3 * v + 1] = r * Math.sin(a);
-    }
-  }
-  for (let v = 0; v < nv; v++) {
-    const x = V[3 * v]!;
-    const y = V[3 * v + 1]!;
-    V[3 * v + 2] = 0.18 * Math.sin(2.5 * x) * Math.cos(2 * y) + 0.25 * Math.exp(-6 * ((x - 0.3) ** 2 + (y + 0.2) ** 2));
-  }
-  const F: number[] = [];
-  for (let i = 0; i < 6; i++) F.push(0, 1 + i, 1 + ((i + 1) % 6));
-  for (let k = 2; k <= K; k++) {
-    // zip ring k−1 (inner) and ring k (outer) by angle, starting both at their first vertex
-    const n0 = 6 * (k - 1);
-    const n1 = 6 * k;
-    const s0 = start[k - 1]!;
-    const s1 = start[k]!;
-    const unwrap = (a: number, ref: number) => (a < ref - 1e-12 ? a + 2 * Math.PI : a);
-    const base = Math.min(angle[s0]!, angle[s1]!);
-    const a0 = (i: number) => unwrap(angle[s0 + (i % n0)]!, base) + (i >= n0 ? 2 * Math.PI : 0);
-    const a1 = (j: number) => unwrap(angle[s1 + (j % n1)]!, base) + (j >= n1 ? 2 * Math.PI : 0);
-    let i = 0;
-    let j = 0;
-    while (i < n0 || j < n1) {
-      const advanceOuter = i === n0 || (j < n1 && a1(j + 1) < a0(i + 1));
-      if (advanceOuter) {
-        F.push(s0 + (i % n0), s1 + (j % n1), s1 + ((j + 1) % n1));
-        j++;
-      } else {
-        F.push(s0 + (i % n0), s1 + (j % n1), s0 + ((i + 1) % n0));
-        i++;
-      }
-    }
-  }
-  return { V, F: Int32Array.from(F) };
 }
 
 /** The polygon domains, counter-clockwise (x, y) corners. */
@@ -158,7 +96,7 @@ const cross = crossExample(13);
 write('cross.obj', writeObj(cross.mesh.V, 2, cross.mesh.F, { comment: 'dqp: the built-in cross example (13x13 grid); vt = boundary targets on the plus polygon', VT: vtWithTargets(cross.mesh, cross.targets) }));
 const corner = cornerExample(10);
 write('corner-10.obj', writeObj(corner.mesh.V, 2, corner.mesh.F, { comment: 'dqp: corner refinement family, N = 10; vt = boundary targets (reflex corner at (0.35, 0.65))', VT: vtWithTargets(corner.mesh, corner.targets) }));
-const disk = bumpyDisk(16, 20261207);
+const disk = polarDisk(16, { seed: 20261207 });
 write('bumpy-disk.obj', writeObj(disk.V, 3, disk.F, { comment: 'dqp: bumpy 3-D disk surface (16 jittered polar rings lifted by a smooth height field), no texture coordinates' }));
 for (const [name, P] of Object.entries(DOMAINS)) {
   for (const [ext, text] of Object.entries(domainFiles(name, P))) write(`domains/${name}.${ext}`, text);
