@@ -10,11 +10,14 @@
  *   polygon  #K by 2 corners, counter-clockwise (preparePolygon), in the domain's own units
  *   options  corners: #K vertex ids (0-based) for the polygon corners (boundary-assign.ts);
  *            weights: initial weights (edge-weights.ts, default 'uniform');
- *            flatTriangles: 'split' (default) or 'error' for triangles lying on one polygon edge
+ *            flatTriangles: 'split' (default) or 'error' for edges no map can embed (ear-split.ts:
+ *            chords on one polygon side, e.g. the third edge of a triangle lying on one side)
  * Output (DomainEmbedding):
- *   V, F, nv       the mesh, with flat boundary triangles split (new vertices after the input's)
+ *   V, F, nv       the mesh, with unembeddable chords split (ear-split.ts; new vertices after
+ *                  the input's)
  *   added          ids of the vertices added by splitting (empty when none)
- *   splitFaces     input faces that were split
+ *   splitFaces     input faces lying on one straight polygon side (fixed by the splits)
+ *   splitEdges     the interior edges split (vertex pairs)
  *   targets        boundary targets in NORMALIZED units (below)
  *   cornerVertex   #K vertex ids that took the polygon corners
  *   theta0         initial θ (#E of the possibly split mesh) from `weights`
@@ -28,12 +31,12 @@
  * and toDomainUnits returns the result in the units the user gave.
  *
  * Errors: every error of boundary-assign.ts; with flatTriangles 'error', a typed error naming
- * the flat triangles (1-based faces) and how to fix the mesh.
+ * the flat triangles and the edges (1-based) and how to fix the mesh.
  */
 import { FileFormatError, InputError } from '../optimizer/errors.ts';
 import { assignBoundary } from './boundary-assign.ts';
 import { diskTopology } from './disk.ts';
-import { flatBoundaryTriangles, splitTriangles } from './ear-split.ts';
+import { flatBoundaryTriangles, splitEdges, unembeddableEdges } from './ear-split.ts';
 import { initialTheta, type WeightKind } from './edge-weights.ts';
 import type { BoundaryTargets } from './types.ts';
 
@@ -56,7 +59,10 @@ export interface DomainEmbedding {
   readonly F: Int32Array;
   readonly nv: number;
   readonly added: Int32Array;
+  /** input faces with all three vertices on one straight polygon side (found before splitting) */
   readonly splitFaces: Int32Array;
+  /** #S by 2 vertex pairs of the interior edges split (one added vertex each, in this order) */
+  readonly splitEdges: Int32Array;
   readonly targets: BoundaryTargets;
   /** #K vertex ids that took the polygon corners; null when the targets were given per vertex */
   readonly cornerVertex: Int32Array | null;
@@ -81,16 +87,20 @@ export function prepareDomainEmbedding(mesh: DomainMesh, polygon: Float64Array, 
   const { center, scale, normalized } = normalize(polygon);
   const assigned = assignBoundary(V, dim, loop, normalized, { corners: options.corners ?? null, source });
   const flat = flatBoundaryTriangles(F, nv, loop, assigned.cornerLoop);
+  const bad = unembeddableEdges(F, nv, loop, assigned.cornerLoop, normalized);
   let added: Int32Array = new Int32Array(0);
-  if (flat.length > 0) {
+  if (bad.reasons.length > 0) {
     if (options.flatTriangles === 'error') {
+      const pairs = Array.from({ length: Math.min(bad.reasons.length, LIST) }, (_, s) => `${bad.edges[2 * s]! + 1}–${bad.edges[2 * s + 1]! + 1}`).join(', ');
       const msg =
-        `triangle(s) ${list(flat)} have all three vertices on one straight edge of the polygon, so they have zero area in every map ` +
-        'and the map can never be certified; split them (insert a vertex inside each) or move the polygon corners (--corners), ' +
-        'or let dqp split them (the default)';
-      throw source ? new FileFormatError(source, msg) : new InputError('mesh', 'no triangle flat on one polygon edge', msg);
+        (flat.length ? `triangle(s) ${list(flat)} have all three vertices on one straight edge of the polygon; ` : '') +
+        `the interior edge(s) ${pairs}${bad.reasons.length > LIST ? `, … (${bad.reasons.length} in all)` : ''} join two boundary vertices ` +
+        'on one straight polygon edge (or cut off a reflex corner), so the triangles beside them have zero area or lie outside in every map ' +
+        'and the map can never be certified; split those edges in your mesh (a vertex at the middle of each), or move the polygon ' +
+        'corners (--corners), or let dqp split them (the default)';
+      throw source ? new FileFormatError(source, msg) : new InputError('mesh', 'no interior edge between two boundary vertices on one polygon edge', msg);
     }
-    const split = splitTriangles(V, dim, F, flat);
+    const split = splitEdges(V, dim, F, bad.edges);
     V = split.V;
     F = split.F;
     added = split.added;
@@ -98,7 +108,7 @@ export function prepareDomainEmbedding(mesh: DomainMesh, polygon: Float64Array, 
   }
   const { edges } = diskTopology(F, nv, source);
   const theta0 = initialTheta(options.weights ?? 'uniform', V, dim, F, edges);
-  return { V, dim, F, nv, added, splitFaces: flat, targets: assigned.targets, cornerVertex: assigned.cornerVertex, theta0, center, scale, toDomainUnits: denormalizer(center, scale) };
+  return { V, dim, F, nv, added, splitFaces: flat, splitEdges: bad.edges, targets: assigned.targets, cornerVertex: assigned.cornerVertex, theta0, center, scale, toDomainUnits: denormalizer(center, scale) };
 }
 
 /**
@@ -117,6 +127,7 @@ export function normalizedEmbedding(mesh: DomainMesh, targets: BoundaryTargets, 
     nv,
     added: new Int32Array(0),
     splitFaces: new Int32Array(0),
+    splitEdges: new Int32Array(0),
     targets: { ...targets, positions: normalized },
     cornerVertex: null,
     theta0: initialTheta(weights, V, dim, F, edges),

@@ -1,47 +1,116 @@
 /**
- * Triangles that can never be embedded: all three vertices on one straight polygon edge.
+ * Mesh edges that no map onto the polygon can embed, and the edge splits that fix them.
  *
- *   ears  = flatBoundaryTriangles(F, loop, cornerLoop)     faces to fix, ascending
- *   split = splitTriangles(V, dim, F, ears)                the mesh with each of them split
+ *   bad   = unembeddableEdges(F, nv, loop, cornerLoop, polygon)   interior edges to split
+ *   flat  = flatBoundaryTriangles(F, nv, loop, cornerLoop)         faces on one straight side (reported)
+ *   split = splitEdges(V, dim, F, bad.edges)                       the mesh with those edges split
  *
- * A triangle whose vertices are all boundary vertices mapped onto the same polygon edge (corners
- * count for both edges they join) has zero area in every map that keeps the boundary on the
- * polygon: no weights can certify it, so the loop must not even start. splitTriangles inserts a
- * vertex at the centroid of each such triangle (in the rest positions, 3-D for surfaces) and
- * replaces the triangle (a, b, c) by (a, b, m), (b, c, m), (c, a, m) — same orientation. The
- * new vertices are interior, numbered after the input's (#V, #V + 1, … in the order of `ears`),
- * so every input vertex keeps its number; the new faces replace the split one in place and the
- * other two are appended.
+ * Once the boundary is pinned to the polygon (boundary-assign.ts), an interior edge (two faces)
+ * whose two end vertices are both on the boundary is a chord of the polygon, drawn straight:
+ *   - both ends on the same straight side (corners count for both sides they join): the chord
+ *     lies on that side, so a face next to it has zero area or lies outside — never certified.
+ *     A triangle with all three vertices on one side is the common case (its third edge is such
+ *     a chord);
+ *   - the two loop neighbours of a reflex corner whose vertex carries one triangle only: that
+ *     triangle lies in the exterior wedge of the corner in every map.
+ * Splitting the chord at its midpoint (a new interior vertex joined to the chord's ends and to
+ * the two opposite vertices) removes it: each face (u, v, w) next to the edge u–v becomes
+ * (u, m, w) and (m, v, w), orientation kept. The new vertices are numbered after the input's
+ * (#V, #V + 1, …, in the order of `edges`), placed at the chord's midpoint in the rest positions
+ * (3-D for surfaces); every input vertex keeps its number, the first half of each split face
+ * keeps the face's number and the second halves are appended.
  *
  * Inputs: F #F by 3; loop #B boundary vertices; cornerLoop #K positions in `loop` of the corner
- *   vertices (boundary-assign.ts), increasing cyclically; V #V by dim rest positions.
+ *   vertices, increasing cyclically (boundary-assign.ts); polygon #K by 2 corners, counter-
+ *   clockwise; V #V by dim rest positions.
  */
 import { polygonEdgeOfLoop } from './boundary-assign.ts';
+import { edgeList } from './edges.ts';
 
-export function flatBoundaryTriangles(F: Int32Array, nv: number, loop: Int32Array, cornerLoop: Int32Array): Int32Array {
-  const B = loop.length;
+/** Per vertex: the polygon side it lies on (−1 inside) and, for a corner, the side before it. */
+function sides(nv: number, loop: Int32Array, cornerLoop: Int32Array): { side: Int32Array; prevSide: Int32Array } {
   const K = cornerLoop.length;
-  const edgeOf = polygonEdgeOfLoop(B, cornerLoop);
-  // per vertex: -1 interior, else the edge it lies on; a corner also lies on the edge before it
-  const edge = new Int32Array(nv).fill(-1);
-  const prevEdge = new Int32Array(nv).fill(-1);
-  for (let t = 0; t < B; t++) edge[loop[t]!] = edgeOf[t]!;
-  for (let k = 0; k < K; k++) prevEdge[loop[cornerLoop[k]!]!] = (k + K - 1) % K;
+  const edgeOf = polygonEdgeOfLoop(loop.length, cornerLoop);
+  const side = new Int32Array(nv).fill(-1);
+  const prevSide = new Int32Array(nv).fill(-1);
+  for (let t = 0; t < loop.length; t++) side[loop[t]!] = edgeOf[t]!;
+  for (let k = 0; k < K; k++) prevSide[loop[cornerLoop[k]!]!] = (k + K - 1) % K;
+  return { side, prevSide };
+}
+
+const onSide = (s: { side: Int32Array; prevSide: Int32Array }, v: number, k: number) => k >= 0 && (s.side[v] === k || s.prevSide[v] === k);
+
+/** Faces whose three vertices lie on one straight polygon side (zero area in every map). */
+export function flatBoundaryTriangles(F: Int32Array, nv: number, loop: Int32Array, cornerLoop: Int32Array): Int32Array {
+  const s = sides(nv, loop, cornerLoop);
   const out: number[] = [];
-  const on = (v: number, k: number) => edge[v] === k || prevEdge[v] === k;
   for (let f = 0; f < F.length / 3; f++) {
-    const a = F[3 * f]!;
-    const b = F[3 * f + 1]!;
-    const c = F[3 * f + 2]!;
-    if (edge[a] === -1 || edge[b] === -1 || edge[c] === -1) continue;
-    for (const k of [edge[a]!, prevEdge[a]!]) {
-      if (k >= 0 && on(b, k) && on(c, k)) {
-        out.push(f);
-        break;
+    const [a, b, c] = [F[3 * f]!, F[3 * f + 1]!, F[3 * f + 2]!];
+    if (s.side[a] === -1 || s.side[b] === -1 || s.side[c] === -1) continue;
+    if ([s.side[a]!, s.prevSide[a]!].some((k) => onSide(s, b, k) && onSide(s, c, k))) out.push(f);
+  }
+  return Int32Array.from(out);
+}
+
+export interface UnembeddableEdges {
+  /** #S by 2 vertex pairs (u < v) of the interior edges to split */
+  readonly edges: Int32Array;
+  /** for each: 'same-side' or 'reflex-ear' */
+  readonly reasons: readonly ('same-side' | 'reflex-ear')[];
+}
+
+export function unembeddableEdges(F: Int32Array, nv: number, loop: Int32Array, cornerLoop: Int32Array, polygon: Float64Array): UnembeddableEdges {
+  const s = sides(nv, loop, cornerLoop);
+  const el = edgeList(F, nv);
+  const faces = new Int32Array(el.ne);
+  for (let f = 0; f < F.length / 3; f++) {
+    for (let c = 0; c < 3; c++) {
+      const u = F[3 * f + c]!;
+      const v = F[3 * f + ((c + 1) % 3)]!;
+      const lo = Math.min(u, v);
+      const hi = Math.max(u, v);
+      for (let p = el.adjPtr[lo]!; p < el.adjPtr[lo + 1]!; p++) if (el.adjNbr[p] === hi) faces[el.adjEdge[p]!]++;
+    }
+  }
+  const pairs: number[] = [];
+  const reasons: ('same-side' | 'reflex-ear')[] = [];
+  const taken = new Set<number>();
+  for (let e = 0; e < el.ne; e++) {
+    const u = el.E[2 * e]!;
+    const v = el.E[2 * e + 1]!;
+    if (faces[e] !== 2 || s.side[u] === -1 || s.side[v] === -1) continue;
+    if ([s.side[u]!, s.prevSide[u]!].some((k) => onSide(s, v, k))) {
+      pairs.push(u, v);
+      reasons.push('same-side');
+      taken.add(e);
+    }
+  }
+  // reflex corners carrying a single triangle: their two loop neighbours are joined by an edge
+  const K = cornerLoop.length;
+  const B = loop.length;
+  const degree = new Int32Array(nv);
+  for (let k = 0; k < F.length; k++) degree[F[k]!]++;
+  for (let k = 0; k < K; k++) {
+    const [px, py] = [polygon[2 * ((k + K - 1) % K)]!, polygon[2 * ((k + K - 1) % K) + 1]!];
+    const [x, y] = [polygon[2 * k]!, polygon[2 * k + 1]!];
+    const [nx, ny] = [polygon[2 * ((k + 1) % K)]!, polygon[2 * ((k + 1) % K) + 1]!];
+    const turn = (x - px) * (ny - y) - (y - py) * (nx - x);
+    const t = cornerLoop[k]!;
+    if (turn >= 0 || degree[loop[t]!] !== 1) continue;
+    const a = loop[(t + B - 1) % B]!;
+    const c = loop[(t + 1) % B]!;
+    const lo = Math.min(a, c);
+    const hi = Math.max(a, c);
+    for (let p = el.adjPtr[lo]!; p < el.adjPtr[lo + 1]!; p++) {
+      const e = el.adjEdge[p]!;
+      if (el.adjNbr[p] === hi && faces[e] === 2 && !taken.has(e)) {
+        pairs.push(lo, hi);
+        reasons.push('reflex-ear');
+        taken.add(e);
       }
     }
   }
-  return Int32Array.from(out);
+  return { edges: Int32Array.from(pairs), reasons };
 }
 
 export interface SplitMesh {
@@ -51,22 +120,33 @@ export interface SplitMesh {
   readonly added: Int32Array;
 }
 
-export function splitTriangles(V: Float64Array, dim: 2 | 3, F: Int32Array, faces: Int32Array): SplitMesh {
+/** Split each edge (u, v) of `edges` (#S by 2) at its midpoint; see the header for the numbering. */
+export function splitEdges(V: Float64Array, dim: 2 | 3, F: Int32Array, edges: Int32Array): SplitMesh {
   const nv = V.length / dim;
-  const nf = F.length / 3;
-  const k = faces.length;
-  const V2 = new Float64Array(V.length + dim * k);
+  const S = edges.length / 2;
+  const V2 = new Float64Array(V.length + dim * S);
   V2.set(V);
-  const F2 = new Int32Array(F.length + 6 * k);
-  F2.set(F);
-  for (let s = 0; s < k; s++) {
-    const f = faces[s]!;
-    const [a, b, c] = [F[3 * f]!, F[3 * f + 1]!, F[3 * f + 2]!];
+  const faces: number[] = Array.from(F);
+  for (let s = 0; s < S; s++) {
+    const u = edges[2 * s]!;
+    const v = edges[2 * s + 1]!;
     const m = nv + s;
-    for (let o = 0; o < dim; o++) V2[dim * m + o] = (V[dim * a + o]! + V[dim * b + o]! + V[dim * c + o]!) / 3;
-    F2.set([a, b, m], 3 * f);
-    F2.set([b, c, m], 3 * (nf + 2 * s));
-    F2.set([c, a, m], 3 * (nf + 2 * s + 1));
+    for (let o = 0; o < dim; o++) V2[dim * m + o] = (V[dim * u + o]! + V[dim * v + o]!) / 2;
+    const nf = faces.length / 3;
+    for (let f = 0; f < nf; f++) {
+      for (let c = 0; c < 3; c++) {
+        const a = faces[3 * f + c]!;
+        const b = faces[3 * f + ((c + 1) % 3)]!;
+        if ((a === u && b === v) || (a === v && b === u)) {
+          const w = faces[3 * f + ((c + 2) % 3)]!;
+          faces[3 * f] = a;
+          faces[3 * f + 1] = m;
+          faces[3 * f + 2] = w;
+          faces.push(m, b, w);
+          break;
+        }
+      }
+    }
   }
-  return { V: V2, F: F2, added: Int32Array.from({ length: k }, (_, s) => nv + s) };
+  return { V: V2, F: Int32Array.from(faces), added: Int32Array.from({ length: S }, (_, s) => nv + s) };
 }

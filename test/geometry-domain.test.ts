@@ -9,7 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { assignBoundary } from '../geometry/boundary-assign.ts';
 import { diskTopology } from '../geometry/disk.ts';
 import { mapDistortion } from '../geometry/distortion.ts';
-import { flatBoundaryTriangles, splitTriangles } from '../geometry/ear-split.ts';
+import { flatBoundaryTriangles, splitEdges, unembeddableEdges } from '../geometry/ear-split.ts';
+import { embeddingDomain } from '../geometry/embedding-domain.ts';
+import { HarmonicSolver } from '../geometry/harmonic.ts';
+import { laplacianPattern, laplacianValues } from '../geometry/laplacian.ts';
+import { countFlipped, interleavedFromSplit, signedAreas } from '../geometry/validity.ts';
 import { initialTheta, OMEGA_FLOOR } from '../geometry/edge-weights.ts';
 import { edgeId, edgeList } from '../geometry/edges.ts';
 import { unitSquareGrid } from '../geometry/examples/grid.ts';
@@ -228,8 +232,17 @@ describe('boundary assignment', () => {
   });
 });
 
-describe('triangles flat on one polygon edge', () => {
-  it('are found and split into three, keeping every input vertex and the orientation', () => {
+describe('edges no map can embed', () => {
+  /** Uniform-weight harmonic map (Tutte) of F into targets; flipped faces. */
+  function tutteFlips(F: Int32Array, nv: number, targets: { vertices: Int32Array; positions: Float64Array }): number {
+    const domain = embeddingDomain(F, nv, targets);
+    const lap = laplacianPattern(domain.edges);
+    const x = HarmonicSolver.build(domain, lap).solve(laplacianValues(lap, new Float64Array(domain.edges.ne).fill(-1)));
+    const V = interleavedFromSplit(x);
+    return countFlipped(signedAreas(V, F), domain.orientation);
+  }
+
+  it('a triangle flat on one side: found, its chord split, and then the map into a convex polygon is bijective', () => {
     // a 3×3 grid whose corner cell at (0, 0) is cut by (1/2, 0)–(0, 1/2): the triangle
     // ((0,0), (1/2,0), (0,1/2)) has 3 boundary vertices; with corners that skip (0, 0) it is flat
     const g = unitSquareGrid(3, 'anti');
@@ -240,21 +253,42 @@ describe('triangles flat on one polygon edge', () => {
     const cornerIds = [2, 4, 6].map((s) => loop[(t00 + s) % B]!); // three other boundary vertices
     const tri = prep([0, 0, 1, 0, 0.5, 1]).corners;
     const a = assignBoundary(g.V, 2, loop, tri, { corners: Int32Array.from(cornerIds) });
-    const ears = flatBoundaryTriangles(g.F, 9, loop, a.cornerLoop);
-    expect(ears.length).toBeGreaterThan(0);
-    for (const f of ears) for (let c = 0; c < 3; c++) expect(loop).toContain(g.F[3 * f + c]);
-    const split = splitTriangles(g.V, 2, g.F, ears);
-    expect(split.V.length / 2).toBe(9 + ears.length);
-    expect(split.F.length / 3).toBe(g.F.length / 3 + 2 * ears.length);
+    const flat = flatBoundaryTriangles(g.F, 9, loop, a.cornerLoop);
+    expect(flat).toHaveLength(1);
+    for (let c = 0; c < 3; c++) expect(loop).toContain(g.F[3 * flat[0]! + c]);
+    // Tutte fails before the split: a convex polygon, positive weights, yet a folded map
+    expect(tutteFlips(g.F, 9, a.targets)).toBeGreaterThan(0);
+    const bad = unembeddableEdges(g.F, 9, loop, a.cornerLoop, tri);
+    expect(bad.reasons).toEqual(['same-side']);
+    const split = splitEdges(g.V, 2, g.F, bad.edges);
+    expect(split.V.length / 2).toBe(10);
+    expect(split.F.length / 3).toBe(g.F.length / 3 + 2);
     expect(Array.from(split.V.subarray(0, 18))).toEqual(Array.from(g.V));
+    expect(Array.from(split.V.subarray(18))).toEqual([(g.V[2 * bad.edges[0]!]! + g.V[2 * bad.edges[1]!]!) / 2, (g.V[2 * bad.edges[0]! + 1]! + g.V[2 * bad.edges[1]! + 1]!) / 2]);
     for (let f = 0; f < split.F.length / 3; f++) {
       const [p, q, r] = [0, 1, 2].map((c) => split.F[3 * f + c]!);
       const area = (split.V[2 * q!]! - split.V[2 * p!]!) * (split.V[2 * r! + 1]! - split.V[2 * p! + 1]!) - (split.V[2 * r!]! - split.V[2 * p!]!) * (split.V[2 * q! + 1]! - split.V[2 * p! + 1]!);
-      expect(area).toBeGreaterThan(0);
+      expect(area).toBeGreaterThan(0); // orientation kept
     }
-    const after = diskTopology(split.F, split.V.length / 2);
-    expect(after.loop.length).toBe(B); // the new vertices are interior
-    expect(flatBoundaryTriangles(split.F, split.V.length / 2, after.loop, Int32Array.from(a.cornerVertex, (v) => Array.from(after.loop).indexOf(v)))).toHaveLength(0);
+    const after = diskTopology(split.F, 10);
+    expect(after.loop.length).toBe(B); // the new vertex is interior
+    expect(tutteFlips(split.F, 10, a.targets)).toBe(0); // and now Tutte's theorem applies
+  });
+
+  it('a reflex corner carrying a single triangle: the chord of its two neighbours is split', () => {
+    // the 'anti' grid's corner cell at (0, 0) is one triangle; send (0, 0) to the reflex corner of an L
+    const g = unitSquareGrid(4, 'anti');
+    const { loop } = diskTopology(g.F, 16);
+    const t00 = Array.from(loop).findIndex((v) => g.V[2 * v] === 0 && g.V[2 * v + 1] === 0);
+    const B = loop.length; // 12: six corners at every other vertex, (0, 0) → the reflex corner (1, 1)
+    const Lr = prep([1, 1, 1, 2, 0, 2, 0, 0, 2, 0, 2, 1]).corners; // starts at the reflex corner (1, 1)
+    const corners = Int32Array.from([0, 2, 4, 6, 8, 10], (s) => loop[(t00 + s) % B]!);
+    const a = assignBoundary(g.V, 2, loop, Lr, { corners });
+    const bad = unembeddableEdges(g.F, 16, loop, a.cornerLoop, Lr);
+    expect(bad.reasons).toContain('reflex-ear');
+    const k = bad.reasons.indexOf('reflex-ear');
+    const ear = [bad.edges[2 * k]!, bad.edges[2 * k + 1]!].sort((x, y) => x - y);
+    expect(ear).toEqual([loop[(t00 + B - 1) % B]!, loop[(t00 + 1) % B]!].sort((x, y) => x - y));
   });
 });
 
@@ -353,7 +387,7 @@ describe('prepareDomainEmbedding', () => {
       });
     }
   });
-  it('flat boundary triangles: split by default (new vertices after the input ones), or a typed error naming them', () => {
+  it('unembeddable chords: split by default (new vertices after the input ones), or a typed error naming the triangles and edges', () => {
     const g = unitSquareGrid(3, 'anti');
     const { loop } = diskTopology(g.F, 9);
     const t00 = Array.from(loop).findIndex((v) => g.V[2 * v] === 0 && g.V[2 * v + 1] === 0);
@@ -363,9 +397,10 @@ describe('prepareDomainEmbedding', () => {
     const p = prepareDomainEmbedding(m2, tri, { corners });
     expect(Array.from(p.added)).toEqual([9]);
     expect(p.splitFaces.length).toBe(1);
+    expect(p.splitEdges.length).toBe(2);
     expect(p.theta0.length).toBe(edgeList(p.F, p.nv).ne);
     const e = errorOf(() => prepareDomainEmbedding(m2, tri, { corners, flatTriangles: 'error' }));
-    expect(e.message).toMatch(new RegExp(`^g\\.obj: triangle\\(s\\) ${p.splitFaces[0]! + 1} have all three vertices on one straight edge`));
+    expect(e.message).toMatch(new RegExp(`^g\\.obj: triangle\\(s\\) ${p.splitFaces[0]! + 1} have all three vertices on one straight edge.*interior edge\\(s\\) ${p.splitEdges[0]! + 1}–${p.splitEdges[1]! + 1} join two boundary vertices`));
   });
 });
 

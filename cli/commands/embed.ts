@@ -35,7 +35,7 @@
  * --json prints one JSON object as the only line of stdout (the report goes to stderr): the
  * certificate (converged, stopReason, flips, valid, maxDual, boundaryDeviation in the domain's
  * units), timings, the outputs, and for a user domain the corners, split triangles and added
- * vertices (1-based, OBJ numbering), `units` {center, scale} and `distortion`.
+ * vertices and the edges split (1-based, OBJ numbering), `units` {center, scale} and `distortion`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
@@ -190,7 +190,7 @@ export const command: CommandModule = {
       })
       .option('corners', { type: 'string', requiresArg: true, describe: 'with --domain: the boundary vertices (1-based OBJ numbers, comma-separated, in polygon order) that take the corners; default: by arc-length proportion, the rotation with the least squared error' })
       .option('weights', { type: 'string', choices: ['uniform', 'cotan', 'mean-value'], default: 'uniform', describe: 'initial Laplacian weights θ₀ (and the --reg reference): uniform (the paper), cotan or mean-value of the input mesh (3-D for surfaces; scaled to the uniform mean, clamped to ≥ 0.02)' })
-      .option('flat-triangles', { type: 'string', choices: ['split', 'error'], default: 'split', describe: 'with --domain: a triangle with all three vertices on one straight polygon edge can never be embedded: split it (a new vertex inside, numbered after the input\'s) or stop with an error' })
+      .option('flat-triangles', { type: 'string', choices: ['split', 'error'], default: 'split', describe: 'with --domain: an interior edge joining two boundary vertices on one straight polygon edge (e.g. the third edge of a triangle lying on that edge), or cutting off a reflex corner, can never be embedded: split it at its middle (a new vertex, numbered after the input\'s; reported) or stop with an error naming it' })
       .option('uv', { type: 'boolean', default: false, describe: 'write the input mesh unchanged (its v lines) with the map as texture coordinates (vt, faces v/vt) instead of the 2-D map as v' })
       .option('checker-svg', { type: 'string', requiresArg: true, describe: 'with --uv: the UV-checker picture (default: the OBJ path with -checker.svg)' })
       .option('target', { type: 'string', describe: 'OBJ with the same vertices/faces whose (x, y) positions give the boundary targets (default: the vt of MESH)' })
@@ -288,7 +288,7 @@ export const command: CommandModule = {
     const domain = embeddingDomain(F, nv, problem.targets, { source: input.source });
     const qp = EmbeddingQP.build(domain);
     if (problem.added.length > 0) {
-      say(`${input.source}: split ${problem.splitFaces.length} triangle(s) lying on one straight polygon edge (faces ${oneBased(problem.splitFaces)}); new vertices ${oneBased(problem.added)}`);
+      say(`${input.source}: split ${problem.added.length} interior edge(s) joining two boundary vertices on one straight polygon edge${problem.splitFaces.length ? ` (${problem.splitFaces.length} triangle(s) flat on a polygon edge: faces ${oneBased(problem.splitFaces)})` : ''}; new vertices ${oneBased(problem.added)}`);
     }
     if (domainPolygon) {
       say(`domain ${domainPolygon.source}: ${domainPolygon.corners.length / 2} corners${domainPolygon.merged.length ? ` (${domainPolygon.merged.length} collinear merged)` : ''}${domainPolygon.reversed ? ', made counter-clockwise' : ''}; corner vertices ${oneBased(problem.cornerVertex ?? [])}`);
@@ -331,7 +331,7 @@ export const command: CommandModule = {
         `dqp embed: ${input.source}${domainPolygon ? ` into ${domainPolygon.source}` : ''}`,
         ...(interrupted ? [`interrupted (SIGINT/SIGTERM) after ${result.iterations} Adam steps: the map of the last iteration`] : []),
         `${status}; ${result.iterations} Adam steps, λ_reg = ${reg ?? 0}, weights ${weights}, solver ${solver}, loss ${result.loss === 'norm' ? '‖μ‖₂' : '‖μ‖₂²'}`,
-        ...(problem.added.length ? [`vertices ${oneBased(problem.added)} were added (splitting triangles flat on a polygon edge)`] : []),
+        ...(problem.added.length ? [`vertices ${oneBased(problem.added)} were added (splitting edges that join two boundary vertices on one straight polygon edge)`] : []),
         uv ? 'v: the input positions; vt: the embedding (texture coordinates); faces v/vt' : 'v: embedded positions (z = 0); faces as in the input',
       ].join('\n');
       outputs.write('--out', uv ? writeObj(problem.V, problem.dim, F, { comment, VT: map }) : writeObj(map, 2, F, { comment }));
@@ -390,7 +390,8 @@ export const command: CommandModule = {
             ? { source: domainPolygon.source, corners: domainPolygon.corners.length / 2, mergedCorners: domainPolygon.merged.map((k) => k + 1), reversed: domainPolygon.reversed }
             : null,
           cornerVertices: problem.cornerVertex ? Array.from(problem.cornerVertex, (v) => v + 1) : null,
-          splitTriangles: Array.from(problem.splitFaces, (f) => f + 1),
+          flatTriangles: Array.from(problem.splitFaces, (f) => f + 1),
+          splitEdges: Array.from({ length: problem.splitEdges.length / 2 }, (_, k) => [problem.splitEdges[2 * k]! + 1, problem.splitEdges[2 * k + 1]! + 1]),
           addedVertices: Array.from(problem.added, (v) => v + 1),
           uv,
           warnings,
