@@ -41,7 +41,7 @@
  * (and with --json {"suite", "rows": [], "skipped": reason}).
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { formatTable, printJson, progress, writeFileAtomic } from '../cli/output.ts';
@@ -57,8 +57,10 @@ import type { FromFileSuiteWorker, RunMessage } from './file-suite-worker.ts';
 import type { BenchOptions } from './options.ts';
 import { type BenchRow, COARSE_ACCURACY, fmt, quartiles, toCsv } from './report.ts';
 
-/** Repository root (this file lives in bench/). */
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Repository root (this file lives in bench/, or in dist/bench/ when compiled). */
+export const REPO_ROOT = ((bench: string) => (basename(dirname(bench)) === 'dist' ? join(bench, '..', '..') : join(bench, '..')))(
+  dirname(fileURLToPath(import.meta.url)),
+);
 
 /** A data folder given relative to the repository root, e.g. '../shared/data/mpc_qpbenchmark'. */
 export function dataDir(relativeToRoot: string): string {

@@ -8,7 +8,7 @@
  * commands install cli/interrupt.ts and stop cleanly; the others end at once by default).
  */
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -16,10 +16,12 @@ import { DqpError } from '../optimizer/errors.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const commandDir = join(here, 'commands');
+/** '.ts' when run from the sources (tsx), '.js' when run from the compiled dist/ */
+const moduleExt = extname(fileURLToPath(import.meta.url));
 
 async function loadCommands(): Promise<CommandModule[]> {
   const files = readdirSync(commandDir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .filter((f) => f.endsWith(moduleExt) && !f.endsWith('.d.ts'))
     .sort();
   const modules: CommandModule[] = [];
   for (const f of files) {

@@ -14,6 +14,12 @@
  *   4. the same compute.mjs runs here, in-process, on the TypeScript SOURCES; every number must
  *      be identical (same code, same floating-point operations)
  *   5. tsc type-checks a TypeScript consumer against the emitted .d.ts through the exports map
+ *   6. `import 'dqp'` loads no TensorFlow.js module: a module-resolution hook in the child records
+ *      every URL it resolves; none is under @tensorflow until loadTf() is called (which then
+ *      resolves one: the hook does see them)
+ *   7. 'dqp/browser' resolves no `node:` built-in and exports what 'dqp' does minus the Node-only
+ *      names (worker pool, batch helpers, benchmark-file readers)
+ *   8. the packaged command (bin/dqp.js beside that dist/, no TypeScript sources) runs in plain node
  *
  * Skipped (with a message) when the TypeScript compiler is not installed.
  */
@@ -97,6 +103,25 @@ out.loader = { execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS
 process.stdout.write(JSON.stringify(out) + '\n');
 `;
 
+/** A module-resolution hook appending every resolved URL to the file named by DQP_TRACE. */
+const TRACE_HOOK_MJS = String.raw`
+import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(process.env.DQP_TRACE, r.url + '\n');
+  return r;
+}
+`;
+
+/** Imports the package, records the trace so far, then loads tfjs through the lazy loader. */
+const LAZY_TF_MJS = String.raw`
+import { copyFileSync } from 'node:fs';
+const dqp = await import('dqp');
+copyFileSync(process.env.DQP_TRACE, process.env.DQP_TRACE + '.import');
+await dqp.loadTf();
+process.stdout.write(JSON.stringify({ loaded: dqp.loadedTfPackage, exports: Object.keys(dqp).sort() }) + '\n');
+`;
+
 const CONSUMER_TS = String.raw`
 import { dqpBackward, dqpForward, denseFromRows, TfQpLayer, type DqpGradients, type QPProblem } from 'dqp';
 import { crossExample, EmbeddingQP, type TriMesh } from 'dqp/geometry';
@@ -153,18 +178,16 @@ describe.skipIf(!haveTsc)('compiled JavaScript build (tsconfig.build.json)', () 
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('tsc emits JavaScript and declarations for both entry points, with .js relative imports and no tsx', () => {
+  it('tsc emits JavaScript and declarations for the entry points, the command line and the worker scripts, with .js relative imports and no tsx', () => {
     expect(build!.status, `${build!.stdout}\n${build!.stderr}`).toBe(0);
     const dist = join(pkg, 'dist');
-    for (const f of ['optimizer/index.js', 'optimizer/index.d.ts', 'geometry/index.js', 'geometry/index.d.ts', 'optimizer/dqp/batch.js', 'optimizer/dqp/batch-worker.js']) {
-      expect(existsSync(join(dist, f)), f).toBe(true);
-    }
+    const expected = ['optimizer/index.js', 'optimizer/index.d.ts', 'geometry/index.js', 'geometry/index.d.ts', 'optimizer/dqp/batch.js', 'optimizer/dqp/batch-worker.js'];
+    expected.push('cli/main.js', 'cli/commands/solve.js', 'bench/file-suite.js', 'bench/file-suite-worker.js');
+    for (const f of expected) expect(existsSync(join(dist, f)), f).toBe(true);
     const js = listFiles(dist).filter((f) => f.endsWith('.js'));
     expect(js.length).toBeGreaterThan(50);
-    // test/, bench/ and cli/ are not part of the library (cli/chart.ts is: geometry/plots.ts uses it)
+    // the tests are not part of the package
     expect(existsSync(join(dist, 'test'))).toBe(false);
-    expect(existsSync(join(dist, 'bench'))).toBe(false);
-    expect(readdirSync(join(dist, 'cli')).filter((f) => f.endsWith('.js'))).toEqual(['chart.js']);
     const tsSpecifier = /(?:from\s*|import\s*\(\s*)['"]\.{1,2}\/[^'"]*\.ts['"]/;
     const tsxSpecifier = /['"]tsx(?:\/[^'"]*)?['"]/;
     for (const f of js) {
@@ -214,6 +237,97 @@ describe.skipIf(!haveTsc)('compiled JavaScript build (tsconfig.build.json)', () 
     expect([cross.nv, cross.nf, cross.status]).toEqual([49, 72, 'solved']);
     expect(cross.gTheta).toHaveLength(cross.ne);
     expect(cross.gTheta.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('import "dqp" loads no TensorFlow.js module; loadTf() loads it on first use', () => {
+    expect(build!.status).toBe(0);
+    writeFileSync(join(consumer, 'trace-hook.mjs'), TRACE_HOOK_MJS);
+    writeFileSync(join(consumer, 'register-trace.mjs'), "import { register } from 'node:module';\nregister('./trace-hook.mjs', import.meta.url);\n");
+    writeFileSync(join(consumer, 'lazy-tf.mjs'), LAZY_TF_MJS);
+    const trace = join(tmp, 'lazy-tf.trace');
+    writeFileSync(trace, '');
+    const run = spawnSync(process.execPath, ['--import', './register-trace.mjs', 'lazy-tf.mjs'], {
+      cwd: consumer,
+      encoding: 'utf8',
+      env: { ...plainEnv(), DQP_TRACE: trace },
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const atImport = readFileSync(`${trace}.import`, 'utf8').split('\n').filter((u) => u.length > 0);
+    const afterLoad = readFileSync(trace, 'utf8').split('\n').filter((u) => u.length > 0);
+    const distUrl = pathToFileURL(join(pkg, 'dist')).href;
+    // the hook saw the package's module graph (the entry and the modules behind it) …
+    expect(atImport).toContain(`${distUrl}/optimizer/index.js`);
+    expect(atImport).toContain(`${distUrl}/optimizer/dqp/forward.js`);
+    expect(atImport).toContain(`${distUrl}/optimizer/tf/load.js`);
+    // … and nothing of TensorFlow.js, which it does see once loadTf() runs
+    expect(atImport.filter((u) => u.includes('/@tensorflow/'))).toEqual([]);
+    expect(afterLoad.filter((u) => u.includes('/@tensorflow/')).length).toBeGreaterThan(0);
+    const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as { loaded: string; exports: string[] };
+    expect(['@tensorflow/tfjs', '@tensorflow/tfjs-node']).toContain(out.loaded);
+  });
+
+  it("'dqp/browser' imports no Node built-in and exports 'dqp' minus the Node-only names", () => {
+    expect(build!.status).toBe(0);
+    writeFileSync(join(consumer, 'trace-hook.mjs'), TRACE_HOOK_MJS);
+    writeFileSync(join(consumer, 'register-trace.mjs'), "import { register } from 'node:module';\nregister('./trace-hook.mjs', import.meta.url);\n");
+    writeFileSync(
+      join(consumer, 'browser.mjs'),
+      "const b = await import('dqp/browser');\nconst all = await import('dqp');\nprocess.stdout.write(JSON.stringify({ browser: Object.keys(b).sort(), all: Object.keys(all).sort() }) + '\\n');\n",
+    );
+    const trace = join(tmp, 'browser.trace');
+    writeFileSync(trace, '');
+    const run = spawnSync(process.execPath, ['--import', './register-trace.mjs', 'browser.mjs'], {
+      cwd: consumer,
+      encoding: 'utf8',
+      env: { ...plainEnv(), DQP_TRACE: trace },
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const urls = readFileSync(trace, 'utf8').split('\n').filter((u) => u.length > 0);
+    const browserAt = urls.indexOf(pathToFileURL(join(pkg, 'dist', 'optimizer', 'browser.js')).href);
+    const indexAt = urls.indexOf(pathToFileURL(join(pkg, 'dist', 'optimizer', 'index.js')).href);
+    expect(browserAt).toBeGreaterThanOrEqual(0);
+    expect(indexAt).toBeGreaterThan(browserAt);
+    // everything resolved while importing dqp/browser (before dqp itself) is a file of the package
+    // or a dependency, never node:…; the full entry then does resolve Node built-ins
+    const browserGraph = urls.slice(browserAt, indexAt);
+    expect(browserGraph.length).toBeGreaterThan(30);
+    expect(browserGraph.filter((u) => u.startsWith('node:'))).toEqual([]);
+    expect(urls.slice(indexAt).some((u) => u.startsWith('node:'))).toBe(true);
+    const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as { browser: string[]; all: string[] };
+    const nodeOnly = out.all.filter((k) => !out.browser.includes(k));
+    expect(nodeOnly.sort()).toEqual(['DqpWorkerPool', 'dqpBackwardBatch', 'dqpForwardBatch', 'isRemoteResult', 'marosMeszarosFromBytes', 'mpcFromBytes', 'readMarosMeszaros', 'readMpc'].sort());
+    expect(out.browser.filter((k) => !out.all.includes(k))).toEqual([]);
+  });
+
+  it('the package exports every solver backend and none of the internals', async () => {
+    const built = (await import(/* @vite-ignore */ pathToFileURL(join(pkg, 'dist', 'optimizer', 'index.js')).href)) as Record<string, unknown> & {
+      listSolvers: () => { name: string }[];
+    };
+    const backendNames = Object.entries(built)
+      .filter(([k, v]) => k.endsWith('Backend') && typeof v === 'object')
+      .map(([, v]) => (v as { name: string }).name)
+      .sort();
+    expect(backendNames).toEqual(built.listSolvers().map((s) => s.name).sort());
+    expect(backendNames).toContain('dualas');
+    for (const name of ['solveQP', 'loadSolvers', 'dqpForward', 'dqpBackward', 'DqpLayer', 'DqpWorkerPool', 'loadTf', 'TfQpLayer', 'setWarningHandler', 'readProblemJson', 'readMatrixMarket', 'SparseLdl', 'InputError']) {
+      expect(built[name], name).toBeDefined();
+    }
+    for (const name of ['mulberry32', 'median', 'warn', 'warnOnce', 'resetWarnOnce', 'KktFactorCache', 'DQP_DEFAULTS', 'INFINITE_BOUND', 'SYMMETRY_RTOL', 'embedBilevel']) {
+      expect(name in built, name).toBe(false);
+    }
+  });
+
+  it('the packaged command runs from dist/ in plain node (no TypeScript sources beside it)', () => {
+    expect(build!.status).toBe(0);
+    mkdirSync(join(pkg, 'bin'), { recursive: true });
+    writeFileSync(join(pkg, 'bin', 'dqp.js'), readFileSync(join(repo, 'bin', 'dqp.js')));
+    const run = spawnSync(process.execPath, [join(pkg, 'bin', 'dqp.js'), 'solvers', '--json'], { cwd: tmp, encoding: 'utf8', env: plainEnv(), timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    const names = (JSON.parse(run.stdout.trim().split('\n').pop()!) as { solvers: { name: string }[] }).solvers.map((s) => s.name);
+    expect(names).toEqual(expect.arrayContaining(['ipm', 'admm', 'highs', 'quadprog', 'dualas']));
   });
 
   it('a TypeScript consumer type-checks against the emitted declarations through the exports map', () => {

@@ -15,7 +15,7 @@ import { denseFromRows, matTVec, matVec } from '../optimizer/linalg/matrix.ts';
 import type { DenseMatrix } from '../optimizer/linalg/types.ts';
 import { solveQP } from '../optimizer/qp/registry.ts';
 import type { QPProblem, QPSolution } from '../optimizer/qp/types.ts';
-import { resetWarnOnce, setWarningHandler } from '../optimizer/qp/warnings.ts';
+import { resetWarnOnce, setWarningHandler } from '../optimizer/log.ts';
 import { gradientRelDiff, knownQP, randomLoss, type KnownQPSpec } from './dqp-fixtures.ts';
 import { dense, equalityKktSolution, maxAbsDiff, randomQP, vec, type RandomQPOptions } from './qp-fixtures.ts';
 

@@ -4,7 +4,7 @@ import { denseFromRows, toCsc } from '../optimizer/linalg/matrix.ts';
 import { unloadHighs } from '../optimizer/qp/backends/highs.ts';
 import { getBackend, loadSolvers, solveQP } from '../optimizer/qp/registry.ts';
 import type { QPProblem, QPSettings } from '../optimizer/qp/types.ts';
-import { setWarningHandler } from '../optimizer/qp/warnings.ts';
+import { setWarningHandler } from '../optimizer/log.ts';
 import { equalityKktSolution, maxAbsDiff, randomQP, vec } from './qp-fixtures.ts';
 
 const hi = (pr: QPProblem, s: QPSettings = {}) => solveQP(pr, { solver: 'highs', ...s });

@@ -4,7 +4,7 @@ import { denseFromRows, toCsc } from '../optimizer/linalg/matrix.ts';
 import type { DenseMatrix } from '../optimizer/linalg/types.ts';
 import { solveQP } from '../optimizer/qp/registry.ts';
 import type { QPProblem } from '../optimizer/qp/types.ts';
-import { resetWarnOnce, setWarningHandler } from '../optimizer/qp/warnings.ts';
+import { resetWarnOnce, setWarningHandler } from '../optimizer/log.ts';
 import { dense, maxAbsDiff, normal, randomQP, rng, vec } from './qp-fixtures.ts';
 
 const qp = (pr: QPProblem) => solveQP(pr, { solver: 'quadprog' });

@@ -16,7 +16,7 @@ import {
 } from '../optimizer/qp/registry.ts';
 import { computeResiduals } from '../optimizer/qp/residuals.ts';
 import type { QPProblem, QPSettings, QPSolution } from '../optimizer/qp/types.ts';
-import { resetWarnOnce, setWarningHandler } from '../optimizer/qp/warnings.ts';
+import { resetWarnOnce, setWarningHandler } from '../optimizer/log.ts';
 import { vec } from './qp-fixtures.ts';
 
 // min ½‖z‖² − z₁ − z₂ s.t. z₁ + z₂ ≤ 1: z = (½, ½), μ = ½

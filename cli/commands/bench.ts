@@ -11,7 +11,7 @@
 import type { CommandModule } from 'yargs';
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../optimizer/errors.ts';
 import type { BenchOptions, BenchSuiteModule } from '../../bench/options.ts';
@@ -20,6 +20,8 @@ import { EXIT_INTERRUPTED, installInterrupt } from '../interrupt.ts';
 export const SUITES = ['dense', 'sparse', 'simplex', 'chain', 'maros-meszaros', 'mpc', 'ldl'] as const;
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench');
+/** '.ts' when run from the sources (tsx), '.js' when run from the compiled dist/ */
+const moduleExt = extname(fileURLToPath(import.meta.url));
 
 const list = (v: unknown): string[] | undefined =>
   v === undefined ? undefined : String(v).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -49,7 +51,7 @@ export const command: CommandModule = {
       ),
   handler: async (argv) => {
     const suite = String(argv.suite);
-    const file = join(benchDir, `${suite}.ts`);
+    const file = join(benchDir, `${suite}${moduleExt}`);
     if (!existsSync(file)) throw new InputError('suite', `one of ${SUITES.join(', ')} (implemented)`, `"${suite}" (not implemented yet)`);
     const sizes = list(argv.sizes)?.map((s) => {
       const n = Number(s);

@@ -18,9 +18,9 @@ import { builtinBackends } from './backends/index.ts';
 import { validateProblem } from './problem.ts';
 import { computeResiduals, objectiveValue } from './residuals.ts';
 import type { QPProblem, QPResiduals, QPSettings, QPSolution } from './types.ts';
-import { warn, warnOnce } from './warnings.ts';
+import { warn, warnOnce } from '../log.ts';
 
-export { setWarningHandler, warn, type WarningHandler } from './warnings.ts';
+export { setWarningHandler, warn, type WarningHandler } from '../log.ts';
 
 /** The solver used when settings.solver is absent. */
 export const DEFAULT_SOLVER = 'ipm';

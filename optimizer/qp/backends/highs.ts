@@ -48,7 +48,7 @@ import type { CscMatrix } from '../../linalg/types.ts';
 import type { QPBackend } from '../backend.ts';
 import { computeResiduals, objectiveValue } from '../residuals.ts';
 import type { QPProblem, QPSettings, QPSolution, QPStatus } from '../types.ts';
-import { warn, warnOnce } from '../warnings.ts';
+import { warn, warnOnce } from '../../log.ts';
 
 let runtime: Highs | null = null;
 let loading: Promise<void> | null = null;

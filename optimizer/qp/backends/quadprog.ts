@@ -33,7 +33,7 @@ import type { DenseMatrix } from '../../linalg/types.ts';
 import type { QPBackend } from '../backend.ts';
 import { computeResiduals, objectiveValue } from '../residuals.ts';
 import type { QPProblem, QPSettings, QPSolution, QPStatus } from '../types.ts';
-import { warnOnce } from '../warnings.ts';
+import { warnOnce } from '../../log.ts';
 
 /** 1-based row i of a dense matrix, as a fresh array [0, M_i1, ..., M_in]. */
 function oneBasedRows(M: DenseMatrix): number[][] {

@@ -39,7 +39,7 @@ import { matVec, toDense } from '../../../linalg/matrix.ts';
 import type { DenseMatrix } from '../../../linalg/types.ts';
 import { computeResiduals, objectiveValue } from '../../residuals.ts';
 import type { QPProblem, QPResiduals, QPSolution, QPStatus } from '../../types.ts';
-import { warnOnce } from '../../warnings.ts';
+import { warnOnce } from '../../../log.ts';
 import {
   applyQ,
   applyQt,
