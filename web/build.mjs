@@ -14,7 +14,7 @@
  * checks of third-party packages (HiGHS's Node branch); the build fails when any other module
  * of the page imports one. Prints the size of every file; exits 1 on a build error.
  */
-import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -58,10 +58,21 @@ export async function buildWeb({ outDir = join(here, 'dist'), quiet = false } = 
   copyFileSync(join(here, 'style.css'), join(tmp, 'style.css'));
   copyFileSync(join(dirname(require.resolve('highs')), 'highs.wasm'), join(tmp, 'highs.wasm'));
   writeFileSync(join(tmp, 'build.json'), `${JSON.stringify({ builtAt: new Date().toISOString() })}\n`);
-  rmSync(outDir, { recursive: true, force: true });
-  // rename is atomic on one file system: the served folder is either the old or the new build
-  const { renameSync } = await import('node:fs');
-  renameSync(tmp, outDir);
+  // swap in the new build: the served folder is the old or the new one, never half written; when
+  // another build swapped in at the same moment, its (identical) result stays and ours is dropped
+  const old = `${outDir}.old-${process.pid}`;
+  try {
+    renameSync(outDir, old);
+  } catch {
+    // no previous build
+  }
+  try {
+    renameSync(tmp, outDir);
+  } catch (e) {
+    if (!existsSync(join(outDir, 'index.html'))) throw e;
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  rmSync(old, { recursive: true, force: true });
   const files = ['index.html', 'style.css', 'main.js', 'worker.js', 'highs.wasm'].map((f) => {
     const data = readFileSync(join(outDir, f));
     return { file: f, bytes: statSync(join(outDir, f)).size, gzip: gzipSync(data).length };
