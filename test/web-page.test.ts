@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The web page in a real headless Chromium (Debian's chromium + playwright-core, no browser
  * download). `dqp serve --port 0` builds and serves the page; the tests run the cross example to

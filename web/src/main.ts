@@ -4,7 +4,8 @@
  *
  * Query parameters: ?example=cross|L|corner selects an example, &autorun=1 runs it on load;
  * reg, lr, solver, weights, maxIter override the settings. When a run ends the body gets
- * data-status="converged|not-converged|error", data-flips and data-steps (for automation).
+ * data-status="converged|not-converged|error", data-flips and data-steps (for automation), and
+ * after a finished loop data-total-ms, data-forward-ms, data-backward-ms (medians per step).
  */
 import type { Certificate, FromWorker, JobInput, JobSettings, SceneInfo, StepRecord, TextFile, ToWorker } from './protocol.ts';
 
@@ -383,7 +384,13 @@ function onMessage(m: FromWorker): void {
     const c = m.certificate;
     ui.steps.textContent = String(c.steps);
     ui.flips.textContent = String(c.flips);
+    ui.fwd.textContent = `${ms(c.forwardMsMedian)} (median)`;
+    ui.bwd.textContent = `${ms(c.backwardMsMedian)} (median)`;
     showCertificate(c);
+    // timings for automation (bench/web.ts): the loop's total and its median step parts, ms
+    document.body.dataset['totalMs'] = c.totalMs.toFixed(1);
+    document.body.dataset['forwardMs'] = c.forwardMsMedian.toFixed(3);
+    document.body.dataset['backwardMs'] = c.backwardMsMedian.toFixed(3);
     const stem = scene?.stem ?? 'embedding';
     link(ui.dlObj, m.obj, 'model/obj', `${stem}-embedded.obj`);
     link(ui.dlSvg, m.svg, 'image/svg+xml', `${stem}-embedded.svg`);
@@ -419,7 +426,7 @@ function start(): void {
   ui.certificate.hidden = true;
   ui.downloads.hidden = true;
   ui.messages.replaceChildren();
-  for (const k of ['status', 'flips', 'steps']) delete document.body.dataset[k];
+  for (const k of ['status', 'flips', 'steps', 'totalMs', 'forwardMs', 'backwardMs']) delete document.body.dataset[k];
   for (const el of [ui.steps, ui.loss, ui.maxdual, ui.flips, ui.fwd, ui.bwd]) el.textContent = '–';
   ui.summary.textContent = 'preparing…';
   scheduleDraw();
