@@ -249,6 +249,48 @@ describe.skipIf(!chromiumPath)('web page in Chromium', () => {
     await page.close();
   });
 
+  it('a mesh with vt dropped alone embeds onto its own vt exactly as `dqp embed MESH` does', async () => {
+    const meshPath = join(REPO, 'meshes', 'corner-10.obj');
+    const cliObj = join(tmp, 'corner-10.obj');
+    const cli = dqp(['embed', meshPath, '--json', '--quiet', '--out', cliObj]);
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.waitForFunction(() => !(document.getElementById('run') as HTMLButtonElement).disabled);
+    const text = readFileSync(meshPath, 'utf8');
+    const dt = await page.evaluateHandle((t) => {
+      const d = new DataTransfer();
+      d.items.add(new File([t], 'corner-10.obj', { type: 'model/obj' }));
+      return d;
+    }, text);
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
+    await expect.poll(() => page.textContent('#files-note')).toBe("mesh corner-10.obj; domain the mesh's own vt");
+    await page.click('#run');
+    await page.waitForSelector('body[data-status]', { timeout: 240_000 });
+    const ds = await dataset(page);
+    const cliRun = await cli;
+    expect(cliRun.code).toBe(0);
+    const summary = JSON.parse(cliRun.stdout.trim().split('\n').pop()!) as { iterations: number; flips: number };
+    expect(ds['status']).toBe('converged');
+    expect(Number(ds['flips'])).toBe(summary.flips);
+    expect(Math.abs(Number(ds['steps']) - summary.iterations)).toBeLessThanOrEqual(1);
+    expect(body(await download(page, '#dl-obj'))).toEqual(body(readFileSync(cliObj, 'utf8')));
+    await page.close();
+  });
+
+  it('Stop ends the run after the current step with the last map certified as not converged', async () => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}?example=L&autorun=1`);
+    await page.waitForFunction(() => Number(document.getElementById('steps')!.textContent) >= 5, undefined, { timeout: 240_000 });
+    await page.click('#stop');
+    await page.waitForSelector('body[data-status]', { timeout: 240_000 });
+    const ds = await dataset(page);
+    expect(ds['status']).toBe('not-converged');
+    expect(Number(ds['steps'])).toBeGreaterThanOrEqual(5);
+    expect(await page.textContent('#certificate')).toMatch(/Not certified \(interrupted\)/);
+    expect(await page.isEnabled('#run')).toBe(true);
+    await page.close();
+  });
+
   it('HiGHS runs from its WebAssembly next to the bundle: the corner example matches Node', async () => {
     const settings: JobSettings = { ...JOB_DEFAULTS, solver: 'highs' };
     const reference = libraryRun({ kind: 'example', name: 'corner' }, settings);

@@ -103,14 +103,20 @@ function noteFiles(): void {
     : 'no files chosen';
 }
 
+/** Dropped files: an OBJ with faces (and no polyline) is the mesh, any other file the domain. */
 async function takeFiles(files: File[]): Promise<void> {
   const texts = await Promise.all(files.map(readFile));
+  let mesh: TextFile | null = null;
+  let domain: TextFile | null = null;
   for (const t of texts) {
-    // an OBJ with faces is the mesh; anything else (or a polyline OBJ) is the domain
     const isMesh = /\.obj$/i.test(t.name) && /^\s*f\s/m.test(t.text) && !/^\s*l\s/m.test(t.text);
-    if (isMesh && (!meshText || texts.length === 1 || t !== texts[texts.length - 1])) meshText = t;
-    else domainText = t;
+    if (isMesh) mesh = t;
+    else domain = t;
   }
+  if (mesh) {
+    meshText = mesh;
+    domainText = domain; // a mesh dropped alone: its own vt
+  } else if (domain) domainText = domain;
   ui.example.value = 'files';
   noteFiles();
 }
