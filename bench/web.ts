@@ -5,7 +5,7 @@
  *
  * Node:     the same job code (web/src/job.ts → geometry/embed) in this process, tfjs loaded
  *           before the clock starts; for the cross example also `node bin/dqp.js embed --json`
- *           (the CLI, whose totalMs includes loading tfjs in its fresh process)
+ *           (the CLI: a fresh process per run, so its totalMs includes a cold JIT)
  * Chromium: the page served by `dqp serve --port 0`, `?example=NAME&autorun=1` in headless
  *           Chromium (playwright-core, the system browser); the page's data-total-ms is the same
  *           quantity measured by the same driver in its Web Worker (tfjs-core + the CPU backend)
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   }
   const row = (label: string, s: Sample[]) => ({
     label,
-    steps: s.map((x) => x.steps).join('/'),
+    steps: [...new Set(s.map((x) => x.steps))].join('/'),
     total: median(s.map((x) => x.totalMs)),
     fwd: median(s.map((x) => x.forwardMs)),
     bwd: median(s.map((x) => x.backwardMs)),
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   console.log(`${pad('runtime', 24)}${pad('steps', 12)}${'loop total'.padStart(10)}${'fwd/step'.padStart(10)}${'bwd/step'.padStart(10)}`);
   for (const r of rows) console.log(`${pad(r.label, 24)}${pad(r.steps, 12)}${num(r.total, 0)}${num(r.fwd, 2)}${num(r.bwd, 2)}`);
   console.log(`Chromium / Node loop time: ${(w / row('', node).total).toFixed(2)}× (library)` + (cli.length ? `, ${(w / row('', cli).total).toFixed(2)}× (CLI)` : ''));
-  console.log('(the CLI\'s totalMs includes loading tfjs in its process; the library row and the page load it before the clock starts)');
+  if (cli.length) console.log('(the CLI row is a fresh process per run: cold JIT and lazy loads inside its timed loop; the library row runs in this process, tfjs loaded first)');
 }
 
 main().catch((e: unknown) => {

@@ -249,6 +249,16 @@ describe.skipIf(!chromiumPath)('web page in Chromium', () => {
     await page.close();
   });
 
+  it('an unknown example with autorun ends with data-status="error" instead of running another', async () => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}?example=nope&autorun=1`);
+    await page.waitForSelector('body[data-status]', { timeout: 60_000 });
+    expect((await dataset(page))['status']).toBe('error');
+    expect(await page.textContent('#messages')).toMatch(/unknown example "nope": expected one of cross, L, corner/);
+    expect(await page.textContent('#steps')).toBe('–');
+    await page.close();
+  });
+
   it('a mesh with vt dropped alone embeds onto its own vt exactly as `dqp embed MESH` does', async () => {
     const meshPath = join(REPO, 'meshes', 'corner-10.obj');
     const cliObj = join(tmp, 'corner-10.obj');

@@ -42,8 +42,8 @@ const ui = {
   bwd: $('bwd'),
 };
 
-/** the dual test's tolerance (BILEVEL_DEFAULTS.stopTol), drawn in the chart */
-const STOP_TOL = 1e-4;
+/** the dual test's tolerance, drawn in the chart (the worker sends the library's) */
+let STOP_TOL = 1e-4;
 /** map and chart are redrawn at most every this many steps (and at the end) */
 const EVERY = 5;
 
@@ -60,7 +60,7 @@ const urls: string[] = [];
 
 // ------------------------------------------------------------------ settings
 /** The library's defaults (sent by the worker, which has the library), then the query's values. */
-function setDefaults(defaults: JobSettings, examples: readonly string[], solvers: readonly string[]): void {
+function setDefaults(defaults: JobSettings, examples: readonly string[], solvers: readonly string[]): boolean {
   const q = new URLSearchParams(location.search);
   ui.solver.replaceChildren(...solvers.map((n) => new Option(n, n)));
   ui.reg.value = q.get('reg') ?? String(defaults.reg);
@@ -71,8 +71,12 @@ function setDefaults(defaults: JobSettings, examples: readonly string[], solvers
   const ex = q.get('example');
   if (ex !== null) {
     if (examples.includes(ex)) ui.example.value = ex;
-    else say(`unknown example ${JSON.stringify(ex)}: expected one of ${examples.join(', ')}`, true);
+    else {
+      say(`unknown example ${JSON.stringify(ex)}: expected one of ${examples.join(', ')}`, true);
+      return false;
+    }
   }
+  return true;
 }
 
 function settings(): JobSettings {
@@ -362,11 +366,12 @@ function showCertificate(cert: Certificate): void {
 
 function onMessage(m: FromWorker): void {
   if (m.type === 'hello') {
-    setDefaults(m.defaults, m.examples, m.solvers);
+    STOP_TOL = m.stopTol;
+    const ok = setDefaults(m.defaults, m.examples, m.solvers);
     ui.run.disabled = false;
     if (new URLSearchParams(location.search).get('autorun') === '1') {
-      if (document.body.dataset['status'] === 'error') return;
-      start();
+      if (ok) start();
+      else finish('error', null, null);
     }
   } else if (m.type === 'scene') {
     scene = m.scene;

@@ -53,7 +53,14 @@ export interface Certificate {
 }
 
 export type FromWorker =
-  | { readonly type: 'hello'; readonly defaults: JobSettings; readonly examples: readonly string[]; readonly solvers: readonly string[] }
+  | {
+      readonly type: 'hello';
+      readonly defaults: JobSettings;
+      readonly examples: readonly string[];
+      readonly solvers: readonly string[];
+      /** the dual test's tolerance (drawn in the chart) */
+      readonly stopTol: number;
+    }
   | { readonly type: 'scene'; readonly scene: SceneInfo }
   | { readonly type: 'progress'; readonly records: readonly StepRecord[]; readonly V: Float64Array; readonly flips: number }
   | { readonly type: 'done'; readonly certificate: Certificate; readonly V: Float64Array; readonly obj: string; readonly uvObj: string | null; readonly svg: string }

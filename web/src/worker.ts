@@ -10,7 +10,7 @@
  * map (stopReason 'interrupted'), as Ctrl-C does for the CLI.
  */
 import * as tfc from './tfjs-core-cpu.ts';
-import { embedBilevelAsync } from '../../geometry/embed/driver.ts';
+import { BILEVEL_DEFAULTS, embedBilevelAsync } from '../../geometry/embed/driver.ts';
 import type { IterationRecord } from '../../geometry/embed/types.ts';
 import { countFlipped, interleavedFromSplit, signedAreas } from '../../geometry/validity.ts';
 import { yieldToEventLoop } from '../../optimizer/bilevel/event-loop.ts';
@@ -156,4 +156,4 @@ scope.onmessage = (event) => {
   }
 };
 
-post({ type: 'hello', defaults: JOB_DEFAULTS, examples: EXAMPLE_NAMES, solvers: solverNames() });
+post({ type: 'hello', defaults: JOB_DEFAULTS, examples: EXAMPLE_NAMES, solvers: solverNames(), stopTol: BILEVEL_DEFAULTS.stopTol });
