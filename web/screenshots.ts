@@ -1,7 +1,8 @@
 /**
  * The README's pictures of the page: `npx tsx web/screenshots.ts [OUTDIR]` (default docs/images)
- * writes web-running.png (the cross example paused mid-run: flipped triangles red, the loss
- * curve so far) and web-done.png (the certified end). Needs Chromium (see web/headless.ts).
+ * writes web-running.png (meshes/bumpy-disk.obj uploaded with meshes/domains/comb.json, paused
+ * mid-run: flipped triangles red, the loss curve so far) and web-done.png (the certified end).
+ * Needs Chromium (see web/headless.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,11 +17,16 @@ async function main(): Promise<void> {
   const browser = await launch(exe);
   try {
     const page = await browser.context.newPage();
-    await page.setViewportSize({ width: 900, height: 930 });
-    await page.goto(`${server.url}?example=cross&autorun=1`);
+    await page.setViewportSize({ width: 860, height: 890 });
+    await page.goto(server.url);
+    await page.waitForSelector('#run:not([disabled])');
+    await page.setInputFiles('#mesh-file', join(REPO, 'meshes', 'bumpy-disk.obj'));
+    await page.setInputFiles('#domain-file', join(REPO, 'meshes', 'domains', 'comb.json'));
+    await page.waitForFunction(() => true);
+    await page.click('#run');
     // a function, not a string: the page's CSP forbids eval (this file has no DOM typings)
     type Doc = { getElementById(id: string): { textContent: string | null } | null };
-    const midRun = () => Number((globalThis as unknown as { document: Doc }).document.getElementById('steps')?.textContent) >= 40;
+    const midRun = () => Number((globalThis as unknown as { document: Doc }).document.getElementById('steps')?.textContent) >= 30;
     await page.waitForFunction(midRun, undefined, { timeout: 300_000 });
     await page.click('#pause');
     await page.waitForSelector('body[data-phase="paused"]');

@@ -349,6 +349,12 @@ function link(a: HTMLAnchorElement, text: string, type: string, name: string): v
   a.download = name;
 }
 
+function activeText(changes: readonly number[]): string {
+  if (changes.length === 0) return '';
+  if (changes.length <= 6) return `; active set changed at steps ${changes.join(', ')}`;
+  return `; active set changed ${changes.length} times (steps ${changes.slice(0, 3).join(', ')}, …, ${changes[changes.length - 1]})`;
+}
+
 function showCertificate(cert: Certificate): void {
   const el = ui.certificate;
   el.hidden = false;
@@ -360,7 +366,7 @@ function showCertificate(cert: Certificate): void {
   p.textContent =
     `${cert.steps} Adam steps; ${cert.flips} flipped triangles; max dual ${fmt(cert.maxDual)} (tolerance ${fmt(STOP_TOL, 0)}); ` +
     `boundary deviation ${fmt(cert.boundaryDeviation, 1)}; ${(cert.totalMs / 1000).toFixed(2)} s, per step forward ${ms(cert.forwardMsMedian)} ms, backward ${ms(cert.backwardMsMedian)} ms (medians)` +
-    (cert.activeChanges.length ? `; active set changed at steps ${cert.activeChanges.join(', ')}` : '');
+    activeText(cert.activeChanges);
   el.append(h, p);
 }
 
