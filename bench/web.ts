@@ -48,7 +48,7 @@ function nodeCli(): Sample {
 
 async function nodeLibrary(name: ExampleName): Promise<Sample> {
   await loadSolvers([JOB_DEFAULTS.solver]);
-  await prepareBilevel(); // tfjs loaded before the clock starts, as in the page
+  (await prepareBilevel()).enableProdMode(); // tfjs loaded before the clock starts, as in the page
   const job = prepareJob({ kind: 'example', name }, JOB_DEFAULTS);
   const prev = setWarningHandler(() => {});
   try {

@@ -17,6 +17,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readObj } from '../geometry/obj-parse.ts';
 import { embedBilevelAsync } from '../geometry/embed/driver.ts';
+import { prepareBilevel } from '../optimizer/bilevel/tf-runtime.ts';
 import { setWarningHandler } from '../optimizer/log.ts';
 import { loadSolvers } from '../optimizer/qp/registry.ts';
 import { findChromium, launch, REPO, serve, type Served } from '../web/headless.ts';
@@ -55,6 +56,7 @@ function dqp(args: readonly string[]): Promise<{ code: number | null; stdout: st
 /** the library path in Node (the same job code as the page's worker) */
 async function libraryRun(input: JobInput, settings: JobSettings = JOB_DEFAULTS) {
   await loadSolvers([settings.solver]);
+  (await prepareBilevel()).enableProdMode(); // no "install the node backend" banner
   const job = prepareJob(input, settings);
   const prev = setWarningHandler(() => {});
   try {
