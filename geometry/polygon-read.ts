@@ -33,7 +33,7 @@
 import { FileFormatError } from '../optimizer/errors.ts';
 import { boundaryLoops } from './boundary.ts';
 import { edgeList } from './edges.ts';
-import { readObj } from './obj-read.ts';
+import { readObj } from './obj-parse.ts';
 import { findSelfIntersection, signedArea } from './polygon.ts';
 
 export type PolygonFormat = 'json' | 'svg' | 'txt' | 'obj';

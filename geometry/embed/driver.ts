@@ -75,6 +75,7 @@ function setUp(qp: EmbeddingQP, options: BilevelOptions) {
     signal: o.signal,
     theta0,
     onIteration: o.onIteration,
+    between: o.between,
     // the dual test passed (tightly confirmed); with rows still active (0 < μ < stopTol) the map
     // may yet fold: require 0 flipped triangles unless requireValid is off
     acceptStop: (fwd, k) => {

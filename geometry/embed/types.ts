@@ -75,6 +75,11 @@ export interface BilevelOptions {
    * outputTerm is ‖μ‖₂ (or ‖μ‖₂² when squared), regTerm λ_reg ‖L̂ − L̂₀‖∞
    */
   readonly onIteration?: ((record: IterationRecord) => void) | null;
+  /**
+   * embedBilevelAsync awaits this between iterations instead of a plain yield to the event loop
+   * (the web page's Pause waits here); ignored by embedBilevel. Results do not depend on it
+   */
+  readonly between?: (() => Promise<void>) | null;
 }
 
 /**

@@ -80,10 +80,11 @@ export function runBilevel(problem: BilevelProblem, options: BilevelLoopOptions)
 export async function runBilevelAsync(problem: BilevelProblem, options: BilevelLoopOptions): Promise<BilevelLoopResult> {
   const tf = options.tf ?? (await prepareBilevel());
   const steps = bilevelSteps(problem, { ...options, tf });
+  const between = options.between ?? yieldToEventLoop;
   for (;;) {
     const s = steps.next();
     if (s.done) return s.value;
-    await yieldToEventLoop();
+    await between();
   }
 }
 
@@ -166,6 +167,7 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
         solverIterations: fwd.solution.iterations,
         forwardMs: ev.forwardMs,
         tight: ev.tight,
+        z: fwd.z,
       };
       let stop: LoopStopReason | null = null;
       if (!fwd.context) stop = 'solver-failed';

@@ -100,6 +100,11 @@ export interface BilevelLoopOptions {
    * forward when the loop stops there (backwardMs null)
    */
   readonly onIteration?: ((record: IterationRecord) => void) | null;
+  /**
+   * awaited by the async entry point between iterations instead of its default yield to the
+   * event loop (a page's Pause can wait here); the synchronous entry point ignores it
+   */
+  readonly between?: (() => Promise<void>) | null;
 }
 
 /** What one outer iteration saw (its forward, and the backward when one was taken). */
@@ -127,6 +132,11 @@ export interface IterationRecord {
   readonly tight: boolean;
   /** dQP backward + pullback of this iteration's step; null when the loop stopped at this forward */
   readonly backwardMs: number | null;
+  /**
+   * the layer's primal solution z at this forward (the QP's own variable order; shared, not
+   * copied: copy it to keep it past the callback)
+   */
+  readonly z: Float64Array;
 }
 
 /**
