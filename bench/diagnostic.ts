@@ -1,5 +1,5 @@
 /**
- * Solver-choice diagnostic (dqp-spec.md "Solver-choice diagnostic", paper App. D): for one QP,
+ * Solver-choice diagnostic (docs/solvers.md#which-one-to-use, paper App. D): for one QP,
  * run every solver at several tolerances ε, time the dQP forward and backward passes, measure the
  * accuracy against a tight reference solve, and compare the reduced-KKT derivative (dQP) with the
  * full-KKT derivative (OptNet-style implicit differentiation of ALL the KKT conditions) at the

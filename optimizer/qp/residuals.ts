@@ -1,5 +1,5 @@
 /**
- * Accuracy of a candidate primal–dual point (dqp-spec.md "Accuracy metrics", paper App. G),
+ * Accuracy of a candidate primal–dual point (docs/dqp-layer.md#accuracy-metrics, paper App. G),
  * extended with the bound duals of types.ts:
  *
  *   r_p = max( ‖A z − b‖∞, ‖[C z − d]₊‖∞, ‖[lb − z]₊‖∞, ‖[z − ub]₊‖∞ )

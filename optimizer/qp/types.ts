@@ -74,7 +74,7 @@ export interface QPSettings {
   options?: Readonly<Record<string, unknown>>;
 }
 
-/** Residuals of a candidate solution (dqp-spec.md, paper App. G). */
+/** Residuals of a candidate solution (docs/dqp-layer.md#accuracy-metrics, paper App. G). */
 export interface QPResiduals {
   /** r_p = max(‖Az − b‖∞, ‖[Cz − d]₊‖∞, bound violations) */
   readonly primal: number;
