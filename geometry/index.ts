@@ -53,5 +53,15 @@ export { gridBoundaryClockwise, unitSquareGrid, type GridSplit } from './example
 export { CROSS_POLYGON, crossExample } from './examples/cross.ts';
 export { CORNER_POINT, cornerExample, cornerStudySizes } from './examples/corner.ts';
 export { loadSharedAnt, loadSharedCross, loadSharedCrossVt, sharedMeshDir } from './examples/shared-data.ts';
+export { polarDisk, type PolarDiskOptions } from './examples/polar-disk.ts';
+// your own domain: polygons from files, boundary assignment, weights, distortion, UV pictures
+export { MAX_POLYGON_CORNERS, polygonFormatOf, preparePolygon, readPolygon, type PolygonFormat, type PreparedPolygon } from './polygon-read.ts';
+export { BUILTIN_DOMAIN_NAMES, builtinDomain } from './polygon-domains.ts';
+export { assignBoundary, type AssignBoundaryOptions, type BoundaryAssignment } from './boundary-assign.ts';
+export { flatBoundaryTriangles, splitEdges, unembeddableEdges, type SplitMesh, type UnembeddableEdges } from './ear-split.ts';
+export { normalizedEmbedding, prepareDomainEmbedding, type DomainEmbedding, type DomainEmbeddingOptions, type DomainMesh } from './domain-embedding.ts';
+export { initialTheta, WEIGHT_KINDS, type WeightKind } from './edge-weights.ts';
+export { mapDistortion, type MapDistortion } from './distortion.ts';
+export { uvCheckerSvg, type UvCheckerOptions } from './uv-checker.ts';
 export { lossCurveSvg, scalingSvg } from './plots.ts';
 export type { LossCurveInput, ScalingRow } from './plots.ts';

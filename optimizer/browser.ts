@@ -56,6 +56,9 @@ export { DqpLayer, type DqpLayerOptions, type DqpLayerStats } from './dqp/layer.
 // the TensorFlow.js adapter (tfjs itself is loaded lazily by loadTf)
 export * from './tf/index.ts';
 
-// warnings
-export { setWarningHandler, type Warning, type WarningHandler } from './log.ts';
+// the generic bi-level loop (tfjs loaded by prepareBilevel / the async entry point, not on import)
+export * from './bilevel/index.ts';
+
+// warnings and verbose logs
+export { setLogHandler, setWarningHandler, type LogHandler, type Warning, type WarningHandler } from './log.ts';
 export type { DqpWarning, DqpWarningCode } from './dqp/warnings.ts';
