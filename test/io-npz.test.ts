@@ -1,6 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FileFormatError } from '../optimizer/errors.ts';
@@ -8,11 +7,11 @@ import { npyToDense, npyToVector, readNpy, readNpz } from '../optimizer/io/npz.t
 import { InflateBudget, MAX_INFLATED_BYTES } from '../optimizer/io/limits.ts';
 import { listZip, readZip } from '../optimizer/io/zip.ts';
 import { mpcFromBytes } from '../optimizer/qp/readers.ts';
+import { dataPath, itData } from './data.ts';
 import { rng } from './helpers.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const MPC_DIR = resolve(repoRoot, '../shared/data/mpc_qpbenchmark');
-const haveMpc = existsSync(MPC_DIR);
+// the shared collection, resolved from the repository root (skipped when absent, failing under DQP_REQUIRE_DATA=1)
+const MPC_DIR = dataPath('mpc_qpbenchmark');
 
 // ---------------------------------------------------------------------------------------------
 // Writers for synthetic inputs, built from the format specs (NEP 1 and PKWARE APPNOTE)
@@ -295,7 +294,7 @@ describe('readNpz / readZip bound their work on hostile sizes', () => {
 });
 
 describe('readNpz on the MPC collection', () => {
-  it.skipIf(!haveMpc)(`reads every problem with consistent P, q, G, h, A, b, lb, ub${haveMpc ? '' : ` (SKIPPED: ${MPC_DIR} not found)`}`, () => {
+  itData('mpc_qpbenchmark', 'reads every problem with consistent P, q, G, h, A, b, lb, ub', () => {
     const files = readdirSync(MPC_DIR).filter((f) => f.endsWith('.npz'));
     expect(files.length).toBeGreaterThanOrEqual(62);
     let withEqualities = 0;
