@@ -23,7 +23,7 @@ import { DEFAULT_SOLVER, getBackend, loadSolvers } from '../../optimizer/qp/regi
 import { printJson } from '../../report/console.ts';
 import { fsReason, prepareOutputs } from '../../report/outputs.ts';
 import { fmt } from '../../report/table.ts';
-import { numberFlag, numberOption, RANGES } from '../flags.ts';
+import { checkSolverFlag, numberFlag, numberOption, RANGES } from '../flags.ts';
 import { EXIT_NOT_CERTIFIED } from '../interrupt.ts';
 
 const normInf = (v: Float64Array | undefined) => (v ? v.reduce((m, x) => Math.max(m, Math.abs(x)), 0) : 0);
@@ -61,6 +61,7 @@ export const command: CommandModule = {
     }
     const { problem, layout } = readProblemJson(text, file);
     const solver = String(argv.solver);
+    checkSolverFlag('--solver', [solver], getBackend);
     const backend = getBackend(solver);
     if (!backend.isReady() && backend.load) await loadSolvers([solver]);
     const options: DqpOptions = {
