@@ -52,6 +52,8 @@ export const command: CommandModule = {
     const epsActive = numberFlag(argv, '--eps-active', RANGES.epsActive, 1e-5);
     const epsAbs = numberFlag(argv, '--eps-abs', RANGES.eps);
     const epsRel = numberFlag(argv, '--eps-rel', RANGES.epsRel);
+    const solver = String(argv.solver);
+    checkSolverFlag('--solver', [solver], getBackend);
     prepareOutputs({ inputs: [{ flag: 'FILE', path: file }], outputs: [] });
     let text: string;
     try {
@@ -60,8 +62,6 @@ export const command: CommandModule = {
       throw new FileAccessError(file, 'FILE', `cannot be read: ${fsReason(e)}`);
     }
     const { problem, layout } = readProblemJson(text, file);
-    const solver = String(argv.solver);
-    checkSolverFlag('--solver', [solver], getBackend);
     const backend = getBackend(solver);
     if (!backend.isReady() && backend.load) await loadSolvers([solver]);
     const options: DqpOptions = {
