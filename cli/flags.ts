@@ -8,7 +8,7 @@
  * cli/main.ts) so that the message quotes what the user typed ("abc", "1e100"), not yargs' NaN.
  */
 import type { Options } from 'yargs';
-import { InputError } from '../optimizer/errors.ts';
+import { InputError, SolverNotFoundError } from '../optimizer/errors.ts';
 
 /** An accepted range: [min, max], an end open when its *Open flag is set; integers only when integer. */
 export interface Range {
@@ -86,6 +86,22 @@ export function numberListFlag(argv: Record<string, unknown>, flag: string, r: R
 /** A comma-separated list of names; undefined when not given. */
 export function listFlag(v: unknown): string[] | undefined {
   return v === undefined ? undefined : String(v).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/**
+ * Check the solver names given to `flag` with `lookup` (the registry's getBackend): an unknown
+ * name stays a SolverNotFoundError (listing the registered solvers) whose message starts with
+ * the flag, e.g. `--solver: unknown solver "x"; available solvers: ipm, …`.
+ */
+export function checkSolverFlag(flag: string, names: readonly string[] | undefined, lookup: (name: string) => unknown): void {
+  for (const name of names ?? []) {
+    try {
+      lookup(name);
+    } catch (e) {
+      if (e instanceof SolverNotFoundError && !e.message.startsWith(`${flag}: `)) e.message = `${flag}: ${e.message}`;
+      throw e;
+    }
+  }
 }
 
 /** The ranges shared by several commands (stated in --help). */

@@ -89,6 +89,26 @@ function fail(err: unknown, exitCode = EXIT_ERROR): never {
   process.exit(exitCode);
 }
 
+/**
+ * yargs' usage message as ONE line naming the flag: its "Invalid values:" block (one line per
+ * argument) becomes `--flag: expected one of "a", "b", found "x"` (a positional argument keeps its
+ * bare name), and any other multi-line message is joined with "; ".
+ */
+function usageLine(msg: string, args: readonly string[]): string {
+  const lines = msg.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  if (lines[0] === 'Invalid values:') {
+    const parts = lines.slice(1).map((l) => {
+      const m = /^Argument: (.+?), Given: (.+?), Choices: (.+)$/.exec(l);
+      if (!m) return l;
+      const name = m[1]!;
+      const isFlag = args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+      return `${isFlag ? `--${name}` : name}: expected one of ${m[3]}, found ${m[2]}`;
+    });
+    return parts.join('; ');
+  }
+  return lines.join('; ');
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const opts = optionArgs(args);
@@ -124,7 +144,7 @@ async function main(): Promise<void> {
     )
     .fail((msg, err) => {
       if (err) throw err;
-      fail(new UsageError(`${msg} (run dqp --help for usage)`));
+      fail(new UsageError(`${usageLine(msg, opts)} (run dqp --help for usage)`));
     });
   for (const load of loaders) cli = cli.command((await load()).command);
   await cli.parseAsync();

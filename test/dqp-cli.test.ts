@@ -12,12 +12,13 @@ import { dqpForward } from '../optimizer/dqp/forward.ts';
 import { setDqpWarningHandler } from '../optimizer/dqp/warnings.ts';
 import { readProblemJson } from '../optimizer/qp/json-format.ts';
 import { knownQP } from './dqp-fixtures.ts';
+import { DQP_BIN } from './helpers.ts';
 
 setDqpWarningHandler(() => {});
 const dir = mkdtempSync(join(tmpdir(), 'dqp-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const run = (args: string[]) => spawnSync(process.execPath, ['bin/dqp.js', 'solve', ...args], { encoding: 'utf8' });
+const run = (args: string[]) => spawnSync(process.execPath, [DQP_BIN, 'solve', ...args], { encoding: 'utf8' });
 /** With --json stdout is exactly one line: the JSON object. */
 const lastJson = (stdout: string) => {
   expect(stdout.endsWith('\n') && stdout.indexOf('\n') === stdout.length - 1, `stdout is not one line: ${stdout.slice(0, 200)}`).toBe(true);

@@ -27,10 +27,17 @@ afterEach(() => {
 const vec = (...v: number[]) => Float64Array.from(v);
 const ones = (n: number) => new Float64Array(n).fill(1);
 
+/**
+ * Every problem of this file has exactly the inputs P, q, C, d: their gradients must be present
+ * (none is fixed) and finite, the others (A, b, lb, ub) absent.
+ */
 function expectFinite(g: DqpGradients): void {
-  for (const key of ['P', 'q', 'A', 'b', 'C', 'd', 'lb', 'ub'] as const) {
-    const v = g[key];
-    if (v) for (let i = 0; i < v.length; i++) expect(Number.isFinite(v[i]!), `${key}[${i}]`).toBe(true);
+  const present = ['P', 'q', 'C', 'd'] as const;
+  expect((['P', 'q', 'A', 'b', 'C', 'd', 'lb', 'ub'] as const).filter((key) => g[key] !== undefined)).toEqual(present);
+  for (const key of present) {
+    const v = g[key]!;
+    expect(v.length, key).toBeGreaterThan(0);
+    for (let i = 0; i < v.length; i++) expect(Number.isFinite(v[i]!), `${key}[${i}]`).toBe(true);
   }
 }
 

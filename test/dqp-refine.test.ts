@@ -76,12 +76,16 @@ function relDiff(a: DqpGradients, b: DqpGradients): number {
   for (const key of ['P', 'q', 'A', 'b', 'C', 'd'] as const) {
     const x = a[key];
     const y = b[key];
-    if (!x || !y) continue;
+    // both results are gradients of the same problem: an input has a gradient in both or neither
+    expect(x === undefined, `gradient ${key} present in only one result`).toBe(y === undefined);
+    if (x === undefined || y === undefined) continue;
+    expect(x.length, key).toBe(y.length);
     for (let i = 0; i < x.length; i++) {
       num = Math.max(num, Math.abs(x[i]! - y[i]!));
       den = Math.max(den, Math.abs(y[i]!));
     }
   }
+  expect(a.q, 'the gradient in q (every problem has q)').toBeDefined();
   return num / den;
 }
 

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { crc32, deflateRawSync, deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DQP_BIN } from './helpers.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(join(tmpdir(), 'dqp-hostile-sizes-'));
@@ -202,7 +203,7 @@ describe('dqp solve on a tiny QP file declaring huge shapes (the CLI contract)',
     for (const [name, text, re] of cases) {
       const file = join(dir, name);
       writeFileSync(file, text);
-      const r = spawnSync(process.execPath, ['bin/dqp.js', 'solve', file], { cwd: root, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [DQP_BIN, 'solve', file], { cwd: root, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(1);
       expect(r.stderr).toMatch(re);
       expect(r.stderr).toContain(name);

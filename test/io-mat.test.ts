@@ -1,6 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FileFormatError } from '../optimizer/errors.ts';
@@ -8,10 +7,10 @@ import { matToMatrix, matToScalar, matToVector, readMat, type MatValue } from '.
 import { InflateBudget } from '../optimizer/io/limits.ts';
 import { cscToDense, cscTranspose } from '../optimizer/linalg/csc.ts';
 import { toDense } from '../optimizer/linalg/matrix.ts';
+import { dataPath, itData } from './data.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const MM_DIR = resolve(repoRoot, '../shared/data/maros_meszaros');
-const haveMM = existsSync(MM_DIR);
+// the shared collection, resolved from the repository root (skipped when absent, failing under DQP_REQUIRE_DATA=1)
+const MM_DIR = dataPath('maros_meszaros');
 
 // ---------------------------------------------------------------------------------------------
 // A minimal Level 5 writer for synthetic files (independent of the reader: built from the spec)
@@ -280,7 +279,7 @@ describe('readMat bounds its work on hostile sizes', () => {
 });
 
 describe('readMat on the Maros–Meszaros collection', () => {
-  it.skipIf(!haveMM)(`reads every problem with consistent P, q, A, l, u, n, m${haveMM ? '' : ` (SKIPPED: ${MM_DIR} not found)`}`, () => {
+  itData('maros_meszaros', 'reads every problem with consistent P, q, A, l, u, n, m', () => {
     const files = readdirSync(MM_DIR).filter((f) => f.endsWith('.mat'));
     expect(files.length).toBeGreaterThanOrEqual(137);
     for (const f of files) {
@@ -313,7 +312,7 @@ describe('readMat on the Maros–Meszaros collection', () => {
     }
   });
 
-  it.skipIf(!haveMM)('reads values exactly: HS21 (hand-checked against the SIF problem)', () => {
+  itData('maros_meszaros/HS21.mat', 'reads values exactly: HS21 (hand-checked against the SIF problem)', () => {
     // HS21: min 0.01 x1² + x2² − 100 s.t. 10 x1 − x2 ≥ 10, 2 ≤ x1 ≤ 50, −50 ≤ x2 ≤ 50
     const vars = readMat(readFileSync(resolve(MM_DIR, 'HS21.mat')), 'HS21.mat');
     const P = vars.get('P')!;

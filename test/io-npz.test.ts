@@ -1,6 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FileFormatError } from '../optimizer/errors.ts';
@@ -8,11 +7,11 @@ import { npyToDense, npyToVector, readNpy, readNpz } from '../optimizer/io/npz.t
 import { InflateBudget, MAX_INFLATED_BYTES } from '../optimizer/io/limits.ts';
 import { listZip, readZip } from '../optimizer/io/zip.ts';
 import { mpcFromBytes } from '../optimizer/qp/readers.ts';
+import { dataPath, itData } from './data.ts';
 import { rng } from './helpers.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const MPC_DIR = resolve(repoRoot, '../shared/data/mpc_qpbenchmark');
-const haveMpc = existsSync(MPC_DIR);
+// the shared collection, resolved from the repository root (skipped when absent, failing under DQP_REQUIRE_DATA=1)
+const MPC_DIR = dataPath('mpc_qpbenchmark');
 
 // ---------------------------------------------------------------------------------------------
 // Writers for synthetic inputs, built from the format specs (NEP 1 and PKWARE APPNOTE)
@@ -295,10 +294,11 @@ describe('readNpz / readZip bound their work on hostile sizes', () => {
 });
 
 describe('readNpz on the MPC collection', () => {
-  it.skipIf(!haveMpc)(`reads every problem with consistent P, q, G, h, A, b, lb, ub${haveMpc ? '' : ` (SKIPPED: ${MPC_DIR} not found)`}`, () => {
+  itData('mpc_qpbenchmark', 'reads every problem with consistent P, q, G, h, A, b, lb, ub', () => {
     const files = readdirSync(MPC_DIR).filter((f) => f.endsWith('.npz'));
     expect(files.length).toBeGreaterThanOrEqual(62);
     let withEqualities = 0;
+    let withBounds = 0;
     for (const f of files) {
       const v = readNpz(readFileSync(resolve(MPC_DIR, f)), f);
       expect([...v.keys()].sort(), f).toEqual(['A', 'G', 'P', 'b', 'h', 'lb', 'q', 'ub']);
@@ -319,13 +319,20 @@ describe('readNpz on the MPC collection', () => {
         expect(Am.ncols, f).toBe(n);
         expect(npyToVector(b, 'b', f).length, f).toBe(Am.nrows);
       }
-      for (const key of ['lb', 'ub']) {
-        const bound = v.get(key)!;
-        if (bound) expect(npyToVector(bound, key, f).length, f).toBe(n);
+      // absent bounds are stored as None (null here); a problem with bounds has both, of length n
+      const lb = v.get('lb')!;
+      const ub = v.get('ub')!;
+      expect(lb === null, f).toBe(ub === null);
+      if (lb !== null && ub !== null) {
+        withBounds++;
+        expect(npyToVector(lb, 'lb', f).length, f).toBe(n);
+        expect(npyToVector(ub, 'ub', f).length, f).toBe(n);
       }
       for (const key of ['P', 'q', 'G', 'h'])
         for (const x of v.get(key)!.data) if (Number.isNaN(x)) expect.fail(`${f}: NaN in ${key}`);
     }
+    // both branches above ran on some problems of the collection
     expect(withEqualities).toBeGreaterThan(0);
+    expect(withBounds).toBeGreaterThan(0);
   });
 });

@@ -39,6 +39,9 @@ const rel = (a: ArrayLike<number> | null | undefined, b: ArrayLike<number> | nul
  */
 function kktError(pr: QPProblem, s: QPSolution): number {
   const n = pr.P.ncols;
+  // bound duals come (both, of length n) exactly when the problem has bounds
+  const bounded = pr.lb != null || pr.ub != null;
+  expect([s.muLb?.length ?? null, s.muUb?.length ?? null], 'bound duals iff the problem has bounds').toEqual(bounded ? [n, n] : [null, null]);
   const g = matVec(pr.P, s.z);
   let scale = normInf(g) + normInf(pr.q);
   for (let i = 0; i < n; i++) g[i] += pr.q[i]!;
@@ -67,7 +70,7 @@ function kktError(pr: QPProblem, s: QPSolution): number {
     if (pr.ub && pr.ub[i]! < Infinity) {
       worst = Math.max(worst, Math.max(s.z[i]! - pr.ub[i]!, 0) / scale, (s.muUb![i]! * Math.abs(pr.ub[i]! - s.z[i]!)) / scale);
     }
-    if (s.muLb) expect(Math.min(s.muLb[i]!, s.muUb![i]!)).toBeGreaterThanOrEqual(0);
+    if (bounded) expect(Math.min(s.muLb![i]!, s.muUb![i]!)).toBeGreaterThanOrEqual(0);
   }
   return worst;
 }

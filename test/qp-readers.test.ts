@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError } from '../optimizer/errors.ts';
 import { npyToDense, npyToVector, readNpz } from '../optimizer/io/npz.ts';
@@ -7,24 +7,32 @@ import type { CscMatrix } from '../optimizer/linalg/types.ts';
 import { dims, validateProblem } from '../optimizer/qp/problem.ts';
 import { marosMeszarosFromBytes, mpcFromBytes, readMarosMeszaros, readMpc } from '../optimizer/qp/readers.ts';
 import { loadSolvers, solveQP } from '../optimizer/qp/registry.ts';
+import { dataPath, itData } from './data.ts';
 import { maxAbsDiff } from './qp-fixtures.ts';
 
-// Data is read from the shared folder (never copied into the project); skip when absent.
-const MM = '../shared/data/maros_meszaros';
-const MPC = '../shared/data/mpc_qpbenchmark';
-const haveMM = existsSync(`${MM}/HS21.mat`);
-const haveMPC = existsSync(`${MPC}/LIPMWALK0.npz`);
-if (!haveMM) console.warn(`qp-readers: SKIPPING Maros–Meszaros tests: ${MM}/HS21.mat not found`);
-if (!haveMPC) console.warn(`qp-readers: SKIPPING MPC tests: ${MPC}/LIPMWALK0.npz not found`);
+// Data is read from the shared folder (never copied into the project), resolved from the repository
+// root; each test names the files it reads (skipped when absent, failing under DQP_REQUIRE_DATA=1).
+const MM = (name: string): string => dataPath('maros_meszaros', `${name}.mat`);
+const MPC = (name: string): string => dataPath('mpc_qpbenchmark', `${name}.npz`);
+const mm = (...names: string[]): string[] => names.map((n) => `maros_meszaros/${n}.mat`);
+const mpc = (...names: string[]): string[] => names.map((n) => `mpc_qpbenchmark/${n}.npz`);
+const KNOWN_MM: [string, number][] = [
+  // optimal values from the Maros–Meszaros collection
+  ['HS21', -99.96],
+  ['HS35', 1 / 9],
+  ['GENHS28', 0.9271736938],
+  ['QAFIRO', -1.590781794],
+  ['DUAL1', 0.03501296573],
+];
 
 beforeAll(async () => {
   await loadSolvers(['highs']);
 });
 
-describe.skipIf(!haveMM)(`Maros–Meszaros reader (${MM})`, () => {
-  it('reads HS21: one inequality row, the trailing identity rows become bounds', () => {
+describe('Maros–Meszaros reader', () => {
+  itData(mm('HS21'), 'reads HS21: one inequality row, the trailing identity rows become bounds', () => {
     // HS21: min 0.01 x₁² + x₂² − 100 s.t. 10x₁ − x₂ ≥ 10, 2 ≤ x₁ ≤ 50, −50 ≤ x₂ ≤ 50
-    const { name, problem, r } = readMarosMeszaros(`${MM}/HS21.mat`);
+    const { name, problem, r } = readMarosMeszaros(MM('HS21'));
     expect(name).toBe('HS21');
     expect(r).toBe(-100);
     expect(dims(problem)).toEqual({ n: 2, p: 0, m: 1 });
@@ -36,25 +44,17 @@ describe.skipIf(!haveMM)(`Maros–Meszaros reader (${MM})`, () => {
     expect(Array.from(problem.ub!)).toEqual([50, 50]);
   });
 
-  it('gives the published optimal objectives (solved with highs)', () => {
-    // optimal values from the Maros–Meszaros collection
-    const known: [string, number][] = [
-      ['HS21', -99.96],
-      ['HS35', 1 / 9],
-      ['GENHS28', 0.9271736938],
-      ['QAFIRO', -1.590781794],
-      ['DUAL1', 0.03501296573],
-    ];
-    for (const [name, f] of known) {
-      const { problem, r } = readMarosMeszaros(`${MM}/${name}.mat`);
+  itData(mm(...KNOWN_MM.map(([n]) => n)), 'gives the published optimal objectives (solved with highs)', () => {
+    for (const [name, f] of KNOWN_MM) {
+      const { problem, r } = readMarosMeszaros(MM(name));
       const s = solveQP(problem, { solver: 'highs', epsAbs: 1e-9 });
       expect(s.status).toBe('solved');
       expect(Math.abs(s.objective + r - f) / (1 + Math.abs(f))).toBeLessThan(1e-8);
     }
   });
 
-  it('reads a large sparse problem into CSC (AUG2D: 20200 variables, 10000 equalities)', () => {
-    const { problem } = readMarosMeszaros(`${MM}/AUG2D.mat`);
+  itData(mm('AUG2D'), 'reads a large sparse problem into CSC (AUG2D: 20200 variables, 10000 equalities)', () => {
+    const { problem } = readMarosMeszaros(MM('AUG2D'));
     expect(dims(problem)).toEqual({ n: 20200, p: 10000, m: 0 });
     expect(problem.A!.format).toBe('csc');
     expect((problem.A as CscMatrix).values.length).toBe(40000); // 60200 nonzeros minus the 20200 identity rows
@@ -67,11 +67,11 @@ describe.skipIf(!haveMM)(`Maros–Meszaros reader (${MM})`, () => {
   });
 });
 
-describe.skipIf(!haveMPC)(`MPC reader (${MPC})`, () => {
-  it('maps G, h, A, b, lb, ub to C, d, A, b, lb, ub exactly (QUADCMPC3)', () => {
-    const bytes = readFileSync(`${MPC}/QUADCMPC3.npz`);
+describe('MPC reader', () => {
+  itData(mpc('QUADCMPC3'), 'maps G, h, A, b, lb, ub to C, d, A, b, lb, ub exactly (QUADCMPC3)', () => {
+    const bytes = readFileSync(MPC('QUADCMPC3'));
     const raw = readNpz(bytes, 'QUADCMPC3.npz');
-    const { name, problem } = readMpc(`${MPC}/QUADCMPC3.npz`);
+    const { name, problem } = readMpc(MPC('QUADCMPC3'));
     expect(name).toBe('QUADCMPC3');
     expect(dims(problem)).toEqual({ n: 384, p: 192, m: 256 });
     for (const [M, key] of [[problem.P, 'P'], [problem.C!, 'G'], [problem.A!, 'A']] as const) {
@@ -84,8 +84,8 @@ describe.skipIf(!haveMPC)(`MPC reader (${MPC})`, () => {
     }
   });
 
-  it('treats absent members as none and solves LIPMWALK0 consistently with two solvers', () => {
-    const { problem } = readMpc(`${MPC}/LIPMWALK0.npz`);
+  itData(mpc('LIPMWALK0'), 'treats absent members as none and solves LIPMWALK0 consistently with two solvers', () => {
+    const { problem } = readMpc(MPC('LIPMWALK0'));
     expect(problem.A ?? null).toBe(null);
     expect(problem.lb ?? null).toBe(null);
     expect(dims(problem)).toEqual({ n: 16, p: 0, m: 32 });

@@ -18,6 +18,7 @@ import { computeResiduals } from '../optimizer/qp/residuals.ts';
 import type { QPProblem, QPSettings, QPSolution } from '../optimizer/qp/types.ts';
 import { resetWarnOnce, setWarningHandler } from '../optimizer/log.ts';
 import { vec } from './qp-fixtures.ts';
+import { DQP_BIN } from './helpers.ts';
 
 // min ½‖z‖² − z₁ − z₂ s.t. z₁ + z₂ ≤ 1: z = (½, ½), μ = ½
 const small: QPProblem = { P: denseFromRows([[1, 0], [0, 1]]), q: vec(-1, -1), C: denseFromRows([[1, 1]]), d: vec(1) };
@@ -200,7 +201,7 @@ describe('registry', () => {
 
 describe('dqp solvers', () => {
   it('prints the solvers as JSON on the last line with --json', () => {
-    const r = spawnSync(process.execPath, ['bin/dqp.js', 'solvers', '--json'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [DQP_BIN, 'solvers', '--json'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     const last = r.stdout.trim().split('\n').pop()!;
     const doc = JSON.parse(last) as { solvers: Record<string, unknown>[] };
@@ -214,7 +215,7 @@ describe('dqp solvers', () => {
   });
 
   it('prints a table without --json', () => {
-    const r = spawnSync(process.execPath, ['bin/dqp.js', 'solvers'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [DQP_BIN, 'solvers'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/name\s+dense\s+sparse\s+duals\s+warm start\s+ready/);
     expect(r.stdout).toMatch(/quadprog\s+yes\s+-\s+yes/);

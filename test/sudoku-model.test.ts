@@ -8,6 +8,7 @@ import { makeSudokuDataset, sudokuConstraintMatrix } from '../bench/sudoku/board
 import { meanSquaredError, SudokuQpModel } from '../bench/sudoku/model.ts';
 import { loadTf, type Tf } from '../optimizer/tf/load.ts';
 import { Rng } from '../optimizer/util/random.ts';
+import { DQP_BIN } from './helpers.ts';
 
 let tf: Tf;
 beforeAll(async () => {
@@ -172,7 +173,7 @@ describe('SudokuQpModel', () => {
 
 describe('dqp sudoku (CLI)', () => {
   it('prints the per-epoch curves as JSON, starting with the untrained model', () => {
-    const r = spawnSync(process.execPath, ['bin/dqp.js', 'sudoku', '--train', '6', '--test', '4', '--epochs', '2', '--json', '--quiet'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [DQP_BIN, 'sudoku', '--train', '6', '--test', '4', '--epochs', '2', '--json', '--quiet'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const lines = r.stdout.trim().split('\n');
@@ -185,10 +186,10 @@ describe('dqp sudoku (CLI)', () => {
       for (const x of v) expect(Number.isFinite(x)).toBe(true);
     }
     for (const key of ['testAccuracy', 'trainAccuracy', 'testCellAccuracy']) for (const a of out[key] as number[]) expect(a >= 0 && a <= 1).toBe(true);
-    const bad = spawnSync(process.execPath, ['bin/dqp.js', 'sudoku', '--train', '0'], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [DQP_BIN, 'sudoku', '--train', '0'], { encoding: 'utf8' });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--train: expected a positive integer/);
-    const badScale = spawnSync(process.execPath, ['bin/dqp.js', 'sudoku', '--init-scale', '-1'], { encoding: 'utf8' });
+    const badScale = spawnSync(process.execPath, [DQP_BIN, 'sudoku', '--init-scale', '-1'], { encoding: 'utf8' });
     expect(badScale.status).not.toBe(0);
     expect(badScale.stderr).toMatch(/--init-scale: expected a positive number/);
   });

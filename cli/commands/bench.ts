@@ -12,7 +12,7 @@ import type { CommandModule } from 'yargs';
 import type { BenchOptions, BenchSuiteModule } from '../../bench/options.ts';
 import { dropJson, holdJson, releaseJson } from '../../report/console.ts';
 import { prepareOutputs } from '../../report/outputs.ts';
-import { listFlag, numberFlag, numberListFlag, numberOption, RANGES, type Range } from '../flags.ts';
+import { checkSolverFlag, listFlag, numberFlag, numberListFlag, numberOption, RANGES, type Range } from '../flags.ts';
 import { EXIT_INTERRUPTED, installInterrupt } from '../interrupt.ts';
 
 export const SUITES = ['dense', 'sparse', 'simplex', 'chain', 'maros-meszaros', 'mpc', 'ldl'] as const;
@@ -61,8 +61,10 @@ export const command: CommandModule = {
     const csv = argv.csv === undefined ? undefined : String(argv.csv);
     const svg = argv.svg === undefined ? undefined : String(argv.svg);
     const matrix = argv.matrix === undefined ? undefined : String(argv.matrix);
+    const solvers = listFlag(argv.solver);
+    if (solvers) checkSolverFlag('--solver', solvers, (await import('../../optimizer/qp/registry.ts')).getBackend);
     const options: BenchOptions = {
-      solvers: listFlag(argv.solver),
+      solvers,
       sizes: numberListFlag(argv, '--sizes', SIZE_RANGE),
       samples: numberFlag(argv, '--samples', SAMPLES_RANGE),
       problems: listFlag(argv.problems),

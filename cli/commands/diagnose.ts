@@ -23,7 +23,7 @@ import { chartGrid, lineChart, PALETTE, type ChartSeries } from '../../report/ch
 import { printJson, progress } from '../../report/console.ts';
 import { fsReason, prepareOutputs } from '../../report/outputs.ts';
 import { fmt, markdownTable } from '../../report/table.ts';
-import { listFlag, numberFlag, numberListFlag, numberOption, RANGES } from '../flags.ts';
+import { checkSolverFlag, listFlag, numberFlag, numberListFlag, numberOption, RANGES } from '../flags.ts';
 
 /** Read a QP from a .json, .mat (Maros–Meszaros) or .npz (MPC) file. */
 export function readProblemFile(file: string): QPProblem {
@@ -88,16 +88,21 @@ export const command: CommandModule = {
     const epsActive = numberFlag(argv, '--eps-active', RANGES.epsActive, 1e-5);
     const timeLimit = numberFlag(argv, '--time-limit', RANGES.timeLimit, 60);
     const seed = numberFlag(argv, '--seed', RANGES.seed, 0);
+    const solvers = listFlag(argv.solver);
+    const reference = String(argv.reference);
+    const { getBackend } = await import('../../optimizer/qp/registry.ts');
+    checkSolverFlag('--solver', solvers, getBackend);
+    checkSolverFlag('--reference', [reference], getBackend);
     const svg = argv.svg === undefined ? undefined : String(argv.svg);
     const outputs = prepareOutputs({ inputs: [{ flag: 'FILE', path: file }], outputs: [svg === undefined ? undefined : { flag: '--svg', path: svg }] });
     const log = progress(Boolean(argv.quiet));
     const problem = readProblemFile(file);
     log(`diagnose ${file}: n = ${problem.P.ncols}`);
     const result = await runDiagnostic(problem, {
-      ...(listFlag(argv.solver) ? { solvers: listFlag(argv.solver)! } : {}),
+      ...(solvers ? { solvers } : {}),
       ...(eps ? { eps } : {}),
       epsActive,
-      reference: String(argv.reference),
+      reference,
       timeLimit,
       seed,
       onRow: (r) =>

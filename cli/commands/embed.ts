@@ -48,7 +48,7 @@ import { FileAccessError, FileFormatError, InputError } from '../../optimizer/er
 import { printJson, progress } from '../../report/console.ts';
 import { prepareOutputs } from '../../report/outputs.ts';
 import { fmt } from '../../report/table.ts';
-import { numberFlag, numberOption, RANGES } from '../flags.ts';
+import { checkSolverFlag, numberFlag, numberOption, RANGES } from '../flags.ts';
 import { EXIT_INTERRUPTED, EXIT_NOT_CERTIFIED, installInterrupt } from '../interrupt.ts';
 
 /** The loaded problem: connectivity, rest positions, targets, and where it came from. */
@@ -227,7 +227,7 @@ export const command: CommandModule = {
     const timeLimit = numberFlag(argv, '--time-limit', RANGES.timeLimit);
     const solver = String(argv.solver ?? BILEVEL_DEFAULTS.solver);
     const { getBackend, loadSolvers, setWarningHandler } = await import('../../optimizer/qp/registry.ts');
-    getBackend(solver); // SolverNotFoundError lists the available ones
+    checkSolverFlag('--solver', [solver], getBackend); // SolverNotFoundError lists the available ones
 
     // 2. every path: collisions and output locations, before any work
     const mesh = argv.mesh as string | undefined;

@@ -25,7 +25,7 @@ import { InputError } from '../../optimizer/errors.ts';
 import { printJson, progress } from '../../report/console.ts';
 import { prepareOutputs } from '../../report/outputs.ts';
 import { fmt, formatTable, toCsv } from '../../report/table.ts';
-import { numberFlag, numberOption, RANGES, type Range } from '../flags.ts';
+import { checkSolverFlag, numberFlag, numberOption, RANGES, type Range } from '../flags.ts';
 import { EXIT_INTERRUPTED, EXIT_NOT_CERTIFIED, installInterrupt } from '../interrupt.ts';
 
 export interface RefineRow {
@@ -125,7 +125,7 @@ export const command: CommandModule = {
     if (sizes.length === 0) throw new InputError('--sizes', `at least one grid size N with N² ≤ --max-vertices (${maxVertices})`, `"${String(argv.sizes)}"`);
     const solver = String(argv.solver);
     const { getBackend, loadSolvers, setWarningHandler } = await import('../../optimizer/qp/registry.ts');
-    getBackend(solver);
+    checkSolverFlag('--solver', [solver], getBackend);
     const csvPath = argv.csv === undefined ? undefined : String(argv.csv);
     const svgPath = argv.svg === undefined ? undefined : String(argv.svg);
     const outputs = prepareOutputs({

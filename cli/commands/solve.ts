@@ -23,7 +23,7 @@ import { DEFAULT_SOLVER, getBackend, loadSolvers } from '../../optimizer/qp/regi
 import { printJson } from '../../report/console.ts';
 import { fsReason, prepareOutputs } from '../../report/outputs.ts';
 import { fmt } from '../../report/table.ts';
-import { numberFlag, numberOption, RANGES } from '../flags.ts';
+import { checkSolverFlag, numberFlag, numberOption, RANGES } from '../flags.ts';
 import { EXIT_NOT_CERTIFIED } from '../interrupt.ts';
 
 const normInf = (v: Float64Array | undefined) => (v ? v.reduce((m, x) => Math.max(m, Math.abs(x)), 0) : 0);
@@ -52,6 +52,8 @@ export const command: CommandModule = {
     const epsActive = numberFlag(argv, '--eps-active', RANGES.epsActive, 1e-5);
     const epsAbs = numberFlag(argv, '--eps-abs', RANGES.eps);
     const epsRel = numberFlag(argv, '--eps-rel', RANGES.epsRel);
+    const solver = String(argv.solver);
+    checkSolverFlag('--solver', [solver], getBackend);
     prepareOutputs({ inputs: [{ flag: 'FILE', path: file }], outputs: [] });
     let text: string;
     try {
@@ -60,7 +62,6 @@ export const command: CommandModule = {
       throw new FileAccessError(file, 'FILE', `cannot be read: ${fsReason(e)}`);
     }
     const { problem, layout } = readProblemJson(text, file);
-    const solver = String(argv.solver);
     const backend = getBackend(solver);
     if (!backend.isReady() && backend.load) await loadSolvers([solver]);
     const options: DqpOptions = {

@@ -2,9 +2,10 @@
  * Numbers of the geometry examples at initialization (θ = −1), for the report and the docs:
  * reflex corners / rows, and the free harmonic map's violated rows and flipped triangles.
  *
- *   npx tsx geometry/examples/init-report.ts [--svg DIR]      (run from the repo root)
+ *   npx tsx geometry/examples/init-report.ts [--svg DIR]      (from any folder)
  *
- * Shared meshes are read from ../shared/data/meshes and skipped when absent. With --svg, one
+ * Shared meshes are read from ../shared/data/meshes next to the repository root (or
+ * $DQP_SHARED_MESHES) and skipped when absent. With --svg, one
  * picture per example is written to DIR (triangles, flips in red, reflex corners).
  */
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import type { BoundaryTargets } from '../types.ts';
 import { embeddingReport, interleavedFromSplit } from '../validity.ts';
 import { cornerExample } from './corner.ts';
 import { crossExample } from './cross.ts';
-import { loadSharedAnt, loadSharedCross, sharedMeshDir } from './shared-data.ts';
+import { loadSharedAnt, loadSharedCross, sharedMeshDir, sharedMeshRoot } from './shared-data.ts';
 
 const svgIdx = process.argv.indexOf('--svg');
 const svgDir = svgIdx >= 0 ? process.argv[svgIdx + 1] : undefined;
@@ -32,10 +33,10 @@ const cases: Case[] = [
 ];
 const crossDir = sharedMeshDir('cross');
 if (crossDir) cases.push({ name: 'cross (shared TLC data)', load: () => loadSharedCross(crossDir) });
-else process.stderr.write('skip shared cross: ../shared/data/meshes/cross not found\n');
+else process.stderr.write(`skip shared cross: ${join(sharedMeshRoot(), 'cross')} not found\n`);
 const antDir = sharedMeshDir('ant');
 if (antDir) cases.push({ name: 'ant (shared TLC data)', load: () => loadSharedAnt(antDir) });
-else process.stderr.write('skip ant: ../shared/data/meshes/ant not found\n');
+else process.stderr.write(`skip ant: ${join(sharedMeshRoot(), 'ant')} not found\n`);
 for (const N of [10, 44, 89]) cases.push({ name: `corner N = ${N}`, load: () => { const c = cornerExample(N); return { F: c.mesh.F, nv: c.mesh.nv, targets: c.targets }; } });
 
 const rows: (string | number)[][] = [];
