@@ -34,6 +34,7 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   diagnose: () => import('./commands/diagnose.ts'),
   embed: () => import('./commands/embed.ts'),
   refine: () => import('./commands/refine.ts'),
+  serve: () => import('./commands/serve.ts'),
   solve: () => import('./commands/solve.ts'),
   solvers: () => import('./commands/solvers.ts'),
   sudoku: () => import('./commands/sudoku.ts'),

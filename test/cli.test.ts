@@ -1,6 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DQP_BIN } from './helpers.ts';
+
+const DQP_ROOT = dirname(dirname(DQP_BIN));
 
 const run = (args: string[]) => spawnSync(process.execPath, [DQP_BIN, ...args], { encoding: 'utf8' });
 
@@ -8,7 +12,9 @@ describe('cli', () => {
   it('prints help listing the commands', () => {
     const out = execFileSync(process.execPath, [DQP_BIN, '--help'], { encoding: 'utf8' });
     expect(out).toMatch(/dqp <command>/);
-    for (const c of ['bench <suite>', 'diagnose <file>', 'embed [mesh]', 'refine', 'solve <file>', 'solvers', 'sudoku']) expect(out).toContain(`dqp ${c}`);
+    for (const c of ['bench <suite>', 'diagnose <file>', 'embed [mesh]', 'refine', 'serve', 'solve <file>', 'solvers', 'sudoku']) expect(out).toContain(`dqp ${c}`);
+    // every command file is reachable (cli/main.ts loads commands by name)
+    for (const f of readdirSync(join(DQP_ROOT, 'cli', 'commands')).filter((n) => n.endsWith('.ts'))) expect(out).toMatch(new RegExp(`dqp ${f.slice(0, -3)}\\b`));
   });
   it("a command's help (only that command is loaded) lists its flags with their ranges", () => {
     const out = execFileSync(process.execPath, [DQP_BIN, 'solve', '--help'], { encoding: 'utf8' });
