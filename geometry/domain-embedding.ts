@@ -84,10 +84,12 @@ export function prepareDomainEmbedding(mesh: DomainMesh, polygon: Float64Array, 
   let nv = V.length / dim;
   const { loop } = diskTopology(F, nv, source);
 
-  const { center, scale, normalized } = normalize(polygon);
-  const assigned = assignBoundary(V, dim, loop, normalized, { corners: options.corners ?? null, source });
+  // the assignment in the domain's own units (its choices depend on length ratios only), so
+  // that the output can put every boundary vertex exactly where it belongs in those units
+  const { center, scale } = normalize(polygon);
+  const assigned = assignBoundary(V, dim, loop, polygon, { corners: options.corners ?? null, source });
   const flat = flatBoundaryTriangles(F, nv, loop, assigned.cornerLoop);
-  const bad = unembeddableEdges(F, nv, loop, assigned.cornerLoop, normalized);
+  const bad = unembeddableEdges(F, nv, loop, assigned.cornerLoop, polygon);
   let added: Int32Array = new Int32Array(0);
   if (bad.reasons.length > 0) {
     if (options.flatTriangles === 'error') {
@@ -108,7 +110,22 @@ export function prepareDomainEmbedding(mesh: DomainMesh, polygon: Float64Array, 
   }
   const { edges } = diskTopology(F, nv, source);
   const theta0 = initialTheta(options.weights ?? 'uniform', V, dim, F, edges);
-  return { V, dim, F, nv, added, splitFaces: flat, splitEdges: bad.edges, targets: assigned.targets, cornerVertex: assigned.cornerVertex, theta0, center, scale, toDomainUnits: denormalizer(center, scale) };
+  const targets = { ...assigned.targets, positions: normalize(assigned.targets.positions, center, scale).normalized };
+  return {
+    V,
+    dim,
+    F,
+    nv,
+    added,
+    splitFaces: flat,
+    splitEdges: bad.edges,
+    targets,
+    cornerVertex: assigned.cornerVertex,
+    theta0,
+    center,
+    scale,
+    toDomainUnits: denormalizer(center, scale, assigned.targets),
+  };
 }
 
 /**
@@ -133,24 +150,34 @@ export function normalizedEmbedding(mesh: DomainMesh, targets: BoundaryTargets, 
     theta0: initialTheta(weights, V, dim, F, edges),
     center,
     scale,
-    toDomainUnits: denormalizer(center, scale),
+    toDomainUnits: denormalizer(center, scale, targets),
   };
 }
 
-/** Centre of the bounding box of #K by 2 points, its larger side, and the points normalized. */
-function normalize(P: Float64Array): { center: [number, number]; scale: number; normalized: Float64Array } {
-  let xmin = Infinity;
-  let xmax = -Infinity;
-  let ymin = Infinity;
-  let ymax = -Infinity;
-  for (let k = 0; k < P.length; k += 2) {
-    xmin = Math.min(xmin, P[k]!);
-    xmax = Math.max(xmax, P[k]!);
-    ymin = Math.min(ymin, P[k + 1]!);
-    ymax = Math.max(ymax, P[k + 1]!);
+/**
+ * #K by 2 points normalized: (x − center) / scale, with (unless given) center the centre of their
+ * bounding box and scale its larger side.
+ */
+function normalize(P: Float64Array, c?: readonly [number, number], s?: number): { center: [number, number]; scale: number; normalized: Float64Array } {
+  let center: [number, number];
+  let scale: number;
+  if (c !== undefined && s !== undefined) {
+    center = [c[0], c[1]];
+    scale = s;
+  } else {
+    let xmin = Infinity;
+    let xmax = -Infinity;
+    let ymin = Infinity;
+    let ymax = -Infinity;
+    for (let k = 0; k < P.length; k += 2) {
+      xmin = Math.min(xmin, P[k]!);
+      xmax = Math.max(xmax, P[k]!);
+      ymin = Math.min(ymin, P[k + 1]!);
+      ymax = Math.max(ymax, P[k + 1]!);
+    }
+    center = [(xmin + xmax) / 2, (ymin + ymax) / 2];
+    scale = Math.max(xmax - xmin, ymax - ymin);
   }
-  const center: [number, number] = [(xmin + xmax) / 2, (ymin + ymax) / 2];
-  const scale = Math.max(xmax - xmin, ymax - ymin);
   if (!(scale > 0) || !Number.isFinite(scale)) throw new InputError('targets', 'a polygon of finite, positive size', `size ${scale}`);
   const normalized = new Float64Array(P.length);
   for (let k = 0; k < P.length; k += 2) {
@@ -160,12 +187,21 @@ function normalize(P: Float64Array): { center: [number, number]; scale: number; 
   return { center, scale, normalized };
 }
 
-function denormalizer(center: readonly [number, number], scale: number): (U: Float64Array) => Float64Array {
+/**
+ * Normalized #V by 2 positions → the domain's units; the boundary vertices are set exactly to
+ * their targets in those units (the affine map back would round them in the last bit).
+ */
+function denormalizer(center: readonly [number, number], scale: number, exact: BoundaryTargets): (U: Float64Array) => Float64Array {
   return (U) => {
     const out = new Float64Array(U.length);
     for (let k = 0; k < U.length; k += 2) {
       out[k] = U[k]! * scale + center[0];
       out[k + 1] = U[k + 1]! * scale + center[1];
+    }
+    for (let t = 0; t < exact.vertices.length; t++) {
+      const v = exact.vertices[t]!;
+      out[2 * v] = exact.positions[2 * t]!;
+      out[2 * v + 1] = exact.positions[2 * t + 1]!;
     }
     return out;
   };

@@ -19,9 +19,9 @@
  */
 import { BILEVEL_DEFAULTS } from '../../geometry/embed/driver.ts';
 import type { BilevelOptions, BilevelResult } from '../../geometry/embed/types.ts';
-import { prepareDomainEmbedding } from '../../geometry/domain-embedding.ts';
+import { normalizedEmbedding, prepareDomainEmbedding } from '../../geometry/domain-embedding.ts';
 import { diskTopology } from '../../geometry/disk.ts';
-import { initialTheta, WEIGHT_KINDS, type WeightKind } from '../../geometry/edge-weights.ts';
+import { WEIGHT_KINDS, type WeightKind } from '../../geometry/edge-weights.ts';
 import { embeddingDomain, type EmbeddingDomain } from '../../geometry/embedding-domain.ts';
 import { EmbeddingQP } from '../../geometry/embedding-qp.ts';
 import { cornerExample } from '../../geometry/examples/corner.ts';
@@ -72,15 +72,15 @@ export const JOB_DEFAULTS: JobSettings = Object.freeze({
 export interface PreparedJob {
   readonly qp: EmbeddingQP;
   readonly domain: EmbeddingDomain;
-  /** θ₀, or null for the driver's default (θ = −1: uniform weights) */
-  readonly theta0: Float64Array | null;
+  /** θ₀ from the chosen weights */
+  readonly theta0: Float64Array;
   /** what the run is called in titles and comments */
   readonly source: string;
   /** file-name stem of the downloads */
   readonly stem: string;
   /** the mesh's rest positions (#V by 3) when it is a surface (some z ≠ 0): the UV OBJ's v lines */
   readonly surface: Float64Array | null;
-  /** loop units (the map V, #V by 2) → the units of the OBJ written (identity unless normalized) */
+  /** loop units (the map V, #V by 2, normalized) → the targets' own units, boundary exact */
   toOutputUnits(V: Float64Array): Float64Array;
   /** one-line description for the page */
   readonly summary: string;
@@ -95,16 +95,9 @@ export function checkSettings(s: JobSettings): JobSettings {
   return s;
 }
 
-const identity = (V: Float64Array) => V;
-
 function stemOf(name: string): string {
   const base = name.replace(/^.*[\\/]/, '');
   return base.replace(/\.[^.]*$/, '') || 'embedding';
-}
-
-/** θ₀ for `weights` (null = the driver's default, which is 'uniform'). */
-function theta0For(weights: WeightKind, V: Float64Array, dim: 2 | 3, domain: EmbeddingDomain): Float64Array | null {
-  return weights === 'uniform' ? null : initialTheta(weights, V, dim, domain.F, domain.edges);
 }
 
 function fromTargets(
@@ -116,16 +109,18 @@ function fromTargets(
   settings: JobSettings,
   surface: Float64Array | null,
 ): PreparedJob {
-  const domain = embeddingDomain(mesh.F, mesh.nv, targets, { source });
+  // the same normalization as `dqp embed` (units-free loop, output back in the targets' units)
+  const prep = normalizedEmbedding({ V: mesh.V, dim, F: mesh.F, source }, targets, settings.weights);
+  const domain = embeddingDomain(prep.F, prep.nv, prep.targets, { source });
   const qp = EmbeddingQP.build(domain);
   return {
     qp,
     domain,
-    theta0: theta0For(settings.weights, mesh.V, dim, domain),
+    theta0: prep.theta0,
     source,
     stem,
     surface,
-    toOutputUnits: identity,
+    toOutputUnits: (V) => prep.toDomainUnits(V),
     summary: `${source}: ${mesh.nv} vertices, ${mesh.F.length / 3} faces, ${domain.loop.length} boundary vertices, ${domain.corners.count} reflex corners (${qp.m} cone rows)`,
   };
 }
