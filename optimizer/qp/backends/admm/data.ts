@@ -176,31 +176,6 @@ export function buildOsqpData(problem: QPProblem): OsqpData {
   };
 }
 
-/** Row-compressed index of a CSC matrix: for row i, entries rowPtr[i] .. rowPtr[i+1]−1 with column colIdx[k] (ascending) and value M.values[srcPos[k]]. */
-export interface RowIndex {
-  readonly rowPtr: Int32Array;
-  readonly colIdx: Int32Array;
-  readonly srcPos: Int32Array;
-}
-
-export function buildRowIndex(M: CscMatrix): RowIndex {
-  const nz = M.colPtr[M.ncols]!;
-  const rowPtr = new Int32Array(M.nrows + 1);
-  for (let k = 0; k < nz; k++) rowPtr[M.rowIdx[k]! + 1]!++;
-  for (let i = 0; i < M.nrows; i++) rowPtr[i + 1]! += rowPtr[i]!;
-  const next = rowPtr.slice(0, M.nrows);
-  const colIdx = new Int32Array(nz);
-  const srcPos = new Int32Array(nz);
-  for (let j = 0; j < M.ncols; j++) {
-    for (let k = M.colPtr[j]!; k < M.colPtr[j + 1]!; k++) {
-      const dst = next[M.rowIdx[k]!]!++;
-      colIdx[dst] = j;
-      srcPos[dst] = k;
-    }
-  }
-  return { rowPtr, colIdx, srcPos };
-}
-
 /** ‖v‖∞ over the first len entries */
 export function normInf(v: Float64Array, len = v.length): number {
   let s = 0;

@@ -28,7 +28,7 @@ import { INFINITE_BOUND } from '../../problem.ts';
 import { DenseQpData, SparseQpData, type QpData } from './data.ts';
 import { diagonallyDominantPsd } from '../convexity.ts';
 import { log } from '../log.ts';
-import { DenseKkt, PatternCache, SparseKkt, type KktSystem } from './kkt.ts';
+import { DenseKkt, KktPatternCache, SparseKkt, type KktSystem } from './kkt.ts';
 import { buildSolution, unscalePoint } from './results.ts';
 import { checkWarmStart, IPM_OPTION_NAMES, resolveSettings, type IpmSettings } from './settings.ts';
 import { IpmSolver, IpmWorkspace } from './solver.ts';
@@ -63,7 +63,7 @@ export class IpmBackend implements QPBackend {
   readonly name = 'ipm';
   readonly capabilities = capabilities;
   readonly optionNames: readonly string[] = IPM_OPTION_NAMES;
-  private readonly cache = new PatternCache(8);
+  private readonly cache = new KktPatternCache(8);
   private readonly workspace = new IpmWorkspace();
 
   isReady(): boolean {

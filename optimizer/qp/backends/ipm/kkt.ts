@@ -30,8 +30,8 @@
  *    Everything that depends only on the patterns of P̃, Ã, G̃ (which rows are eliminated, the
  *    pattern of K, where each input entry lands, the symbolic analysis: ordering, elimination
  *    tree, supernodes) is a KktStructure, built once per pattern and cached across iterations
- *    AND solves (PatternCache, keyed by a hash of the input patterns, verified entry by entry
- *    against copies). Each iteration only rewrites the diagonal and clique values and
+ *    AND solves (KktPatternCache over linalg/pattern-cache.ts: keyed by the input patterns,
+ *    hashed, verified entry by entry against copies). Each iteration only rewrites the diagonal and clique values and
  *    refactors numerically; solves assemble the right-hand side directly in the elimination
  *    order (SparseLdl.solvePermuted).
  *  - DenseKkt: the inequality block eliminated, dense (n + p) × (n + p):
@@ -43,6 +43,7 @@ import { ZeroPivotError, LinearAlgebraError } from '../../../errors.ts';
 import { DenseLdl } from '../../../linalg/dense.ts';
 import { SparseLdl } from '../../../linalg/ldl.ts';
 import { cscFromTripletsWithMap } from '../../../linalg/csc.ts';
+import { PatternCache } from '../../../linalg/pattern-cache.ts';
 import type { CscMatrix } from '../../../linalg/types.ts';
 import { CONVEXITY_CURVATURE_TOL, CONVEXITY_EQUALITY_REG } from '../convexity.ts';
 import type { DenseQpData, SparseQpData } from './data.ts';
@@ -121,7 +122,7 @@ export const KKT_SAFE_ELIMINATE_MAX_ROW_NNZ = 1;
  * Everything of the sparse KKT that depends only on the sparsity patterns of P̃ (upper
  * triangle), Ã and G̃: which rows of G̃ are eliminated, the pattern of the (reduced) K, where
  * each entry of P̃, Ã, G̃ lands in K.values, the clique positions, and the symbolic analyses.
- * Built once per pattern and cached across solves (PatternCache).
+ * Built once per pattern and cached across solves (KktPatternCache).
  */
 export class KktStructure {
   readonly n: number;
@@ -162,15 +163,12 @@ export class KktStructure {
   /** value arrays of the last solve on this structure (reused) */
   work: KktValueArrays | null = null;
   robust: SparseLdl | null = null;
-  /** copies of the input patterns (cache verification) */
-  readonly inputs: readonly Int32Array[];
 
   constructor(n: number, p: number, m: number, Pu: CscMatrix, A: CscMatrix, G: CscMatrix, maxElim: number) {
     this.n = n;
     this.p = p;
     this.m = m;
     this.maxElim = maxElim;
-    this.inputs = [Pu.colPtr.slice(), Pu.rowIdx.slice(0, Pu.colPtr[n]!), A.colPtr.slice(), A.rowIdx.slice(0, A.colPtr[n]!), G.colPtr.slice(), G.rowIdx.slice(0, G.colPtr[n]!)];
     // ---- classify the rows of G by their number of nonzeros
     const rowNnz = new Int32Array(m);
     const gnz = G.colPtr[n]!;
@@ -286,85 +284,54 @@ export class KktStructure {
     for (let k = 0; k < N; k++) signs[k] = k < n ? 1 : -1;
     this.signs = signs;
   }
-
-  /** whether this structure was built from exactly these patterns */
-  matches(n: number, p: number, m: number, Pu: CscMatrix, A: CscMatrix, G: CscMatrix, maxElim: number): boolean {
-    if (n !== this.n || p !== this.p || m !== this.m || maxElim !== this.maxElim) return false;
-    const inp = this.inputs;
-    return (
-      sameArray(inp[0]!, Pu.colPtr, n + 1) &&
-      sameArray(inp[1]!, Pu.rowIdx, Pu.colPtr[n]!) &&
-      sameArray(inp[2]!, A.colPtr, n + 1) &&
-      sameArray(inp[3]!, A.rowIdx, A.colPtr[n]!) &&
-      sameArray(inp[4]!, G.colPtr, n + 1) &&
-      sameArray(inp[5]!, G.rowIdx, G.colPtr[n]!)
-    );
-  }
-}
-
-/** a[0..len) equals b[0..len) (and a has exactly len entries) */
-function sameArray(a: Int32Array, b: Int32Array, len: number): boolean {
-  if (a.length !== len || b.length < len) return false;
-  for (let i = 0; i < len; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**
- * KKT structures (with their symbolic analyses) per input pattern (P̃ᵤ, Ã, G̃), least recently
- * used first out. Key: sizes and a 32-bit FNV-1a hash of the pattern arrays; a hit is confirmed
- * by comparing the arrays with copies kept in the entry (a hash collision, or a caller that
- * modified its arrays in place, can never reuse a wrong analysis). `analyses` counts
- * SparseLdl.analyze calls, `hits` solves whose pattern was found (for tests).
+ * KKT structures (with their symbolic analyses) per input pattern (P̃ᵤ, Ã, G̃) and elimination
+ * limit: the generic PatternCache (linalg/pattern-cache.ts) keyed by the sizes and the pattern
+ * arrays, least recently used first out. Keys are copied (copyKeys), so a caller that modifies
+ * its arrays in place can never reuse a wrong analysis. `analyses` counts SparseLdl.analyze
+ * calls, `hits` solves whose pattern was found (for tests).
  */
-export class PatternCache {
-  private readonly entries = new Map<string, KktStructure[]>();
-  private readonly order: string[] = [];
+export class KktPatternCache {
+  private readonly cache: PatternCache<KktStructure>;
   /** number of symbolic analyses performed through this cache */
   analyses = 0;
+
+  constructor(maxEntries: number) {
+    this.cache = new PatternCache<KktStructure>(maxEntries, true);
+  }
+
   /** number of solves that found their pattern already analyzed */
-  hits = 0;
+  get hits(): number {
+    return this.cache.hits;
+  }
 
-  constructor(public maxEntries: number) {}
+  /** patterns kept (0: none, every lookup builds a new structure) */
+  get maxEntries(): number {
+    return this.cache.capacity;
+  }
 
-  static key(n: number, p: number, m: number, maxElim: number, arrays: readonly Int32Array[], lengths: readonly number[]): string {
-    let h = 0x811c9dc5;
-    for (let a = 0; a < arrays.length; a++) {
-      const v = arrays[a]!;
-      for (let i = 0, len = lengths[a]!; i < len; i++) h = Math.imul(h ^ v[i]!, 0x01000193);
-    }
-    return `${n}:${p}:${m}:${maxElim}:${lengths.join(',')}:${(h >>> 0).toString(16)}`;
+  set maxEntries(capacity: number) {
+    this.cache.capacity = capacity;
   }
 
   /** The structure of this pattern (built, and possibly evicting the oldest, when absent). */
   lookup(n: number, p: number, m: number, Pu: CscMatrix, A: CscMatrix, G: CscMatrix, maxElim: number): KktStructure {
-    if (this.maxEntries <= 0) return new KktStructure(n, p, m, Pu, A, G, maxElim);
-    const key = PatternCache.key(n, p, m, maxElim, [Pu.colPtr, Pu.rowIdx, A.colPtr, A.rowIdx, G.colPtr, G.rowIdx], [n + 1, Pu.colPtr[n]!, n + 1, A.colPtr[n]!, n + 1, G.colPtr[n]!]);
-    const list = this.entries.get(key);
-    if (list) {
-      for (const e of list) {
-        if (e.matches(n, p, m, Pu, A, G, maxElim)) {
-          this.hits++;
-          const k = this.order.indexOf(key);
-          if (k >= 0) this.order.splice(k, 1);
-          this.order.push(key);
-          return e;
-        }
-      }
-    }
-    const entry = new KktStructure(n, p, m, Pu, A, G, maxElim);
-    if (list) list.push(entry);
-    else this.entries.set(key, [entry]);
-    this.order.push(key);
-    while (this.order.length > this.maxEntries) {
-      const old = this.order.shift()!;
-      this.entries.delete(old);
-    }
-    return entry;
+    const key = [
+      Int32Array.of(n, p, m, maxElim),
+      Pu.colPtr.subarray(0, n + 1),
+      Pu.rowIdx.subarray(0, Pu.colPtr[n]!),
+      A.colPtr.subarray(0, n + 1),
+      A.rowIdx.subarray(0, A.colPtr[n]!),
+      G.colPtr.subarray(0, n + 1),
+      G.rowIdx.subarray(0, G.colPtr[n]!),
+    ];
+    return this.cache.get(key, () => new KktStructure(n, p, m, Pu, A, G, maxElim));
   }
 
   clear(): void {
-    this.entries.clear();
-    this.order.length = 0;
+    this.cache.clear();
   }
 }
 
@@ -560,11 +527,11 @@ function eliminatedDuals(sol: Float64Array, rz: Float64Array, rows: Int32Array, 
 export class SparseKkt implements KktSystem {
   readonly kind = 'sparse' as const;
   private readonly data: SparseQpData;
-  private readonly cache: PatternCache;
+  private readonly cache: KktPatternCache;
   private cur: KktValues;
   private current: SparseLdl | null = null;
 
-  constructor(data: SparseQpData, cache: PatternCache) {
+  constructor(data: SparseQpData, cache: KktPatternCache) {
     this.data = data;
     this.cache = cache;
     const { n, p, m, Pu, A, G } = data;
