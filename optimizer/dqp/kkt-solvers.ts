@@ -7,7 +7,7 @@
  * factorReducedKkt (kkt-factor.ts).
  */
 import { cscSymUpperMatVec } from '../linalg/csc.ts';
-import { SparseLdl } from '../linalg/ldl.ts';
+import { createLinearSystem } from '../linalg/linsys.ts';
 import { DenseCod, RegularizedLstsq, symmetricMinres } from '../linalg/lsq.ts';
 import { LinearAlgebraError } from '../errors.ts';
 import { kktDense, kktMatVec, withUpper, type ReducedKkt } from './kkt-assembly.ts';
@@ -141,7 +141,7 @@ export function regularizedAnalysis(K: ReducedKkt, cache: KktFactorCache, level:
   const key = new Uint8Array(K.n + 1);
   key[K.n] = 3 + level; // analysis kind: regularized with this δ, AMD (the mask does not enter)
   const shared = cache.sparseLdl(K, key, () =>
-    SparseLdl.analyze(K.upper!, { ordering: 'amd', signs: K.signs, staticReg: delta, dynamicReg: { eps: 0.1 * delta, delta }, refineSteps: 0 }),
+    createLinearSystem(K.upper!, { signs: K.signs, staticReg: delta, dynamicReg: { eps: 0.1 * delta, delta }, refineSteps: 0 }, { ordering: 'amd' }),
   );
   if (!memo) analysisMemo.set(K, (memo = new Map()));
   memo.set(level, shared);

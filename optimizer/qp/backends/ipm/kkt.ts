@@ -37,14 +37,18 @@
  *  - DenseKkt: the inequality block eliminated, dense (n + p) × (n + p):
  *        [ P̃ + ρI + B + G̃ᵀW⁻¹G̃   Ãᵀ ] [dx]   [r_x + G̃ᵀW⁻¹r_z]
  *        [ Ã                      −δI ] [dy] = [r_y           ],   dz = W⁻¹(G̃ dx − r_z),
- *    factored by DenseLdl (linalg/dense.ts). Cheaper than the unreduced dense K whenever m > 0.
+ *    factored through the LinearSystem interface (linalg/linsys.ts: a DenseLinearSystem, one
+ *    normal and one robust, over the same array). Cheaper than the unreduced dense K whenever m > 0.
+ * Both check a factorization with factorChecked (zero pivot or wrong inertia → false). The sparse
+ * path keeps its SparseLdl type (a LinearSystem) for what only a sparse elimination order has:
+ * `perm` (the robust analysis reuses the normal one's ordering), `pinv` and solvePermuted.
  */
-import { ZeroPivotError, LinearAlgebraError } from '../../../errors.ts';
-import { DenseLdl } from '../../../linalg/dense.ts';
+import { LinearAlgebraError } from '../../../errors.ts';
 import { SparseLdl } from '../../../linalg/ldl.ts';
+import { createLinearSystem, factorChecked, type LinearSystem } from '../../../linalg/linsys.ts';
 import { cscFromTripletsWithMap } from '../../../linalg/csc.ts';
 import { PatternCache } from '../../../linalg/pattern-cache.ts';
-import type { CscMatrix } from '../../../linalg/types.ts';
+import type { CscMatrix, DenseMatrix } from '../../../linalg/types.ts';
 import { CONVEXITY_CURVATURE_TOL, CONVEXITY_EQUALITY_REG } from '../convexity.ts';
 import type { DenseQpData, SparseQpData } from './data.ts';
 
@@ -615,13 +619,7 @@ export class SparseKkt implements KktSystem {
     check += addCliques(v, W, elimRows, cliquePtr, cliquePos, cliqueCoef, winvE, st.elimUniform);
     if (!Number.isFinite(check)) return false;
     const ldl = this.ldl(robust);
-    try {
-      ldl.factor(v);
-    } catch (e) {
-      if (e instanceof ZeroPivotError || e instanceof LinearAlgebraError) return false;
-      throw e;
-    }
-    if (ldl.positivePivots !== n || ldl.negativePivots !== st.N - n) return false;
+    if (!factorChecked(ldl, v, { positive: n, negative: st.N - n }).ok) return false;
     this.current = ldl;
     return true;
   }
@@ -675,9 +673,11 @@ export class DenseKkt implements KktSystem {
   private readonly data: DenseQpData;
   /** row-major (n+p)², only the lower triangle is written/read */
   private readonly M: Float64Array;
-  private readonly signs: Int8Array;
   private readonly winv: Float64Array;
-  private current: DenseLdl | null = null;
+  /** the two factorizations of M (lower triangle read): normal, and robust (static regularization, refined) */
+  private readonly normalSys: LinearSystem;
+  private readonly robustSys: LinearSystem;
+  private current: LinearSystem | null = null;
   private readonly rhs: Float64Array;
   private readonly sol: Float64Array;
   private readonly work: Float64Array;
@@ -693,7 +693,9 @@ export class DenseKkt implements KktSystem {
     this.M = new Float64Array(N * N);
     const signs = new Int8Array(N);
     for (let k = 0; k < N; k++) signs[k] = k < data.n ? 1 : -1;
-    this.signs = signs;
+    const K: DenseMatrix = { format: 'dense', nrows: N, ncols: N, data: this.M };
+    this.normalSys = createLinearSystem(K, { signs, refineSteps: NORMAL_REFINE_STEPS });
+    this.robustSys = createLinearSystem(K, { signs, staticReg: ROBUST_STATIC_REG, refineSteps: ROBUST_REFINE_STEPS });
     this.winv = new Float64Array(data.m);
     this.rhs = new Float64Array(N);
     this.sol = new Float64Array(N);
@@ -817,17 +819,8 @@ export class DenseKkt implements KktSystem {
     }
     this.current = null;
     for (let t = 0; t < M.length; t++) if (!Number.isFinite(M[t]!)) return false;
-    let ldl: DenseLdl;
-    try {
-      ldl = DenseLdl.factor(
-        { format: 'dense', nrows: N, ncols: N, data: M },
-        robust ? { signs: this.signs, staticReg: ROBUST_STATIC_REG, refineSteps: ROBUST_REFINE_STEPS } : { signs: this.signs, refineSteps: NORMAL_REFINE_STEPS },
-      );
-    } catch (e) {
-      if (e instanceof LinearAlgebraError) return false;
-      throw e;
-    }
-    if (ldl.positivePivots !== n || ldl.negativePivots !== p) return false;
+    const ldl = robust ? this.robustSys : this.normalSys;
+    if (!factorChecked(ldl, M, { positive: n, negative: p }).ok) return false;
     this.current = ldl;
     return true;
   }
