@@ -47,7 +47,8 @@ import { cscLowerTriangle } from '../../linalg/csc.ts';
 import { matrixMaxAbs, matVec, toCsc } from '../../linalg/matrix.ts';
 import type { CscMatrix } from '../../linalg/types.ts';
 import type { QPBackend } from '../backend.ts';
-import { computeResiduals, objectiveValue } from '../residuals.ts';
+import { computeResiduals } from '../residuals.ts';
+import { makeSolution } from '../solution.ts';
 import type { QPProblem, QPSettings, QPSolution, QPStatus } from '../types.ts';
 import { warn, warnOnce } from '../warnings.ts';
 import { convexOnEqualityNullspace } from './convexity.ts';
@@ -367,20 +368,7 @@ function solveHighs(problem: QPProblem, settings: QPSettings): QPSolution {
       status = 'solved_inaccurate';
     }
   }
-  return {
-    status,
-    z,
-    lambda,
-    mu,
-    ...(hasBounds ? { muLb, muUb } : {}),
-    objective: objectiveValue(problem, z),
-    iterations,
-    setupMs: t1 - t0,
-    solveMs: t2 - t1,
-    residuals,
-    solver: 'highs',
-    hasDuals,
-  };
+  return makeSolution(problem, { status, z, lambda, mu, muLb, muUb, iterations, setupMs: t1 - t0, solveMs: t2 - t1, residuals, solver: 'highs', hasDuals });
 }
 
 /** Relative KKT residual above which a HiGHS "optimal" is not passed on as 'solved' (at least 1e3·epsAbs). */
