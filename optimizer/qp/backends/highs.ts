@@ -43,6 +43,7 @@
  */
 import type { Highs, HighsError as HighsErrorType, InitOptions, ModelData, OptionValue } from 'highs';
 import { DqpError, InputError } from '../../errors.ts';
+import { vstack } from '../../linalg/blocks.ts';
 import { cscLowerTriangle } from '../../linalg/csc.ts';
 import { matrixMaxAbs, matVec, toCsc } from '../../linalg/matrix.ts';
 import type { CscMatrix } from '../../linalg/types.ts';
@@ -107,38 +108,6 @@ function isHighsError(e: unknown): e is HighsErrorType {
   return e instanceof Error && typeof (e as { operation?: unknown }).operation === 'string';
 }
 
-/**
- * [A; C] as HiGHS CSC arrays (n columns, p + m rows): column j holds A's entries, then C's with
- * rows shifted by p.
- */
-function stackRows(A: CscMatrix | null, C: CscMatrix | null, n: number, p: number) {
-  const starts = new Int32Array(n + 1);
-  for (let j = 0; j < n; j++) {
-    const a = A ? A.colPtr[j + 1]! - A.colPtr[j]! : 0;
-    const c = C ? C.colPtr[j + 1]! - C.colPtr[j]! : 0;
-    starts[j + 1] = starts[j]! + a + c;
-  }
-  const nz = starts[n]!;
-  const indices = new Int32Array(nz);
-  const values = new Float64Array(nz);
-  for (let j = 0; j < n; j++) {
-    let t = starts[j]!;
-    if (A) {
-      for (let k = A.colPtr[j]!; k < A.colPtr[j + 1]!; k++) {
-        indices[t] = A.rowIdx[k]!;
-        values[t++] = A.values[k]!;
-      }
-    }
-    if (C) {
-      for (let k = C.colPtr[j]!; k < C.colPtr[j + 1]!; k++) {
-        indices[t] = C.rowIdx[k]! + p;
-        values[t++] = C.values[k]!;
-      }
-    }
-  }
-  return { starts, indices, values };
-}
-
 function buildModel(problem: QPProblem, withHessian: boolean): ModelData {
   const n = problem.P.ncols;
   const A = problem.A ? toCsc(problem.A) : null;
@@ -152,7 +121,12 @@ function buildModel(problem: QPProblem, withHessian: boolean): ModelData {
     rowUpper.set(problem.b);
   }
   if (problem.d) rowUpper.set(problem.d, p);
-  const { starts, indices, values } = stackRows(A, C, n, p);
+  // [A; C] in CSC (rows of C shifted by p)
+  const stacked = [A, C].filter((M): M is CscMatrix => M !== null);
+  const AC = stacked.length > 0 ? vstack(stacked) : null;
+  const starts = AC ? AC.colPtr : new Int32Array(n + 1);
+  const indices = AC ? AC.rowIdx : new Int32Array(0);
+  const values = AC ? AC.values : new Float64Array(0);
   const data: ModelData = {
     numCols: n,
     numRows: p + m,
