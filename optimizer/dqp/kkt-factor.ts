@@ -9,6 +9,7 @@ import { DenseLu } from '../linalg/dense.ts';
 import { definiteVariables, kktOrdering } from '../linalg/kkt-ordering.ts';
 import { createLinearSystem, factorChecked, hasInertia, type LinearSystem } from '../linalg/linsys.ts';
 import type { RegularizedLstsq } from '../linalg/lsq.ts';
+import { norm2 } from '../linalg/vec.ts';
 import { LinearAlgebraError } from '../errors.ts';
 import { toDenseKkt, withUpper, type ReducedKkt } from './kkt-assembly.ts';
 import type { KktFactorCache, SharedLdl } from './kkt-cache.ts';
@@ -16,7 +17,6 @@ import {
   leastSquaresInner,
   LSTSQ_DENSE_LIMIT,
   minresInner,
-  norm2,
   regularizedAnalysis,
   regularizedLstsq,
   RegularizedKktSolver,

@@ -7,6 +7,7 @@
  * factorReducedKkt (kkt-factor.ts).
  */
 import { cscSymUpperMatVec } from '../linalg/csc.ts';
+import { maxAbs } from '../linalg/vec.ts';
 import { createLinearSystem } from '../linalg/linsys.ts';
 import { DenseCod, RegularizedLstsq, symmetricMinres } from '../linalg/lsq.ts';
 import { LinearAlgebraError } from '../errors.ts';
@@ -73,18 +74,6 @@ function unscaledSolution(x: Float64Array, D: Float64Array, scale: number): Floa
   for (let i = 0; i < D.length; i++) out[i] = x[i]! * D[i]! * inv;
   if (!allFinite(out)) throw new LinearAlgebraError('reduced KKT solve produced a non-finite value (the system is too ill-conditioned)');
   return out;
-}
-
-export function norm2(v: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
-  return Math.sqrt(s);
-}
-
-export function normInfVec(v: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]!));
-  return m;
 }
 
 /** solve on the unit-scale K̃ */
@@ -224,7 +213,7 @@ export class ScaledKktSolver implements KktSolver {
     const N = this.N;
     if (!allFinite(x)) return null;
     const r = new Float64Array(N);
-    const gNorm = normInfVec(g);
+    const gNorm = maxAbs(g);
     const residual = (v: Float64Array): number => {
       kktMatVec(this.K, v, r);
       let res = 0;
@@ -237,7 +226,7 @@ export class ScaledKktSolver implements KktSolver {
     let best = x;
     let bestRes = residual(x);
     for (let step = 0; step < MAX_REFINE_STEPS; step++) {
-      if (bestRes <= 4 * 2.220446049250313e-16 * (this.K.normInf * normInfVec(best) + gNorm)) break;
+      if (bestRes <= 4 * 2.220446049250313e-16 * (this.K.normInf * maxAbs(best) + gNorm)) break;
       const dx = this.inner(r);
       const next = new Float64Array(N);
       for (let i = 0; i < N; i++) next[i] = best[i]! + dx[i]!;
@@ -253,7 +242,7 @@ export class ScaledKktSolver implements KktSolver {
       best = next;
       bestRes = res;
     }
-    return bestRes <= SOLVE_RESIDUAL_TOL * (this.K.normInf * normInfVec(best) + gNorm) ? best : null;
+    return bestRes <= SOLVE_RESIDUAL_TOL * (this.K.normInf * maxAbs(best) + gNorm) ? best : null;
   }
 }
 
@@ -287,7 +276,7 @@ export class RegularizedKktSolver implements KktSolver {
       kktMatVec(this.K, x, r);
       let res = 0;
       for (let i = 0; i < N; i++) res = Math.max(res, Math.abs(gt[i]! - r[i]!));
-      if (!(res <= SOLVE_RESIDUAL_TOL * (this.K.normInf * normInfVec(x) + normInfVec(gt)))) {
+      if (!(res <= SOLVE_RESIDUAL_TOL * (this.K.normInf * maxAbs(x) + maxAbs(gt)))) {
         x = this.lsq.solve(gt).x;
         leastSquares = true;
       }

@@ -1,6 +1,7 @@
 /**
- * Small vector helpers shared by the iterative and least-squares solvers (Float64Array in, a
- * number out; nothing allocated).
+ * Small vector helpers shared by the solvers (Float64Array in, a number out; nothing allocated).
+ * The two infinity norms differ only for NaN entries: normInf skips them (a comparison with NaN
+ * is false), maxAbs propagates them (Math.max) — use maxAbs where a NaN must not look small.
  */
 
 /** ‖v[from..to)‖₂, scaled so the squares neither overflow nor underflow (∞/NaN propagate). */
@@ -24,12 +25,19 @@ export function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-/** max |v_i| (0 for an empty vector). */
-export function normInf(v: Float64Array): number {
+/** max |v_i| over the first len entries (0 for none); NaN entries are skipped. */
+export function normInf(v: Float64Array, len = v.length): number {
   let m = 0;
-  for (let i = 0; i < v.length; i++) {
+  for (let i = 0; i < len; i++) {
     const a = Math.abs(v[i]!);
     if (a > m) m = a;
   }
+  return m;
+}
+
+/** max |v_i| (0 for an empty vector); NaN when an entry is NaN. */
+export function maxAbs(v: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]!));
   return m;
 }

@@ -47,6 +47,7 @@ import { vstack } from '../../linalg/blocks.ts';
 import { cscLowerTriangle } from '../../linalg/csc.ts';
 import { matrixMaxAbs, matVec, toCsc } from '../../linalg/matrix.ts';
 import type { CscMatrix } from '../../linalg/types.ts';
+import { maxAbs } from '../../linalg/vec.ts';
 import type { QPBackend } from '../backend.ts';
 import { computeResiduals } from '../residuals.ts';
 import { makeSolution } from '../solution.ts';
@@ -335,7 +336,7 @@ function solveHighs(problem: QPProblem, settings: QPSettings): QPSolution {
   // 7.8 and z off by 0.7 on a 11-variable problem that every other backend solves to 1e-12):
   // check the claim before passing it on.
   if (status === 'solved') {
-    const scale = 1 + Math.max(normInf(problem.q), objectiveScale(problem, z));
+    const scale = 1 + Math.max(maxAbs(problem.q), objectiveScale(problem, z));
     const tol = Math.max(KKT_CHECK_TOL, 1e3 * (settings.epsAbs ?? 1e-8)) * scale;
     if (residuals.primal > tol || residuals.dual > tol) {
       warnOnce('highs:kkt-check', `solver "highs" reported an optimal point whose KKT residuals (r_p ${residuals.primal.toExponential(2)}, r_d ${residuals.dual.toExponential(2)}) exceed ${tol.toExponential(2)}: reported as status solved_inaccurate (shown once)`);
@@ -348,15 +349,9 @@ function solveHighs(problem: QPProblem, settings: QPSettings): QPSolution {
 /** Relative KKT residual above which a HiGHS "optimal" is not passed on as 'solved' (at least 1e3·epsAbs). */
 const KKT_CHECK_TOL = 1e-6;
 
-function normInf(v: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]!));
-  return m;
-}
-
 /** ‖P z‖∞ (the size of the gradient's quadratic part), for the relative KKT check. */
 function objectiveScale(problem: QPProblem, z: Float64Array): number {
-  return normInf(matVec(problem.P, z));
+  return maxAbs(matVec(problem.P, z));
 }
 
 /** Drop the loaded runtime (tests; the next use needs loadSolvers again). */

@@ -149,17 +149,7 @@ export function buildOsqpData(problem: QPProblem): OsqpData {
   };
 }
 
-/** ‖v‖∞ over the first len entries */
-export function normInf(v: Float64Array, len = v.length): number {
-  let s = 0;
-  for (let i = 0; i < len; i++) {
-    const a = Math.abs(v[i]!);
-    if (a > s) s = a;
-  }
-  return s;
-}
-
-/** ‖w ⊙ v‖∞ */
+/** ‖w ⊙ v‖∞ over the first len entries; NaN products are skipped (like linalg/vec.ts normInf; the ipm's normInfScaled propagates them) */
 export function normInfScaled(v: Float64Array, w: Float64Array, len = v.length): number {
   let s = 0;
   for (let i = 0; i < len; i++) {

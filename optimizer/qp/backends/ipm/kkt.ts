@@ -46,6 +46,7 @@
 import { LinearAlgebraError } from '../../../errors.ts';
 import { SparseLdl } from '../../../linalg/ldl.ts';
 import { createLinearSystem, factorChecked, type LinearSystem } from '../../../linalg/linsys.ts';
+import { maxAbs } from '../../../linalg/vec.ts';
 import { cscFromTripletsWithMap } from '../../../linalg/csc.ts';
 import { PatternCache } from '../../../linalg/pattern-cache.ts';
 import type { CscMatrix, DenseMatrix } from '../../../linalg/types.ts';
@@ -92,12 +93,6 @@ const CHECK_W_OFF = 1e20;
 /** Shared part of convexityCheck: the arguments of `factor` for the test. */
 function checkArguments(n: number, m: number, pMax: number): { rho: number; delta: number; W: Float64Array; boxDiag: Float64Array } {
   return { rho: CONVEXITY_CURVATURE_TOL * pMax, delta: CONVEXITY_EQUALITY_REG, W: new Float64Array(m).fill(CHECK_W_OFF), boxDiag: new Float64Array(n) };
-}
-
-function maxAbs(v: Float64Array): number {
-  let r = 0;
-  for (let k = 0; k < v.length; k++) r = Math.max(r, Math.abs(v[k]!));
-  return r;
 }
 
 // =============================================================================================

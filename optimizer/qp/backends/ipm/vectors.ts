@@ -18,11 +18,7 @@ export function normInfScaled(v: Float64Array, w: Float64Array): number {
   return m;
 }
 
-export function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
+export { dot } from '../../../linalg/vec.ts';
 
 /** Largest α ≤ a with v + α·dv ≥ 0 (entries with dv < 0 limit it). */
 export function stepToBoundary(v: Float64Array, dv: Float64Array, a: number): number {
