@@ -35,6 +35,7 @@
  * When the elimination does not apply — no such row, or K_R found singular — the caller factors
  * the full K_J as before, so degenerate points get the same least-squares treatment either way.
  */
+import { sortRange } from '../linalg/vec.ts';
 import type { Matrix } from '../linalg/types.ts';
 import { LinearAlgebraError } from '../errors.ts';
 import {
@@ -425,23 +426,6 @@ export function assembleTiedKkt(P: Matrix, B: BRows, el: Elimination, DR: Float6
     colPtr[j + 1] = o;
   }
   return finishSparseKkt(colPtr, rowIdx.slice(0, o), vals.slice(0, o), nR, tR, 0, DR);
-}
-
-/** Sort a[lo, hi) ascending (insertion sort for short ranges, the native sort otherwise). */
-function sortRange(a: Int32Array, lo: number, hi: number): void {
-  if (hi - lo > 24) {
-    a.subarray(lo, hi).sort();
-    return;
-  }
-  for (let i = lo + 1; i < hi; i++) {
-    const v = a[i]!;
-    let k = i - 1;
-    while (k >= lo && a[k]! > v) {
-      a[k + 1] = a[k]!;
-      k--;
-    }
-    a[k + 1] = v;
-  }
 }
 
 /** A solver for the empty K_R (every variable fixed, no other row). */

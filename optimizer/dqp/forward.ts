@@ -21,6 +21,7 @@
 import { InputError, LinearAlgebraError } from '../errors.ts';
 import { DenseLdl } from '../linalg/dense.ts';
 import { SparseLdl } from '../linalg/ldl.ts';
+import { allFinite } from '../linalg/vec.ts';
 import type { Matrix } from '../linalg/types.ts';
 import { solveQP } from '../qp/registry.ts';
 import type { QPProblem, QPSettings, QPSolution, WarmStart } from '../qp/types.ts';
@@ -165,11 +166,6 @@ export interface ForwardEnv {
 }
 
 const zeros = (k: number) => new Float64Array(k);
-
-function allFinite(v: Float64Array): boolean {
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return false;
-  return true;
-}
 
 /** The right-hand side [−q; b; d_J] of K_J (bound rows: −lb_i, ub_i). */
 function kktRhs(problem: QPProblem, rows: InequalityRows, J: Int32Array, n: number, p: number): Float64Array {

@@ -7,7 +7,7 @@
  * factorReducedKkt (kkt-factor.ts).
  */
 import { cscSymUpperMatVec } from '../linalg/csc.ts';
-import { maxAbs } from '../linalg/vec.ts';
+import { allFinite, maxAbs } from '../linalg/vec.ts';
 import { createLinearSystem } from '../linalg/linsys.ts';
 import { DenseCod, RegularizedLstsq, symmetricMinres } from '../linalg/lsq.ts';
 import { LinearAlgebraError } from '../errors.ts';
@@ -57,11 +57,6 @@ export interface KktSolver {
   readonly singular: boolean;
   /** g: length N, not modified */
   solve(g: Float64Array): KktSolveResult;
-}
-
-export function allFinite(v: Float64Array): boolean {
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return false;
-  return true;
 }
 
 /**

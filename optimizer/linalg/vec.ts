@@ -1,5 +1,6 @@
 /**
- * Small vector helpers shared by the solvers (Float64Array in, a number out; nothing allocated).
+ * Small vector helpers shared by the solvers (typed arrays in, a number or a flag out, or sorted in
+ * place; nothing allocated).
  * The two infinity norms differ only for NaN entries: normInf skips them (a comparison with NaN
  * is false), maxAbs propagates them (Math.max) — use maxAbs where a NaN must not look small.
  */
@@ -40,4 +41,27 @@ export function maxAbs(v: Float64Array): number {
   let m = 0;
   for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]!));
   return m;
+}
+
+/** Whether every entry of v is finite (no NaN, no ±∞). */
+export function allFinite(v: Float64Array): boolean {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return false;
+  return true;
+}
+
+/** Sort a[lo .. hi) ascending in place (insertion sort for short ranges, the native sort otherwise). */
+export function sortRange(a: Int32Array, lo: number, hi: number): void {
+  if (hi - lo > 32) {
+    a.subarray(lo, hi).sort();
+    return;
+  }
+  for (let i = lo + 1; i < hi; i++) {
+    const v = a[i]!;
+    let j = i - 1;
+    while (j >= lo && a[j]! > v) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = v;
+  }
 }
