@@ -368,6 +368,14 @@ export function assembleTiedKkt(P: Matrix, B: BRows, el: Elimination, DR: Float6
   const vals = new Float64Array(cap);
   const colPtr = new Int32Array(N + 1);
   let o = 0;
+  /** register row i in column j on its first touch: acc[i] = 0, i appended to rowIdx */
+  const touch = (i: number, j: number): void => {
+    if (mark[i] !== j) {
+      mark[i] = j;
+      acc[i] = 0;
+      rowIdx[o++] = i;
+    }
+  };
   for (let j = 0; j < N; j++) {
     if (j < nR) {
       for (let q = memPtr[j]!; q < memPtr[j + 1]!; q++) {
@@ -379,11 +387,7 @@ export function assembleTiedKkt(P: Matrix, B: BRows, el: Elimination, DR: Float6
             const u = pi[e]!;
             const i = red[u]!;
             if (i < 0 || i > j) continue;
-            if (mark[i] !== j) {
-              mark[i] = j;
-              acc[i] = 0;
-              rowIdx[o++] = i;
-            }
+            touch(i, j);
             acc[i] += alpha[u]! * av * pv[e]!;
           }
         } else {
@@ -391,11 +395,7 @@ export function assembleTiedKkt(P: Matrix, B: BRows, el: Elimination, DR: Float6
           for (let u = 0; u < n; u++) {
             const i = red[u]!;
             if (i < 0 || i > j) continue;
-            if (mark[i] !== j) {
-              mark[i] = j;
-              acc[i] = 0;
-              rowIdx[o++] = i;
-            }
+            touch(i, j);
             acc[i] += alpha[u]! * av * pd[u * n + v]!;
           }
         }
@@ -406,20 +406,11 @@ export function assembleTiedKkt(P: Matrix, B: BRows, el: Elimination, DR: Float6
         const v = bCol[e]!;
         const i = red[v]!;
         if (i < 0) continue;
-        if (mark[i] !== j) {
-          mark[i] = j;
-          acc[i] = 0;
-          rowIdx[o++] = i;
-        }
+        touch(i, j);
         acc[i] += bVal[e]! * alpha[v]!;
       }
     }
-    // the diagonal is always stored
-    if (mark[j] !== j) {
-      mark[j] = j;
-      acc[j] = 0;
-      rowIdx[o++] = j;
-    }
+    touch(j, j); // the diagonal is always stored
     const a = colPtr[j]!;
     if (o - a > 1) sortRange(rowIdx, a, o);
     for (let e = a; e < o; e++) vals[e] = acc[rowIdx[e]!]!;
