@@ -27,7 +27,8 @@
  */
 import quadprog from 'quadprog';
 import { ZeroPivotError } from '../../errors.ts';
-import { DenseLdl, DenseLu } from '../../linalg/dense.ts';
+import { DenseLu } from '../../linalg/dense.ts';
+import { createLinearSystem } from '../../linalg/linsys.ts';
 import { toDense } from '../../linalg/matrix.ts';
 import type { DenseMatrix } from '../../linalg/types.ts';
 import type { QPBackend } from '../backend.ts';
@@ -193,7 +194,7 @@ function equalityDuals(
   const Gm: DenseMatrix = { format: 'dense', nrows: e, ncols: e, data: G };
   let x: Float64Array;
   try {
-    x = DenseLdl.factor(Gm).solve(rhs);
+    x = createLinearSystem(Gm).factor().solve(rhs);
   } catch (err) {
     if (!(err instanceof ZeroPivotError)) throw err;
     const lu = DenseLu.factor(Gm);

@@ -10,11 +10,12 @@
  * depend on ρ: the symbolic analysis (createLinearSystem, linalg/linsys.ts) runs once, a ρ
  * update only rewrites the mT diagonal values and refactors numerically (`factor(values)`).
  * The polishing step (polish.ts) factors the same kind of matrix for a subset of the rows of Â
- * (assembleQuasiDefinite).
+ * (assembleQuasiDefinite, linalg/quasi-definite.ts).
  */
 import { createLinearSystem, factorChecked, type LinearSystem } from '../../../linalg/linsys.ts';
 import { CONVEXITY_CURVATURE_TOL, CONVEXITY_EQUALITY_REG } from '../convexity.ts';
 import type { CscMatrix } from '../../../linalg/types.ts';
+import { assembleQuasiDefinite } from '../../../linalg/quasi-definite.ts';
 import type { RowCompressed } from '../../../linalg/csc.ts';
 
 /** 1/ρ of an inequality or bound row switched off in the convexity test (its ρÂᵢᵀÂᵢ vanishes). */
@@ -97,68 +98,3 @@ export class AdmmKkt {
   }
 }
 
-/**
- * Upper triangle (CSC) of the quasi-definite matrix
- *
- *   [ P̂ + shift·I   Â_Rᵀ ]      N = n + count rows, signs (+1 ×n, −1 ×count),
- *   [ Â_R          −Dg   ]
- *
- * for the rows R = sel[0 .. count) of Â (all mT rows in order when sel is null; count = mT), Dg
- * diagonal with entries dual(k) for the k-th row of R (dual(k) is the stored value, e.g. −1/ρ).
- * Column j < n: the strictly upper entries of column j of P̂, then the diagonal shift + P̂_jj
- * (inserted when structurally absent); column n+k: row R[k] of Â (ascending columns, from
- * `rows` = cscRowCompressed(Â)), then its diagonal. dualDiagPos[k]: position of that diagonal
- * entry in K.values.
- */
-export function assembleQuasiDefinite(
-  P: CscMatrix,
-  rows: RowCompressed,
-  sel: Int32Array | null,
-  count: number,
-  shift: number,
-  dual: (k: number) => number,
-): { K: CscMatrix; dualDiagPos: Int32Array; signs: Int8Array } {
-  const n = P.ncols;
-  const N = n + count;
-  let nz = n;
-  for (let j = 0; j < n; j++) for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) if (P.rowIdx[k]! < j) nz++;
-  for (let k = 0; k < count; k++) {
-    const i = sel ? sel[k]! : k;
-    nz += rows.rowPtr[i + 1]! - rows.rowPtr[i]! + 1;
-  }
-  const colPtr = new Int32Array(N + 1);
-  const rowIdx = new Int32Array(nz);
-  const values = new Float64Array(nz);
-  const dualDiagPos = new Int32Array(count);
-  let pos = 0;
-  for (let j = 0; j < n; j++) {
-    let diag = shift;
-    for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) {
-      const r = P.rowIdx[k]!;
-      if (r < j) {
-        rowIdx[pos] = r;
-        values[pos++] = P.values[k]!;
-      } else if (r === j) {
-        diag += P.values[k]!;
-      }
-    }
-    rowIdx[pos] = j;
-    values[pos++] = diag;
-    colPtr[j + 1] = pos;
-  }
-  for (let k = 0; k < count; k++) {
-    const i = sel ? sel[k]! : k;
-    for (let t = rows.rowPtr[i]!; t < rows.rowPtr[i + 1]!; t++) {
-      rowIdx[pos] = rows.colIdx[t]!;
-      values[pos++] = rows.values[t]!;
-    }
-    rowIdx[pos] = n + k;
-    dualDiagPos[k] = pos;
-    values[pos++] = dual(k);
-    colPtr[n + k + 1] = pos;
-  }
-  const signs = new Int8Array(N);
-  signs.fill(1, 0, n);
-  signs.fill(-1, n, N);
-  return { K: { format: 'csc', nrows: N, ncols: N, colPtr, rowIdx, values }, dualDiagPos, signs };
-}

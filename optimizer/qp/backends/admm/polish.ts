@@ -30,7 +30,7 @@ import { LinearAlgebraError } from '../../../errors.ts';
 import { createLinearSystem } from '../../../linalg/linsys.ts';
 import type { AdmmWorkspace } from './algorithm.ts';
 import { cscMatTVec, cscMatVec } from '../../../linalg/csc.ts';
-import { assembleQuasiDefinite } from './kkt.ts';
+import { assembleQuasiDefinite } from '../../../linalg/quasi-definite.ts';
 
 export type PolishStatus = 'not_attempted' | 'succeeded' | 'rejected' | 'failed';
 
