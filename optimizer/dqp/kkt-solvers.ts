@@ -152,7 +152,7 @@ export function leastSquaresInner(K: ReducedKkt, rcond: number, cache: KktFactor
     if (K.N === 0) return { kind: 'lstsq-dense', inner: () => new Float64Array(0) };
     // factored on the first solve (none may come: the duals can be the solver's), then kept
     let cod: DenseCod | null = null;
-    return { kind: 'lstsq-dense', inner: (rhs) => (cod ??= DenseCod.factor(kktDense(K), Math.max(rcond, K.N * 2.220446049250313e-16))).solve(rhs) };
+    return { kind: 'lstsq-dense', inner: (rhs) => (cod ??= DenseCod.factor(kktDense(K), Math.max(rcond, K.N * Number.EPSILON))).solve(rhs) };
   }
   const Ks = withUpper(K);
   try {
@@ -221,7 +221,7 @@ export class ScaledKktSolver implements KktSolver {
     let best = x;
     let bestRes = residual(x);
     for (let step = 0; step < MAX_REFINE_STEPS; step++) {
-      if (bestRes <= 4 * 2.220446049250313e-16 * (this.K.normInf * maxAbs(best) + gNorm)) break;
+      if (bestRes <= 4 * Number.EPSILON * (this.K.normInf * maxAbs(best) + gNorm)) break;
       const dx = this.inner(r);
       const next = new Float64Array(N);
       for (let i = 0; i < N; i++) next[i] = best[i]! + dx[i]!;
