@@ -59,6 +59,13 @@ export interface KktSolver {
   solve(g: Float64Array): KktSolveResult;
 }
 
+/** Into the units of the scaled K̃: g̃_i = g_i · D_i (g, D length N, not modified). */
+function scaledRhs(g: Float64Array, D: Float64Array): Float64Array {
+  const gt = new Float64Array(D.length);
+  for (let i = 0; i < D.length; i++) gt[i] = g[i]! * D[i]!;
+  return gt;
+}
+
 /**
  * Back to the original units: out_i = x_i · D_i / scale (x solves the scaled K̃; D, x length N).
  * Throws LinearAlgebraError on a non-finite entry.
@@ -186,9 +193,8 @@ export class ScaledKktSolver implements KktSolver {
   }
 
   solve(g: Float64Array): KktSolveResult {
-    const { N, D, scale } = this.K;
-    const gt = new Float64Array(N);
-    for (let i = 0; i < N; i++) gt[i] = g[i]! * D[i]!;
+    const { D, scale } = this.K;
+    const gt = scaledRhs(g, D);
     let x = this.inner(gt);
     let leastSquares = this.singular;
     if (this.refine) {
@@ -260,8 +266,7 @@ export class RegularizedKktSolver implements KktSolver {
 
   solve(g: Float64Array): KktSolveResult {
     const { N, D, scale } = this.K;
-    const gt = new Float64Array(N);
-    for (let i = 0; i < N; i++) gt[i] = g[i]! * D[i]!;
+    const gt = scaledRhs(g, D);
     let leastSquares = this.singular;
     let x: Float64Array;
     if (this.singular) x = this.lsq.solve(gt).x;

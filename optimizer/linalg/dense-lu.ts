@@ -6,6 +6,7 @@
 import { ZeroPivotError } from '../errors.ts';
 import { checkFinite, checkLength, checkSquare } from './check.ts';
 import { estimateInverseNorm1 } from './condition.ts';
+import { solveUnitLower } from './dense-ops.ts';
 import { GEMM_MC, GEMM_NC, TRI_ALL, gemmBlock } from './gemm.ts';
 import type { DenseMatrix } from './types.ts';
 import { normInf } from './vec.ts';
@@ -94,12 +95,7 @@ export class DenseLu {
   /** In place: x ← U⁻¹ L⁻¹ x. */
   private solveLU(x: Float64Array): void {
     const { n, f } = this;
-    for (let i = 1; i < n; i++) {
-      const off = i * n;
-      let s = 0;
-      for (let j = 0; j < i; j++) s += f[off + j]! * x[j]!;
-      x[i] -= s;
-    }
+    solveUnitLower(f, n, x);
     for (let i = n - 1; i >= 0; i--) {
       const off = i * n;
       let s = 0;
