@@ -35,6 +35,7 @@
  * When the elimination does not apply — no such row, or K_R found singular — the caller factors
  * the full K_J as before, so degenerate points get the same least-squares treatment either way.
  */
+import { sortRange } from '../linalg/vec.ts';
 import type { Matrix } from '../linalg/types.ts';
 import { LinearAlgebraError } from '../errors.ts';
 import {
@@ -367,6 +368,14 @@ export function assembleTiedKkt(P: Matrix, B: BRows, el: Elimination, DR: Float6
   const vals = new Float64Array(cap);
   const colPtr = new Int32Array(N + 1);
   let o = 0;
+  /** register row i in column j on its first touch: acc[i] = 0, i appended to rowIdx */
+  const touch = (i: number, j: number): void => {
+    if (mark[i] !== j) {
+      mark[i] = j;
+      acc[i] = 0;
+      rowIdx[o++] = i;
+    }
+  };
   for (let j = 0; j < N; j++) {
     if (j < nR) {
       for (let q = memPtr[j]!; q < memPtr[j + 1]!; q++) {
@@ -378,11 +387,7 @@ export function assembleTiedKkt(P: Matrix, B: BRows, el: Elimination, DR: Float6
             const u = pi[e]!;
             const i = red[u]!;
             if (i < 0 || i > j) continue;
-            if (mark[i] !== j) {
-              mark[i] = j;
-              acc[i] = 0;
-              rowIdx[o++] = i;
-            }
+            touch(i, j);
             acc[i] += alpha[u]! * av * pv[e]!;
           }
         } else {
@@ -390,11 +395,7 @@ export function assembleTiedKkt(P: Matrix, B: BRows, el: Elimination, DR: Float6
           for (let u = 0; u < n; u++) {
             const i = red[u]!;
             if (i < 0 || i > j) continue;
-            if (mark[i] !== j) {
-              mark[i] = j;
-              acc[i] = 0;
-              rowIdx[o++] = i;
-            }
+            touch(i, j);
             acc[i] += alpha[u]! * av * pd[u * n + v]!;
           }
         }
@@ -405,43 +406,17 @@ export function assembleTiedKkt(P: Matrix, B: BRows, el: Elimination, DR: Float6
         const v = bCol[e]!;
         const i = red[v]!;
         if (i < 0) continue;
-        if (mark[i] !== j) {
-          mark[i] = j;
-          acc[i] = 0;
-          rowIdx[o++] = i;
-        }
+        touch(i, j);
         acc[i] += bVal[e]! * alpha[v]!;
       }
     }
-    // the diagonal is always stored
-    if (mark[j] !== j) {
-      mark[j] = j;
-      acc[j] = 0;
-      rowIdx[o++] = j;
-    }
+    touch(j, j); // the diagonal is always stored
     const a = colPtr[j]!;
     if (o - a > 1) sortRange(rowIdx, a, o);
     for (let e = a; e < o; e++) vals[e] = acc[rowIdx[e]!]!;
     colPtr[j + 1] = o;
   }
   return finishSparseKkt(colPtr, rowIdx.slice(0, o), vals.slice(0, o), nR, tR, 0, DR);
-}
-
-/** Sort a[lo, hi) ascending (insertion sort for short ranges, the native sort otherwise). */
-function sortRange(a: Int32Array, lo: number, hi: number): void {
-  if (hi - lo > 24) {
-    a.subarray(lo, hi).sort();
-    return;
-  }
-  for (let i = lo + 1; i < hi; i++) {
-    const v = a[i]!;
-    let k = i - 1;
-    while (k >= lo && a[k]! > v) {
-      a[k + 1] = a[k]!;
-      k--;
-    }
-    a[k + 1] = v;
-  }
 }
 
 /** A solver for the empty K_R (every variable fixed, no other row). */

@@ -18,9 +18,9 @@
  * `dqpForward` is the stateless entry point; DqpLayer (layer.ts) adds warm starts and the
  * symbolic-factorization cache through `forwardWithCache`.
  */
-import { InputError, LinearAlgebraError } from '../errors.ts';
-import { DenseLdl } from '../linalg/dense.ts';
-import { SparseLdl } from '../linalg/ldl.ts';
+import { InputError } from '../errors.ts';
+import { createLinearSystem, factorChecked } from '../linalg/linsys.ts';
+import { allFinite } from '../linalg/vec.ts';
 import type { Matrix } from '../linalg/types.ts';
 import { solveQP } from '../qp/registry.ts';
 import type { QPProblem, QPSettings, QPSolution, WarmStart } from '../qp/types.ts';
@@ -143,19 +143,8 @@ export function checkPositiveSemidefinite(P: Matrix): void {
   const vals = P.format === 'dense' ? P.data : P.values;
   for (let i = 0; i < vals.length; i++) mx = Math.max(mx, Math.abs(vals[i]!));
   const tau = 1e-10 * Math.max(mx, 1e-300);
-  let negative = 0;
-  try {
-    if (P.format === 'dense') {
-      const ldl = DenseLdl.factor(P, { signs: new Int8Array(n).fill(1), staticReg: tau, refineSteps: 0 });
-      negative = ldl.negativePivots;
-    } else {
-      const ldl = SparseLdl.analyze(P, { signs: new Int8Array(n).fill(1), staticReg: tau, refineSteps: 0 }).factor();
-      negative = ldl.negativePivots;
-    }
-  } catch (e) {
-    if (!(e instanceof LinearAlgebraError)) throw e;
-    negative = 1;
-  }
+  const sys = createLinearSystem(P, { signs: new Int8Array(n).fill(1), staticReg: tau, refineSteps: 0 });
+  const negative = factorChecked(sys).ok ? sys.negativePivots : 1;
   if (negative > 0) throw new InputError('P', 'a positive semidefinite matrix (options.checkP)', `an indefinite matrix (${negative} negative pivot${negative > 1 ? 's' : ''} in LDLᵀ)`);
 }
 
@@ -165,11 +154,6 @@ export interface ForwardEnv {
 }
 
 const zeros = (k: number) => new Float64Array(k);
-
-function allFinite(v: Float64Array): boolean {
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return false;
-  return true;
-}
 
 /** The right-hand side [−q; b; d_J] of K_J (bound rows: −lb_i, ub_i). */
 function kktRhs(problem: QPProblem, rows: InequalityRows, J: Int32Array, n: number, p: number): Float64Array {

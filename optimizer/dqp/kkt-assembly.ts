@@ -11,15 +11,15 @@
  * other (kktDense, withUpper, toDenseKkt) and multiply a vector (kktMatVec).
  */
 import type { CscMatrix, DenseMatrix, Matrix } from '../linalg/types.ts';
-import { cscSymUpperMatVec } from '../linalg/csc.ts';
+import { cscRowCompressed, cscSymUpperMatVec, type RowCompressed as CscRowCompressed } from '../linalg/csc.ts';
 import type { InequalityRows } from '../qp/inequality-rows.ts';
 
-/** Rows of a matrix in row-compressed form: row i is colIdx/values[rowPtr[i] .. rowPtr[i+1]), columns ascending. */
-export interface RowCompressed {
-  readonly rowPtr: Int32Array;
-  readonly colIdx: Int32Array;
-  readonly values: Float64Array;
-}
+/**
+ * Rows of a matrix in row-compressed form: row i is colIdx/values[rowPtr[i] .. rowPtr[i+1]),
+ * columns ascending (linalg's RowCompressed without the map back to the source entries, which a
+ * dense matrix does not need).
+ */
+export type RowCompressed = Pick<CscRowCompressed, 'rowPtr' | 'colIdx' | 'values'>;
 
 /** Row-compressed rows of B = D_B [A; C_J] (p + k rows; values already scaled by D_B = diag(s_A, s_J)). */
 export type BRows = RowCompressed;
@@ -64,7 +64,7 @@ export interface ReducedKkt {
   readonly normInf: number;
 }
 
-/** Rows of a matrix in row-compressed form (dense: every entry, zeros kept). */
+/** Rows of a matrix in row-compressed form (dense: every entry, zeros kept; CSC: cscRowCompressed). */
 export function rowCompressed(M: Matrix): RowCompressed {
   const r = M.nrows;
   const c = M.ncols;
@@ -75,22 +75,7 @@ export function rowCompressed(M: Matrix): RowCompressed {
     for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) colIdx[i * c + j] = j;
     return { rowPtr, colIdx, values: M.data };
   }
-  const { colPtr, rowIdx, values } = M;
-  const nz = colPtr[c]!;
-  const rowPtr = new Int32Array(r + 1);
-  for (let e = 0; e < nz; e++) rowPtr[rowIdx[e]! + 1]++;
-  for (let i = 0; i < r; i++) rowPtr[i + 1] += rowPtr[i]!;
-  const next = rowPtr.slice(0, r);
-  const colIdx = new Int32Array(nz);
-  const vals = new Float64Array(nz);
-  for (let j = 0; j < c; j++) {
-    for (let e = colPtr[j]!; e < colPtr[j + 1]!; e++) {
-      const t = next[rowIdx[e]!]!++;
-      colIdx[t] = j;
-      vals[t] = values[e]!;
-    }
-  }
-  return { rowPtr, colIdx, values: vals };
+  return cscRowCompressed(M);
 }
 
 /** B = [S_A A; S_J C_J] row-compressed (bound rows: one entry ∓1). */

@@ -1,15 +1,15 @@
 /**
  * The symbolic-analysis cache of the reduced KKT matrix: analyses of K̃ are shared across forward
  * passes whose K̃ has the same pattern (PatternCache of optimizer/linalg/pattern-cache.ts), and a
- * shared SparseLdl is handed between its users (SharedLdl).
+ * shared factorization (a LinearSystem of linalg/linsys.ts) is handed between its users (SharedLdl).
  */
-import type { SparseLdl } from '../linalg/ldl.ts';
+import type { LinearSystem } from '../linalg/linsys.ts';
 import { PatternCache } from '../linalg/pattern-cache.ts';
 import type { ReducedKkt } from './kkt-assembly.ts';
 
 /**
  * A symbolic analysis shared by several factored K_J of the same pattern. SparseLdl holds ONE
- * numeric factorization, so each user (a KktSolver) takes ownership before solving: when another
+ * numeric factorization (like every LinearSystem), so each user (a KktSolver) takes ownership before solving: when another
  * forward pass refactored the object in the meantime, the solver factors its own values again
  * (bit-identical result) — an older forward result stays valid, at the price of a refactor.
  */
@@ -18,10 +18,10 @@ export class SharedLdl {
   owner: object | null = null;
   /** the last factorization with this analysis was not usable (factorTrouble) */
   troubled = false;
-  constructor(readonly ldl: SparseLdl) {}
+  constructor(readonly ldl: LinearSystem) {}
 
   /** factor `values` for `owner` unless it already holds them */
-  acquire(owner: object, values: Float64Array): SparseLdl {
+  acquire(owner: object, values: Float64Array): LinearSystem {
     if (this.owner !== owner) {
       this.owner = null;
       this.ldl.factor(values);
@@ -56,8 +56,8 @@ export class KktFactorCache {
     return this.patterns.hits;
   }
 
-  /** The analyzed SparseLdl for this pattern (moved to the front), or a new one (analyzed, stored). */
-  sparseLdl(K: ReducedKkt, mask: Uint8Array, create: () => SparseLdl): SharedLdl {
+  /** The analyzed linear system for this pattern (moved to the front), or a new one (analyzed, stored). */
+  sparseLdl(K: ReducedKkt, mask: Uint8Array, create: () => LinearSystem): SharedLdl {
     const U = K.upper!;
     return this.patterns.get([Int32Array.of(K.n, K.p), U.colPtr, U.rowIdx, mask], () => {
       this.analyses++;

@@ -5,10 +5,11 @@
  */
 import type { Matrix } from '../linalg/types.ts';
 import { estimateInverseNorm1 } from '../linalg/condition.ts';
-import { DenseLdl, DenseLu } from '../linalg/dense.ts';
+import { DenseLu } from '../linalg/dense.ts';
 import { definiteVariables, kktOrdering } from '../linalg/kkt-ordering.ts';
-import { SparseLdl } from '../linalg/ldl.ts';
+import { createLinearSystem, factorChecked, hasInertia, type LinearSystem } from '../linalg/linsys.ts';
 import type { RegularizedLstsq } from '../linalg/lsq.ts';
+import { norm2 } from '../linalg/vec.ts';
 import { LinearAlgebraError } from '../errors.ts';
 import { toDenseKkt, withUpper, type ReducedKkt } from './kkt-assembly.ts';
 import type { KktFactorCache, SharedLdl } from './kkt-cache.ts';
@@ -16,7 +17,6 @@ import {
   leastSquaresInner,
   LSTSQ_DENSE_LIMIT,
   minresInner,
-  norm2,
   regularizedAnalysis,
   regularizedLstsq,
   RegularizedKktSolver,
@@ -98,8 +98,8 @@ export const DENSE_RETRY_LIMIT = 300;
  *    case: the inverse of the regularized factors is capped near 1/δ, only 100× above the
  *    singularity threshold, and Hager's lower bound falls short of it.
  */
-function factorTrouble(ldl: SparseLdl, n: number, m: number): string {
-  if (ldl.positivePivots !== n || ldl.negativePivots !== m) return `inertia (${ldl.positivePivots}, ${ldl.negativePivots}) instead of (${n}, ${m})`;
+function factorTrouble(ldl: LinearSystem, n: number, m: number): string {
+  if (!hasInertia(ldl, { positive: n, negative: m })) return `inertia (${ldl.positivePivots}, ${ldl.negativePivots}) instead of (${n}, ${m})`;
   const d = ldl.diagonal();
   let dMin = Infinity;
   for (let i = 0; i < d.length; i++) dMin = Math.min(dMin, Math.abs(d[i]!));
@@ -252,7 +252,7 @@ export function factorReducedKkt(K: ReducedKkt, opts: FactorOptions): FactorDiag
 
 /** Outcome of sparseLdlWithKktOrdering. */
 type SparseOutcome =
-  | { readonly ok: true; readonly ldl: SparseLdl; readonly inner: InnerSolve }
+  | { readonly ok: true; readonly ldl: LinearSystem; readonly inner: InnerSolve }
   | { readonly ok: false; readonly trouble: string };
 
 /**
@@ -274,13 +274,11 @@ function sparseLdlWithKktOrdering(K: ReducedKkt, cache: KktFactorCache): SparseO
     key.set(mask);
     key[n] = mode === 'matched' ? 1 : 2;
     const sh: SharedLdl = cache.sparseLdl(K, key, () =>
-      SparseLdl.analyze(U, {
-        ordering: kktOrdering(U, n, mask, mode),
-        signs: K.signs,
-        staticReg: SPARSE_STATIC_REG,
-        dynamicReg: { eps: SPARSE_STATIC_REG * 0.01, delta: 1e-8 },
-        refineSteps: 0,
-      }),
+      createLinearSystem(
+        U,
+        { signs: K.signs, staticReg: SPARSE_STATIC_REG, dynamicReg: { eps: SPARSE_STATIC_REG * 0.01, delta: 1e-8 }, refineSteps: 0 },
+        { ordering: kktOrdering(U, n, mask, mode) },
+      ),
     );
     // a cached 'matched' analysis that failed before on this pattern: go to 'all' directly
     if (mode === 'matched' && sh.troubled) continue;
@@ -296,7 +294,7 @@ function sparseLdlWithKktOrdering(K: ReducedKkt, cache: KktFactorCache): SparseO
       }
     }
     cache.factorizations++;
-    let f: SparseLdl;
+    let f: LinearSystem;
     try {
       f = sh.acquire(owner, U.values);
     } catch (e) {
@@ -320,19 +318,16 @@ function sparseLdlWithKktOrdering(K: ReducedKkt, cache: KktFactorCache): SparseO
 function denseLdlInNaturalOrder(K: ReducedKkt, cache: KktFactorCache, maxCond: number): { inner: InnerSolve | null; reason: string } {
   const { N, n, p, k } = K;
   cache.factorizations++;
-  try {
-    const ldl = DenseLdl.factor(K.dense!, { signs: K.signs, dynamicReg: { eps: 1e-13, delta: 1 }, refineSteps: 0 });
-    if (ldl.regularizedPivots === 0 && ldl.positivePivots === n && ldl.negativePivots === p + k) {
-      const inner: InnerSolve = (rhs) => ldl.solve(rhs);
-      const est = estimateInverseNorm1(inner, N);
-      if (est * K.normInf <= maxCond) return { inner, reason: '' };
-      return { inner: null, reason: `estimated condition number ${(est * K.normInf).toExponential(1)}` };
-    }
-    return { inner: null, reason: `pivot signs (${ldl.positivePivots}, ${ldl.negativePivots}, ${ldl.regularizedPivots} tiny) instead of (${n}, ${p + k})` };
-  } catch (e) {
-    if (!(e instanceof LinearAlgebraError)) throw e;
-    return { inner: null, reason: e.message };
+  const ldl = createLinearSystem(K.dense!, { signs: K.signs, dynamicReg: { eps: 1e-13, delta: 1 }, refineSteps: 0 });
+  const outcome = factorChecked(ldl);
+  if (!outcome.ok) return { inner: null, reason: outcome.message };
+  if (ldl.regularizedPivots === 0 && hasInertia(ldl, { positive: n, negative: p + k })) {
+    const inner: InnerSolve = (rhs) => ldl.solve(rhs);
+    const est = estimateInverseNorm1(inner, N);
+    if (est * K.normInf <= maxCond) return { inner, reason: '' };
+    return { inner: null, reason: `estimated condition number ${(est * K.normInf).toExponential(1)}` };
   }
+  return { inner: null, reason: `pivot signs (${ldl.positivePivots}, ${ldl.negativePivots}, ${ldl.regularizedPivots} tiny) instead of (${n}, ${p + k})` };
 }
 
 /** Step 4b of factorReducedKkt: DenseLu with partial pivoting; usable when rcond > singularTol. */

@@ -7,7 +7,8 @@
  * factorReducedKkt (kkt-factor.ts).
  */
 import { cscSymUpperMatVec } from '../linalg/csc.ts';
-import { SparseLdl } from '../linalg/ldl.ts';
+import { allFinite, maxAbs } from '../linalg/vec.ts';
+import { createLinearSystem } from '../linalg/linsys.ts';
 import { DenseCod, RegularizedLstsq, symmetricMinres } from '../linalg/lsq.ts';
 import { LinearAlgebraError } from '../errors.ts';
 import { kktDense, kktMatVec, withUpper, type ReducedKkt } from './kkt-assembly.ts';
@@ -58,9 +59,11 @@ export interface KktSolver {
   solve(g: Float64Array): KktSolveResult;
 }
 
-export function allFinite(v: Float64Array): boolean {
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return false;
-  return true;
+/** Into the units of the scaled K̃: g̃_i = g_i · D_i (g, D length N, not modified). */
+function scaledRhs(g: Float64Array, D: Float64Array): Float64Array {
+  const gt = new Float64Array(D.length);
+  for (let i = 0; i < D.length; i++) gt[i] = g[i]! * D[i]!;
+  return gt;
 }
 
 /**
@@ -73,18 +76,6 @@ function unscaledSolution(x: Float64Array, D: Float64Array, scale: number): Floa
   for (let i = 0; i < D.length; i++) out[i] = x[i]! * D[i]! * inv;
   if (!allFinite(out)) throw new LinearAlgebraError('reduced KKT solve produced a non-finite value (the system is too ill-conditioned)');
   return out;
-}
-
-export function norm2(v: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
-  return Math.sqrt(s);
-}
-
-export function normInfVec(v: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]!));
-  return m;
 }
 
 /** solve on the unit-scale K̃ */
@@ -141,7 +132,7 @@ export function regularizedAnalysis(K: ReducedKkt, cache: KktFactorCache, level:
   const key = new Uint8Array(K.n + 1);
   key[K.n] = 3 + level; // analysis kind: regularized with this δ, AMD (the mask does not enter)
   const shared = cache.sparseLdl(K, key, () =>
-    SparseLdl.analyze(K.upper!, { ordering: 'amd', signs: K.signs, staticReg: delta, dynamicReg: { eps: 0.1 * delta, delta }, refineSteps: 0 }),
+    createLinearSystem(K.upper!, { signs: K.signs, staticReg: delta, dynamicReg: { eps: 0.1 * delta, delta }, refineSteps: 0 }, { ordering: 'amd' }),
   );
   if (!memo) analysisMemo.set(K, (memo = new Map()));
   memo.set(level, shared);
@@ -168,7 +159,7 @@ export function leastSquaresInner(K: ReducedKkt, rcond: number, cache: KktFactor
     if (K.N === 0) return { kind: 'lstsq-dense', inner: () => new Float64Array(0) };
     // factored on the first solve (none may come: the duals can be the solver's), then kept
     let cod: DenseCod | null = null;
-    return { kind: 'lstsq-dense', inner: (rhs) => (cod ??= DenseCod.factor(kktDense(K), Math.max(rcond, K.N * 2.220446049250313e-16))).solve(rhs) };
+    return { kind: 'lstsq-dense', inner: (rhs) => (cod ??= DenseCod.factor(kktDense(K), Math.max(rcond, K.N * Number.EPSILON))).solve(rhs) };
   }
   const Ks = withUpper(K);
   try {
@@ -202,9 +193,8 @@ export class ScaledKktSolver implements KktSolver {
   }
 
   solve(g: Float64Array): KktSolveResult {
-    const { N, D, scale } = this.K;
-    const gt = new Float64Array(N);
-    for (let i = 0; i < N; i++) gt[i] = g[i]! * D[i]!;
+    const { D, scale } = this.K;
+    const gt = scaledRhs(g, D);
     let x = this.inner(gt);
     let leastSquares = this.singular;
     if (this.refine) {
@@ -224,7 +214,7 @@ export class ScaledKktSolver implements KktSolver {
     const N = this.N;
     if (!allFinite(x)) return null;
     const r = new Float64Array(N);
-    const gNorm = normInfVec(g);
+    const gNorm = maxAbs(g);
     const residual = (v: Float64Array): number => {
       kktMatVec(this.K, v, r);
       let res = 0;
@@ -237,7 +227,7 @@ export class ScaledKktSolver implements KktSolver {
     let best = x;
     let bestRes = residual(x);
     for (let step = 0; step < MAX_REFINE_STEPS; step++) {
-      if (bestRes <= 4 * 2.220446049250313e-16 * (this.K.normInf * normInfVec(best) + gNorm)) break;
+      if (bestRes <= 4 * Number.EPSILON * (this.K.normInf * maxAbs(best) + gNorm)) break;
       const dx = this.inner(r);
       const next = new Float64Array(N);
       for (let i = 0; i < N; i++) next[i] = best[i]! + dx[i]!;
@@ -253,7 +243,7 @@ export class ScaledKktSolver implements KktSolver {
       best = next;
       bestRes = res;
     }
-    return bestRes <= SOLVE_RESIDUAL_TOL * (this.K.normInf * normInfVec(best) + gNorm) ? best : null;
+    return bestRes <= SOLVE_RESIDUAL_TOL * (this.K.normInf * maxAbs(best) + gNorm) ? best : null;
   }
 }
 
@@ -276,8 +266,7 @@ export class RegularizedKktSolver implements KktSolver {
 
   solve(g: Float64Array): KktSolveResult {
     const { N, D, scale } = this.K;
-    const gt = new Float64Array(N);
-    for (let i = 0; i < N; i++) gt[i] = g[i]! * D[i]!;
+    const gt = scaledRhs(g, D);
     let leastSquares = this.singular;
     let x: Float64Array;
     if (this.singular) x = this.lsq.solve(gt).x;
@@ -287,7 +276,7 @@ export class RegularizedKktSolver implements KktSolver {
       kktMatVec(this.K, x, r);
       let res = 0;
       for (let i = 0; i < N; i++) res = Math.max(res, Math.abs(gt[i]! - r[i]!));
-      if (!(res <= SOLVE_RESIDUAL_TOL * (this.K.normInf * normInfVec(x) + normInfVec(gt)))) {
+      if (!(res <= SOLVE_RESIDUAL_TOL * (this.K.normInf * maxAbs(x) + maxAbs(gt)))) {
         x = this.lsq.solve(gt).x;
         leastSquares = true;
       }

@@ -210,12 +210,7 @@ export function amdOrder(A: CscPattern, options: AmdOptions = {}, info?: AmdInfo
         degme += nvi;
         nv[i] = -nvi;
         iw[pme2++] = i;
-        // remove i from its degree bucket
-        const ilast = last[i]!;
-        const inext = next[i]!;
-        if (inext !== -1) last[inext] = ilast;
-        if (ilast !== -1) next[ilast] = inext;
-        else head[degree[i]!] = inext;
+        unlinkFromBucket(i, head, next, last, degree);
       }
     } else {
       // appended at pfree; make room for at most degree[me] entries first
@@ -260,11 +255,7 @@ export function amdOrder(A: CscPattern, options: AmdOptions = {}, info?: AmdInfo
             iw = bigger;
           }
           iw[pme2++] = i;
-          const ilast = last[i]!;
-          const inext = next[i]!;
-          if (inext !== -1) last[inext] = ilast;
-          if (ilast !== -1) next[ilast] = inext;
-          else head[degree[i]!] = inext;
+          unlinkFromBucket(i, head, next, last, degree);
         }
         if (e !== me) {
           // absorb element e into me
@@ -488,4 +479,13 @@ function compressLists(n: number, iw: Int32Array, pe: Int32Array, len: Int32Arra
   }
   for (let x = 0; x < n; x++) if (pe[x]! >= 0 && len[x] === 0) pe[x] = 0;
   return dst;
+}
+
+/** Remove variable i from its degree bucket (doubly linked list: head[d], next, last). */
+function unlinkFromBucket(i: number, head: Int32Array, next: Int32Array, last: Int32Array, degree: Int32Array): void {
+  const ilast = last[i]!;
+  const inext = next[i]!;
+  if (inext !== -1) last[inext] = ilast;
+  if (ilast !== -1) next[ilast] = inext;
+  else head[degree[i]!] = inext;
 }

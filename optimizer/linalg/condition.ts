@@ -1,15 +1,23 @@
 /**
- * Condition estimation: a lower bound of ‖K⁻¹‖₁ for a symmetric K from a few solves with K
- * (Hager's method with Higham's alternating probe), so that cond₁(K) ≈ ‖K‖₁ · estimate without
- * forming K⁻¹. Used by the reduced-KKT factorization to decide whether K_J is singular.
+ * Condition estimation: a lower bound of ‖K⁻¹‖₁ from a few solves with K and Kᵀ (Hager's method
+ * with Higham's alternating probe), so that cond₁(K) ≈ ‖K‖₁ · estimate without forming K⁻¹.
+ * The one implementation of the estimator: the reduced-KKT factorization uses it to decide
+ * whether K_J is singular, DenseLu.rcondEstimate for its reciprocal condition number.
  */
 
 /**
- * ‖K̃⁻¹‖₁ estimate (Hager's method with Higham's alternating probe) for a SYMMETRIC K̃ (a lower
- * bound, usually within a small factor). `probe`: also try a fixed pseudo-random ±1 vector
- * (one more solve; catches a null direction the structured probes are orthogonal to).
+ * ‖K⁻¹‖₁ estimate (Hager's method with Higham's alternating probe; a lower bound, usually within
+ * a small factor): at most 5 sign-vector iterations, each one solve with K and one with Kᵀ, then
+ * the alternating probe. `solve(x)` = K⁻¹x; `solveTranspose(x)` = K⁻ᵀx (default `solve`: K
+ * symmetric). `probe`: also try a fixed pseudo-random ±1 vector (one more solve; catches a null
+ * direction the structured probes are orthogonal to). Infinity when a solve is not finite.
  */
-export function estimateInverseNorm1(solve: (x: Float64Array) => Float64Array, N: number, probe = false): number {
+export function estimateInverseNorm1(
+  solve: (x: Float64Array) => Float64Array,
+  N: number,
+  probe = false,
+  solveTranspose: (x: Float64Array) => Float64Array = solve,
+): number {
   if (N === 0) return 0;
   let x = new Float64Array(N).fill(1 / N);
   let est = 0;
@@ -23,7 +31,7 @@ export function estimateInverseNorm1(solve: (x: Float64Array) => Float64Array, N
     est = ny;
     const xi = new Float64Array(N);
     for (let i = 0; i < N; i++) xi[i] = y[i]! >= 0 ? 1 : -1;
-    const zz = solve(xi);
+    const zz = solveTranspose(xi);
     let j = 0;
     let zmax = -1;
     let ztx = 0;

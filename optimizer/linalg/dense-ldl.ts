@@ -6,7 +6,7 @@
  */
 import { ZeroPivotError } from '../errors.ts';
 import { checkFinite, checkLength, checkRegularization, checkSquare } from './check.ts';
-import { symLowerMatVec } from './dense-ops.ts';
+import { solveUnitLower, symLowerMatVec } from './dense-ops.ts';
 import { GEMM_MC, GEMM_NC, TRI_LOWER, gemmBlock } from './gemm.ts';
 import type { DenseMatrix } from './types.ts';
 import { normInf } from './vec.ts';
@@ -160,12 +160,7 @@ export class DenseLdl {
     const { n, f } = this;
     if (x !== b) x.set(b);
     // L y = b (row-oriented: dot with the finished part of x)
-    for (let i = 1; i < n; i++) {
-      const off = i * n;
-      let s = 0;
-      for (let j = 0; j < i; j++) s += f[off + j]! * x[j]!;
-      x[i] -= s;
-    }
+    solveUnitLower(f, n, x);
     for (let i = 0; i < n; i++) x[i] /= f[i * n + i]!;
     // Lᵀ x = z (column-oriented over rows of L: x_j −= L_ij x_i)
     for (let i = n - 1; i > 0; i--) {

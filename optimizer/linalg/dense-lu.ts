@@ -5,6 +5,8 @@
  */
 import { ZeroPivotError } from '../errors.ts';
 import { checkFinite, checkLength, checkSquare } from './check.ts';
+import { estimateInverseNorm1 } from './condition.ts';
+import { solveUnitLower } from './dense-ops.ts';
 import { GEMM_MC, GEMM_NC, TRI_ALL, gemmBlock } from './gemm.ts';
 import type { DenseMatrix } from './types.ts';
 import { normInf } from './vec.ts';
@@ -93,12 +95,7 @@ export class DenseLu {
   /** In place: x ← U⁻¹ L⁻¹ x. */
   private solveLU(x: Float64Array): void {
     const { n, f } = this;
-    for (let i = 1; i < n; i++) {
-      const off = i * n;
-      let s = 0;
-      for (let j = 0; j < i; j++) s += f[off + j]! * x[j]!;
-      x[i] -= s;
-    }
+    solveUnitLower(f, n, x);
     for (let i = n - 1; i >= 0; i--) {
       const off = i * n;
       let s = 0;
@@ -129,8 +126,9 @@ export class DenseLu {
 
   /**
    * Estimate of the reciprocal condition number 1/(‖A‖₁ ‖A⁻¹‖₁), in [0, 1]: 0 when singular.
-   * ‖A⁻¹‖₁ by Hager's method with Higham's refinements (at most 5 sign-vector iterations, each
-   * one solve with A and one with Aᵀ, plus one extra alternating-sign probe). The estimate of
+   * ‖A⁻¹‖₁ by Hager's method with Higham's refinements (estimateInverseNorm1, condition.ts: at
+   * most 5 sign-vector iterations, each one solve with A and one with Aᵀ, plus one extra
+   * alternating-sign probe; a non-finite solve gives rcond 0). The estimate of
    * ‖A⁻¹‖₁ is a lower bound, usually within a factor 3, so rcond is an upper estimate. Cached.
    */
   rcondEstimate(): number {
@@ -138,41 +136,7 @@ export class DenseLu {
     const n = this.n;
     if (this.singular || this.aNorm1 === 0) return (this.rcondCache = 0);
     if (n === 0) return (this.rcondCache = 1);
-    let x = new Float64Array(n).fill(1 / n);
-    let est = 0;
-    let lastJ = -1;
-    for (let it = 0; it < 5; it++) {
-      const y = this.solve(x);
-      let ny = 0;
-      for (let i = 0; i < n; i++) ny += Math.abs(y[i]!);
-      if (it > 0 && ny <= est) break;
-      est = ny;
-      const xi = new Float64Array(n);
-      for (let i = 0; i < n; i++) xi[i] = y[i]! >= 0 ? 1 : -1;
-      const z = this.solveTranspose(xi);
-      let j = 0;
-      let zmax = -1;
-      let ztx = 0;
-      for (let i = 0; i < n; i++) {
-        const a = Math.abs(z[i]!);
-        if (a > zmax) {
-          zmax = a;
-          j = i;
-        }
-        ztx += z[i]! * x[i]!;
-      }
-      if (zmax <= ztx || j === lastJ) break;
-      lastJ = j;
-      x = new Float64Array(n);
-      x[j] = 1;
-    }
-    // Higham's alternating probe guards against the rare failures of the sign iteration
-    const alt = new Float64Array(n);
-    for (let i = 0; i < n; i++) alt[i] = (i % 2 === 0 ? 1 : -1) * (1 + (n > 1 ? i / (n - 1) : 0));
-    const ya = this.solve(alt);
-    let na = 0;
-    for (let i = 0; i < n; i++) na += Math.abs(ya[i]!);
-    est = Math.max(est, (2 * na) / (3 * n));
+    const est = estimateInverseNorm1((x) => this.solve(x), n, false, (x) => this.solveTranspose(x));
     const r = 1 / (this.aNorm1 * est);
     return (this.rcondCache = Number.isFinite(r) ? Math.min(1, r) : 0);
   }

@@ -117,3 +117,17 @@ export function symLowerMatVec(a: Float64Array, n: number, x: Float64Array, y: F
     y[i] += s + a[off + i]! * xi;
   }
 }
+
+/**
+ * In place: x ← L⁻¹ x for the unit lower triangle L stored strictly below the diagonal of the
+ * row-major n × n array f (the factors of DenseLdl and DenseLu); row-oriented, a dot product
+ * with the finished part of x per row.
+ */
+export function solveUnitLower(f: Float64Array, n: number, x: Float64Array): void {
+  for (let i = 1; i < n; i++) {
+    const off = i * n;
+    let s = 0;
+    for (let j = 0; j < i; j++) s += f[off + j]! * x[j]!;
+    x[i] -= s;
+  }
+}

@@ -11,6 +11,7 @@
  * counts for sparse Cholesky factorization" (1994); Davis, "Direct Methods for Sparse Linear
  * Systems" (2006), ch. 4; Ashcraft & Grimes (1989) and Liu, Ng & Peyton (1993) for supernodes.
  */
+import { sortRange } from './vec.ts';
 
 /**
  * Elimination tree of C from its strictly upper lists (colPtr, rowIdx: column k holds rows i < k).
@@ -306,23 +307,6 @@ function fillRowStructures(
     }
     if (nz !== end) throw new Error(`ldl symbolic: supernode ${s} has ${nz - rowPtr[s]!} rows, expected ${end - rowPtr[s]!}`);
     sortRange(rows, tail, end);
-  }
-}
-
-/** sort a[lo .. hi) ascending (insertion sort for short ranges) */
-function sortRange(a: Int32Array, lo: number, hi: number): void {
-  if (hi - lo > 32) {
-    a.subarray(lo, hi).sort();
-    return;
-  }
-  for (let i = lo + 1; i < hi; i++) {
-    const v = a[i]!;
-    let j = i - 1;
-    while (j >= lo && a[j]! > v) {
-      a[j + 1] = a[j]!;
-      j--;
-    }
-    a[j + 1] = v;
   }
 }
 

@@ -15,6 +15,7 @@
  * Capacity 0 keeps nothing and hashes nothing: `get` just calls `create`.
  * Counters: `hits` lookups answered from the cache, `misses` calls of `create`.
  */
+import { fnv1a, FNV1A_OFFSET } from '../util/fnv.ts';
 
 /** One part of a key: integers (an Int32Array, a Uint8Array, or a plain array of integers). */
 export type PatternKeyPart = Int32Array | Uint8Array | readonly number[];
@@ -28,10 +29,10 @@ interface Entry<V> {
 
 /** 32-bit FNV-1a hash of the parts of a key (their lengths included). */
 export function hashPatternKey(key: PatternKey): number {
-  let h = 0x811c9dc5;
+  let h = FNV1A_OFFSET;
   for (const part of key) {
-    h = Math.imul(h ^ part.length, 0x01000193);
-    for (let i = 0; i < part.length; i++) h = Math.imul(h ^ part[i]!, 0x01000193);
+    h = fnv1a(h, part.length);
+    for (let i = 0; i < part.length; i++) h = fnv1a(h, part[i]!);
   }
   return h >>> 0;
 }
@@ -53,11 +54,12 @@ export class PatternCache<V> {
   private entries: Entry<V>[] = [];
 
   /**
-   *   capacity  number of patterns kept (least recently used evicted first); 0 = none
+   *   capacity  number of patterns kept (least recently used evicted first); 0 = none. May be
+   *             changed later: the surplus is evicted at the next insertion.
    *   copyKeys  store copies of the key arrays (default false: references)
    */
   constructor(
-    readonly capacity: number,
+    public capacity: number,
     readonly copyKeys = false,
   ) {}
 

@@ -11,7 +11,18 @@
  * of A) as solved: it returns status 'non_convex' (backends/convexity.ts has the shared test),
  * with hasDuals false.
  */
-import type { QPProblem, QPSettings, QPSolution } from './types.ts';
+import type { QPProblem, QPSettings, QPSolution, WarmStart } from './types.ts';
+
+/** The common fields of QPSettings as a backend resolves them (its defaults applied, validated). */
+export interface ResolvedQPSettings {
+  readonly epsAbs: number;
+  readonly epsRel: number;
+  readonly maxIter: number;
+  /** seconds; Infinity = none */
+  readonly timeLimit: number;
+  readonly verbose: boolean;
+  readonly warmStart: WarmStart | null;
+}
 
 export interface SolverCapabilities {
   /** accepts dense matrices efficiently */

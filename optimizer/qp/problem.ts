@@ -14,6 +14,8 @@
  *   twoSidedToStandard   l ≤ A z ≤ u (the Maros–Meszaros / OSQP form) → A z = b, C z ≤ d
  */
 import { DimensionError, InputError } from '../errors.ts';
+import { vstack } from '../linalg/blocks.ts';
+import { cscIdentity, cscSelectRows } from '../linalg/csc.ts';
 import type { CscMatrix, DenseMatrix, Matrix } from '../linalg/types.ts';
 import type { QPProblem, WarmStart } from './types.ts';
 
@@ -337,37 +339,10 @@ export function boundsToRows(problem: QPProblem): { problem: QPProblem; map: Bou
     for (let k = 0; k < U; k++) data[(m0 + L + k) * n + upper[k]!] = 1;
     Cnew = { format: 'dense', nrows: mNew, ncols: n, data };
   } else {
-    // column j: the entries of C (rows < m0), then its lower row, then its upper row
-    const rowOfLower = new Int32Array(n).fill(-1);
-    const rowOfUpper = new Int32Array(n).fill(-1);
-    for (let k = 0; k < L; k++) rowOfLower[lower[k]!] = m0 + k;
-    for (let k = 0; k < U; k++) rowOfUpper[upper[k]!] = m0 + L + k;
-    const Ccsc = C as CscMatrix | null; // useCsc with C given ⇒ C is CSC
-    const colPtr = new Int32Array(n + 1);
-    for (let j = 0; j < n; j++) {
-      const cnt = (Ccsc ? Ccsc.colPtr[j + 1]! - Ccsc.colPtr[j]! : 0) + (rowOfLower[j]! >= 0 ? 1 : 0) + (rowOfUpper[j]! >= 0 ? 1 : 0);
-      colPtr[j + 1] = colPtr[j]! + cnt;
-    }
-    const rowIdx = new Int32Array(colPtr[n]!);
-    const values = new Float64Array(colPtr[n]!);
-    for (let j = 0; j < n; j++) {
-      let t = colPtr[j]!;
-      if (Ccsc) {
-        for (let k = Ccsc.colPtr[j]!; k < Ccsc.colPtr[j + 1]!; k++) {
-          rowIdx[t] = Ccsc.rowIdx[k]!;
-          values[t++] = Ccsc.values[k]!;
-        }
-      }
-      if (rowOfLower[j]! >= 0) {
-        rowIdx[t] = rowOfLower[j]!;
-        values[t++] = -1;
-      }
-      if (rowOfUpper[j]! >= 0) {
-        rowIdx[t] = rowOfUpper[j]!;
-        values[t++] = 1;
-      }
-    }
-    Cnew = { format: 'csc', nrows: mNew, ncols: n, colPtr, rowIdx, values };
+    // [C; −e_iᵀ (i ∈ lower); +e_iᵀ (i ∈ upper)]; useCsc with C given ⇒ C is CSC
+    const lowerRows = cscSelectRows(cscIdentity(n, -1), lower);
+    const upperRows = cscSelectRows(cscIdentity(n, 1), upper);
+    Cnew = vstack(C ? [C, lowerRows, upperRows] : [lowerRows, upperRows]);
   }
   const out: QPProblem = {
     P: problem.P,

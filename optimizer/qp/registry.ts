@@ -13,6 +13,7 @@
  * backend that throws something other than an input error) come back as a status.
  */
 import { DqpError, InputError, LinearAlgebraError, SolverNotFoundError } from '../errors.ts';
+import { allFinite } from '../linalg/vec.ts';
 import type { QPBackend, SolverCapabilities } from './backend.ts';
 import { builtinBackends } from './backends/index.ts';
 import { validateProblem } from './problem.ts';
@@ -142,11 +143,6 @@ function checkSettings(s: SolveQPSettings): void {
 }
 
 const hasNaN = (r: QPResiduals | undefined | null): boolean => !r || Number.isNaN(r.primal) || Number.isNaN(r.dual) || Number.isNaN(r.gap);
-
-function allFinite(v: Float64Array): boolean {
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return false;
-  return true;
-}
 
 /**
  * Solve `problem` with the backend `settings.solver` (default 'ipm').

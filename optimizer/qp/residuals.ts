@@ -12,18 +12,14 @@
  * makes r_g = +∞ otherwise (a nonzero multiplier on a bound that does not exist is no KKT point).
  * NaN anywhere in the input gives NaN residuals (never hidden); callers treat NaN as failure.
  */
-import { DimensionError } from '../errors.ts';
+import { checkLength } from '../linalg/check.ts';
 import { matTVec, matVec } from '../linalg/matrix.ts';
 import type { QPProblem, QPResiduals } from './types.ts';
-
-function checkLen(name: string, v: Float64Array, len: number, what: string): void {
-  if (v.length !== len) throw new DimensionError(name, `length ${len} (${what})`, `length ${v.length}`);
-}
 
 /** ½ zᵀ P z + qᵀ z.  z: length n, not modified. */
 export function objectiveValue(problem: QPProblem, z: Float64Array): number {
   const n = problem.P.ncols;
-  checkLen('z', z, n, '= n');
+  checkLength('z', z, n, '= n');
   const Pz = matVec(problem.P, z);
   let s = 0;
   for (let i = 0; i < n; i++) s += z[i]! * (0.5 * Pz[i]! + problem.q[i]!);
@@ -51,11 +47,11 @@ export function computeResiduals(
   const d = problem.d ?? null;
   const lb = problem.lb ?? null;
   const ub = problem.ub ?? null;
-  checkLen('z', z, n, '= n');
-  checkLen('lambda', lambda, A ? A.nrows : 0, '= p, rows of A');
-  checkLen('mu', mu, C ? C.nrows : 0, '= m, rows of C');
-  if (muLb) checkLen('muLb', muLb, n, '= n');
-  if (muUb) checkLen('muUb', muUb, n, '= n');
+  checkLength('z', z, n, '= n');
+  checkLength('lambda', lambda, A ? A.nrows : 0, '= p, rows of A');
+  checkLength('mu', mu, C ? C.nrows : 0, '= m, rows of C');
+  if (muLb) checkLength('muLb', muLb, n, '= n');
+  if (muUb) checkLength('muUb', muUb, n, '= n');
 
   let primal = 0;
   let gap = 0;

@@ -16,6 +16,7 @@
  * (hashed). `seedFrom('dense', n, i)` derives a per-problem seed from a family name and indices.
  */
 import { InputError } from '../errors.ts';
+import { fnv1a, FNV1A_OFFSET } from './fnv.ts';
 
 /** splitmix32 step: returns the next state and a well-mixed output word. */
 function splitmix32(state: number): [number, number] {
@@ -27,12 +28,10 @@ function splitmix32(state: number): [number, number] {
   return [s, z >>> 0];
 }
 
-/** 32-bit FNV-1a hash of a string (for string seeds and seedFrom). */
-function hashString(s: string, h = 0x811c9dc5): number {
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+/** 32-bit FNV-1a hash of a string's UTF-16 code units (for string seeds and seedFrom). */
+function hashString(s: string): number {
+  let h = FNV1A_OFFSET;
+  for (let i = 0; i < s.length; i++) h = fnv1a(h, s.charCodeAt(i));
   return h >>> 0;
 }
 

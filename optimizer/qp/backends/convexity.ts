@@ -22,11 +22,11 @@
  * free sufficient test that skips the factorization for diagonal and diagonally dominant P
  * (LPs, Laplacians, ridge terms).
  */
-import { ZeroPivotError } from '../../errors.ts';
-import { cscTranspose } from '../../linalg/csc.ts';
-import { SparseLdl } from '../../linalg/ldl.ts';
+import { cscRowCompressed, type RowCompressed } from '../../linalg/csc.ts';
+import { createLinearSystem, factorChecked } from '../../linalg/linsys.ts';
 import { toCsc } from '../../linalg/matrix.ts';
-import type { Matrix } from '../../linalg/types.ts';
+import { assembleQuasiDefinite } from '../../linalg/quasi-definite.ts';
+import type { CscMatrix, Matrix } from '../../linalg/types.ts';
 import type { QPProblem } from '../types.ts';
 
 /** τ of the test, relative to the largest entry of the equilibrated P. */
@@ -110,55 +110,23 @@ export function convexOnEqualityNullspace(problem: Pick<QPProblem, 'P' | 'A'>): 
   }
   if (pMax === 0) return true;
   const tau = CONVEXITY_CURVATURE_TOL * pMax;
-  // rows of A (as columns n + i of the upper triangle of K): the columns of Aᵀ
-  const At = A ? cscTranspose(A) : null;
-  let nz = 0;
+  // K = [D P D + τI, (E A D)ᵀ; E A D, −CONVEXITY_EQUALITY_REG·I] (upper triangle)
+  const Ps: CscMatrix = { ...P, values: new Float64Array(P.values.length) };
   for (let j = 0; j < n; j++) {
-    for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) if (P.rowIdx[k]! < j) nz++;
-    nz++;
+    for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) Ps.values[k] = P.values[k]! * D[P.rowIdx[k]!]! * D[j]!;
   }
-  nz += (At ? At.colPtr[p]! : 0) + p;
-  const N = n + p;
-  const colPtr = new Int32Array(N + 1);
-  const rowIdx = new Int32Array(nz);
-  const values = new Float64Array(nz);
-  let pos = 0;
-  for (let j = 0; j < n; j++) {
-    let diag = tau;
-    for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) {
-      const r = P.rowIdx[k]!;
-      const v = P.values[k]! * D[r]! * D[j]!;
-      if (r < j) {
-        rowIdx[pos] = r;
-        values[pos++] = v;
-      } else if (r === j) diag += v;
+  let rows: RowCompressed | null = null;
+  if (A) {
+    const As: CscMatrix = { ...A, values: new Float64Array(A.values.length) };
+    for (let j = 0; j < n; j++) {
+      for (let k = A.colPtr[j]!; k < A.colPtr[j + 1]!; k++) As.values[k] = A.values[k]! * E[A.rowIdx[k]!]! * D[j]!;
     }
-    rowIdx[pos] = j;
-    values[pos++] = diag;
-    colPtr[j + 1] = pos;
+    rows = cscRowCompressed(As);
   }
-  if (At) {
-    for (let i = 0; i < p; i++) {
-      for (let t = At.colPtr[i]!; t < At.colPtr[i + 1]!; t++) {
-        const j = At.rowIdx[t]!;
-        rowIdx[pos] = j;
-        values[pos++] = At.values[t]! * E[i]! * D[j]!;
-      }
-      rowIdx[pos] = n + i;
-      values[pos++] = -CONVEXITY_EQUALITY_REG;
-      colPtr[n + i + 1] = pos;
-    }
-  }
-  const signs = new Int8Array(N);
-  signs.fill(1, 0, n);
-  signs.fill(-1, n, N);
-  const ldl = SparseLdl.analyze({ format: 'csc', nrows: N, ncols: N, colPtr, rowIdx, values }, { signs });
-  try {
-    ldl.factor(values);
-  } catch (e) {
-    // an exactly zero pivot: P + τI singular on null(A), i.e. curvature −τ there
-    if (e instanceof ZeroPivotError) return false;
-    throw e;
-  }
-  return ldl.positivePivots === n && ldl.negativePivots === p;
+  const { K, signs } = assembleQuasiDefinite(Ps, rows ?? EMPTY_ROWS, null, p, tau, () => -CONVEXITY_EQUALITY_REG);
+  // an exactly zero pivot: P + τI singular on null(A), i.e. curvature −τ there
+  return factorChecked(createLinearSystem(K, { signs }), K.values, { positive: n, negative: p }).ok;
 }
+
+/** The rows of a matrix without rows. */
+const EMPTY_ROWS = { rowPtr: new Int32Array(1), colIdx: new Int32Array(0), values: new Float64Array(0) };

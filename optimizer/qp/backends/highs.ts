@@ -43,11 +43,14 @@
  */
 import type { Highs, HighsError as HighsErrorType, InitOptions, ModelData, OptionValue } from 'highs';
 import { DqpError, InputError } from '../../errors.ts';
+import { vstack } from '../../linalg/blocks.ts';
 import { cscLowerTriangle } from '../../linalg/csc.ts';
 import { matrixMaxAbs, matVec, toCsc } from '../../linalg/matrix.ts';
 import type { CscMatrix } from '../../linalg/types.ts';
+import { maxAbs } from '../../linalg/vec.ts';
 import type { QPBackend } from '../backend.ts';
-import { computeResiduals, objectiveValue } from '../residuals.ts';
+import { computeResiduals } from '../residuals.ts';
+import { makeSolution } from '../solution.ts';
 import type { QPProblem, QPSettings, QPSolution, QPStatus } from '../types.ts';
 import { warn, warnOnce } from '../warnings.ts';
 import { convexOnEqualityNullspace } from './convexity.ts';
@@ -106,38 +109,6 @@ function isHighsError(e: unknown): e is HighsErrorType {
   return e instanceof Error && typeof (e as { operation?: unknown }).operation === 'string';
 }
 
-/**
- * [A; C] as HiGHS CSC arrays (n columns, p + m rows): column j holds A's entries, then C's with
- * rows shifted by p.
- */
-function stackRows(A: CscMatrix | null, C: CscMatrix | null, n: number, p: number) {
-  const starts = new Int32Array(n + 1);
-  for (let j = 0; j < n; j++) {
-    const a = A ? A.colPtr[j + 1]! - A.colPtr[j]! : 0;
-    const c = C ? C.colPtr[j + 1]! - C.colPtr[j]! : 0;
-    starts[j + 1] = starts[j]! + a + c;
-  }
-  const nz = starts[n]!;
-  const indices = new Int32Array(nz);
-  const values = new Float64Array(nz);
-  for (let j = 0; j < n; j++) {
-    let t = starts[j]!;
-    if (A) {
-      for (let k = A.colPtr[j]!; k < A.colPtr[j + 1]!; k++) {
-        indices[t] = A.rowIdx[k]!;
-        values[t++] = A.values[k]!;
-      }
-    }
-    if (C) {
-      for (let k = C.colPtr[j]!; k < C.colPtr[j + 1]!; k++) {
-        indices[t] = C.rowIdx[k]! + p;
-        values[t++] = C.values[k]!;
-      }
-    }
-  }
-  return { starts, indices, values };
-}
-
 function buildModel(problem: QPProblem, withHessian: boolean): ModelData {
   const n = problem.P.ncols;
   const A = problem.A ? toCsc(problem.A) : null;
@@ -151,7 +122,12 @@ function buildModel(problem: QPProblem, withHessian: boolean): ModelData {
     rowUpper.set(problem.b);
   }
   if (problem.d) rowUpper.set(problem.d, p);
-  const { starts, indices, values } = stackRows(A, C, n, p);
+  // [A; C] in CSC (rows of C shifted by p)
+  const stacked = [A, C].filter((M): M is CscMatrix => M !== null);
+  const AC = stacked.length > 0 ? vstack(stacked) : null;
+  const starts = AC ? AC.colPtr : new Int32Array(n + 1);
+  const indices = AC ? AC.rowIdx : new Int32Array(0);
+  const values = AC ? AC.values : new Float64Array(0);
   const data: ModelData = {
     numCols: n,
     numRows: p + m,
@@ -360,41 +336,22 @@ function solveHighs(problem: QPProblem, settings: QPSettings): QPSolution {
   // 7.8 and z off by 0.7 on a 11-variable problem that every other backend solves to 1e-12):
   // check the claim before passing it on.
   if (status === 'solved') {
-    const scale = 1 + Math.max(normInf(problem.q), objectiveScale(problem, z));
+    const scale = 1 + Math.max(maxAbs(problem.q), objectiveScale(problem, z));
     const tol = Math.max(KKT_CHECK_TOL, 1e3 * (settings.epsAbs ?? 1e-8)) * scale;
     if (residuals.primal > tol || residuals.dual > tol) {
       warnOnce('highs:kkt-check', `solver "highs" reported an optimal point whose KKT residuals (r_p ${residuals.primal.toExponential(2)}, r_d ${residuals.dual.toExponential(2)}) exceed ${tol.toExponential(2)}: reported as status solved_inaccurate (shown once)`);
       status = 'solved_inaccurate';
     }
   }
-  return {
-    status,
-    z,
-    lambda,
-    mu,
-    ...(hasBounds ? { muLb, muUb } : {}),
-    objective: objectiveValue(problem, z),
-    iterations,
-    setupMs: t1 - t0,
-    solveMs: t2 - t1,
-    residuals,
-    solver: 'highs',
-    hasDuals,
-  };
+  return makeSolution(problem, { status, z, lambda, mu, muLb, muUb, iterations, setupMs: t1 - t0, solveMs: t2 - t1, residuals, solver: 'highs', hasDuals });
 }
 
 /** Relative KKT residual above which a HiGHS "optimal" is not passed on as 'solved' (at least 1e3·epsAbs). */
 const KKT_CHECK_TOL = 1e-6;
 
-function normInf(v: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]!));
-  return m;
-}
-
 /** ‖P z‖∞ (the size of the gradient's quadratic part), for the relative KKT check. */
 function objectiveScale(problem: QPProblem, z: Float64Array): number {
-  return normInf(matVec(problem.P, z));
+  return maxAbs(matVec(problem.P, z));
 }
 
 /** Drop the loaded runtime (tests; the next use needs loadSolvers again). */

@@ -27,11 +27,12 @@
  */
 import quadprog from 'quadprog';
 import { ZeroPivotError } from '../../errors.ts';
-import { DenseLdl, DenseLu } from '../../linalg/dense.ts';
+import { DenseLu } from '../../linalg/dense.ts';
+import { createLinearSystem } from '../../linalg/linsys.ts';
 import { toDense } from '../../linalg/matrix.ts';
 import type { DenseMatrix } from '../../linalg/types.ts';
 import type { QPBackend } from '../backend.ts';
-import { computeResiduals, objectiveValue } from '../residuals.ts';
+import { makeSolution } from '../solution.ts';
 import type { QPProblem, QPSettings, QPSolution, QPStatus } from '../types.ts';
 import { warnOnce } from '../warnings.ts';
 import { convexOnEqualityNullspace } from './convexity.ts';
@@ -132,20 +133,7 @@ function solveQuadprog(problem: QPProblem, settings: QPSettings): QPSolution {
   if (settings.verbose) {
     log(`quadprog: n=${n} p=${p} m=${m} bounds=${lowerVars.length + upperVars.length} iterations=${res.iterations?.[1] ?? 0} ${res.message || 'solved'}`);
   }
-  return {
-    status,
-    z,
-    lambda,
-    mu,
-    ...(hasBounds ? { muLb, muUb } : {}),
-    objective: objectiveValue(problem, z),
-    iterations: res.iterations?.[1] ?? 0,
-    setupMs: t1 - t0,
-    solveMs: t2 - t1,
-    residuals: computeResiduals(problem, z, lambda, mu, muLb, muUb),
-    solver: 'quadprog',
-    hasDuals,
-  };
+  return makeSolution(problem, { status, z, lambda, mu, muLb, muUb, iterations: res.iterations?.[1] ?? 0, setupMs: t1 - t0, solveMs: t2 - t1, solver: 'quadprog', hasDuals });
 }
 
 /**
@@ -206,7 +194,7 @@ function equalityDuals(
   const Gm: DenseMatrix = { format: 'dense', nrows: e, ncols: e, data: G };
   let x: Float64Array;
   try {
-    x = DenseLdl.factor(Gm).solve(rhs);
+    x = createLinearSystem(Gm).factor().solve(rhs);
   } catch (err) {
     if (!(err instanceof ZeroPivotError)) throw err;
     const lu = DenseLu.factor(Gm);

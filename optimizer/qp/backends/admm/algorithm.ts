@@ -22,10 +22,11 @@
 import type { QPProblem, QPStatus } from '../../types.ts';
 import { log } from '../log.ts';
 import { DimensionError, InputError } from '../../../errors.ts';
-import { cscMatTVec, cscMatVec } from '../../../linalg/csc.ts';
-import { buildOsqpData, buildRowIndex, normInf, normInfScaled, ROW_EQ } from './data.ts';
+import { cscMatTVec, cscMatVec, cscRowCompressed, type RowCompressed } from '../../../linalg/csc.ts';
+import { normInf } from '../../../linalg/vec.ts';
+import { buildOsqpData, normInfScaled, ROW_EQ } from './data.ts';
 import type { CscMatrix } from '../../../linalg/types.ts';
-import type { OsqpData, RowIndex } from './data.ts';
+import type { OsqpData } from './data.ts';
 import { AdmmKkt } from './kkt.ts';
 import { ruizScale } from './scaling.ts';
 import type { AdmmScaling } from './scaling.ts';
@@ -59,7 +60,7 @@ export class AdmmWorkspace {
   readonly P: CscMatrix;
   readonly q: Float64Array;
   readonly Ac: CscMatrix;
-  readonly rows: RowIndex;
+  readonly rows: RowCompressed;
   readonly l: Float64Array;
   readonly u: Float64Array;
   readonly scaling: AdmmScaling;
@@ -112,7 +113,7 @@ export class AdmmWorkspace {
       if (Number.isNaN(this.l[i]!) || Number.isNaN(this.u[i]!)) throw new InputError('problem', 'no NaN in b, d, lb, ub', `NaN in constraint row ${i}`);
     }
     this.scaling = ruizScale(this.P, this.q, this.Ac, this.l, this.u, s.scaling);
-    this.rows = buildRowIndex(this.Ac);
+    this.rows = cscRowCompressed(this.Ac);
     this.isEq = new Uint8Array(mT);
     for (let i = 0; i < mT; i++) this.isEq[i] = data.l[i] === data.u[i] ? 1 : 0;
     this.rho = new Float64Array(mT);

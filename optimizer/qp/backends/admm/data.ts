@@ -17,7 +17,8 @@
  * so that P z + q + Aᵀλ + Cᵀμ − μ_lb + μ_ub = 0.
  */
 import { DimensionError, InputError } from '../../../errors.ts';
-import { cscFromDense } from '../../../linalg/csc.ts';
+import { vstack } from '../../../linalg/blocks.ts';
+import { cscFromDense, cscIdentity, cscSelectRows } from '../../../linalg/csc.ts';
 import type { CscMatrix, Matrix } from '../../../linalg/types.ts';
 import type { QPProblem } from '../../types.ts';
 
@@ -107,38 +108,10 @@ export function buildOsqpData(problem: QPProblem): OsqpData {
     if (lo > -Infinity || hi < Infinity) boundRow[j] = p + m + nb++;
   }
   const mT = p + m + nb;
-  const Aeq = A ? toCscCopy(A) : null;
-  const Cin = C ? toCscCopy(C) : null;
-  const colPtr = new Int32Array(n + 1);
-  for (let j = 0; j < n; j++) {
-    let c = 0;
-    if (Aeq) c += Aeq.colPtr[j + 1]! - Aeq.colPtr[j]!;
-    if (Cin) c += Cin.colPtr[j + 1]! - Cin.colPtr[j]!;
-    if (boundRow[j]! >= 0) c++;
-    colPtr[j + 1] = colPtr[j]! + c;
-  }
-  const nz = colPtr[n]!;
-  const rowIdx = new Int32Array(nz);
-  const values = new Float64Array(nz);
-  for (let j = 0; j < n; j++) {
-    let pos = colPtr[j]!;
-    if (Aeq) {
-      for (let k = Aeq.colPtr[j]!; k < Aeq.colPtr[j + 1]!; k++) {
-        rowIdx[pos] = Aeq.rowIdx[k]!;
-        values[pos++] = Aeq.values[k]!;
-      }
-    }
-    if (Cin) {
-      for (let k = Cin.colPtr[j]!; k < Cin.colPtr[j + 1]!; k++) {
-        rowIdx[pos] = p + Cin.rowIdx[k]!;
-        values[pos++] = Cin.values[k]!;
-      }
-    }
-    if (boundRow[j]! >= 0) {
-      rowIdx[pos] = boundRow[j]!;
-      values[pos++] = 1;
-    }
-  }
+  // Ã = [A; C; rows e_jᵀ of the bounded variables j] (bound rows in ascending j)
+  const boundVars = new Int32Array(nb);
+  for (let j = 0; j < n; j++) if (boundRow[j]! >= 0) boundVars[boundRow[j]! - p - m] = j;
+  const Ac = vstack([...(A ? [A] : []), ...(C ? [C] : []), cscSelectRows(cscIdentity(n), boundVars)]);
   const l = new Float64Array(mT);
   const u = new Float64Array(mT);
   const rowKind = new Int8Array(mT);
@@ -167,7 +140,7 @@ export function buildOsqpData(problem: QPProblem): OsqpData {
     m,
     P: toCscCopy(problem.P),
     q: Float64Array.from(problem.q),
-    Ac: { format: 'csc', nrows: mT, ncols: n, colPtr, rowIdx, values },
+    Ac,
     l,
     u,
     rowKind,
@@ -176,42 +149,7 @@ export function buildOsqpData(problem: QPProblem): OsqpData {
   };
 }
 
-/** Row-compressed index of a CSC matrix: for row i, entries rowPtr[i] .. rowPtr[i+1]−1 with column colIdx[k] (ascending) and value M.values[srcPos[k]]. */
-export interface RowIndex {
-  readonly rowPtr: Int32Array;
-  readonly colIdx: Int32Array;
-  readonly srcPos: Int32Array;
-}
-
-export function buildRowIndex(M: CscMatrix): RowIndex {
-  const nz = M.colPtr[M.ncols]!;
-  const rowPtr = new Int32Array(M.nrows + 1);
-  for (let k = 0; k < nz; k++) rowPtr[M.rowIdx[k]! + 1]!++;
-  for (let i = 0; i < M.nrows; i++) rowPtr[i + 1]! += rowPtr[i]!;
-  const next = rowPtr.slice(0, M.nrows);
-  const colIdx = new Int32Array(nz);
-  const srcPos = new Int32Array(nz);
-  for (let j = 0; j < M.ncols; j++) {
-    for (let k = M.colPtr[j]!; k < M.colPtr[j + 1]!; k++) {
-      const dst = next[M.rowIdx[k]!]!++;
-      colIdx[dst] = j;
-      srcPos[dst] = k;
-    }
-  }
-  return { rowPtr, colIdx, srcPos };
-}
-
-/** ‖v‖∞ over the first len entries */
-export function normInf(v: Float64Array, len = v.length): number {
-  let s = 0;
-  for (let i = 0; i < len; i++) {
-    const a = Math.abs(v[i]!);
-    if (a > s) s = a;
-  }
-  return s;
-}
-
-/** ‖w ⊙ v‖∞ */
+/** ‖w ⊙ v‖∞ over the first len entries; NaN products are skipped (like linalg/vec.ts normInf; the ipm's normInfScaled propagates them) */
 export function normInfScaled(v: Float64Array, w: Float64Array, len = v.length): number {
   let s = 0;
   for (let i = 0; i < len; i++) {

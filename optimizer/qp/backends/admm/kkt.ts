@@ -7,14 +7,16 @@
  * K is stored as its upper triangle in CSC: column j < n holds the upper part of column j of
  * P̂ (with σ added on the diagonal, inserted when P̂_jj is structurally absent); column n+i holds
  * row i of Â (ascending columns) followed by the diagonal −1/ρ_i. The sparsity pattern does not
- * depend on ρ: `SparseLdl.analyze` runs once, a ρ update only rewrites the mT diagonal values
- * and refactors numerically (`factor(values)`).
+ * depend on ρ: the symbolic analysis (createLinearSystem, linalg/linsys.ts) runs once, a ρ
+ * update only rewrites the mT diagonal values and refactors numerically (`factor(values)`).
+ * The polishing step (polish.ts) factors the same kind of matrix for a subset of the rows of Â
+ * (assembleQuasiDefinite, linalg/quasi-definite.ts).
  */
-import { ZeroPivotError } from '../../../errors.ts';
-import { SparseLdl } from '../../../linalg/ldl.ts';
+import { createLinearSystem, factorChecked, type LinearSystem } from '../../../linalg/linsys.ts';
 import { CONVEXITY_CURVATURE_TOL, CONVEXITY_EQUALITY_REG } from '../convexity.ts';
 import type { CscMatrix } from '../../../linalg/types.ts';
-import type { RowIndex } from './data.ts';
+import { assembleQuasiDefinite } from '../../../linalg/quasi-definite.ts';
+import type { RowCompressed } from '../../../linalg/csc.ts';
 
 /** 1/ρ of an inequality or bound row switched off in the convexity test (its ρÂᵢᵀÂᵢ vanishes). */
 const CHECK_ROW_OFF = 1e20;
@@ -30,73 +32,32 @@ export class AdmmKkt {
   private readonly values: Float64Array;
   /** length mT: position in `values` of the diagonal entry (n+i, n+i) */
   private readonly rhoDiagPos: Int32Array;
-  private readonly ldl: SparseLdl;
+  private readonly sys: LinearSystem;
 
   /**
    * @param P      n×n scaled P̂ (both triangles; only the upper one is used), not modified
    * @param Ac     mT×n scaled Â, not modified
-   * @param rows   row index of Â (buildRowIndex(Ac))
+   * @param rows   rows of Â (cscRowCompressed(Ac))
    * @param sigma  σ > 0
    * @param rho    length mT, ρ_i > 0, not modified
    * @param equalityRows  when given (length mT, true for the rows of A), the convexity test runs
    *                      first (see `convex`)
    */
-  constructor(P: CscMatrix, Ac: CscMatrix, rows: RowIndex, sigma: number, rho: Float64Array, equalityRows?: Uint8Array) {
+  constructor(P: CscMatrix, Ac: CscMatrix, rows: RowCompressed, sigma: number, rho: Float64Array, equalityRows?: Uint8Array) {
     const n = P.ncols;
     const mT = Ac.nrows;
     this.n = n;
     this.mT = mT;
-    const N = n + mT;
-    // count
-    let nz = 0;
-    for (let j = 0; j < n; j++) {
-      for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) if (P.rowIdx[k]! < j) nz++;
-      nz++; // the diagonal: σ, plus P̂_jj when present
-    }
-    nz += rows.rowPtr[mT]! + mT;
-    const colPtr = new Int32Array(N + 1);
-    const rowIdx = new Int32Array(nz);
-    const values = new Float64Array(nz);
-    const rhoDiagPos = new Int32Array(mT);
-    let pos = 0;
-    for (let j = 0; j < n; j++) {
-      let diag = sigma;
-      for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) {
-        const r = P.rowIdx[k]!;
-        if (r < j) {
-          rowIdx[pos] = r;
-          values[pos++] = P.values[k]!;
-        } else if (r === j) {
-          diag += P.values[k]!;
-        }
-      }
-      rowIdx[pos] = j;
-      values[pos++] = diag;
-      colPtr[j + 1] = pos;
-    }
-    for (let i = 0; i < mT; i++) {
-      for (let k = rows.rowPtr[i]!; k < rows.rowPtr[i + 1]!; k++) {
-        rowIdx[pos] = rows.colIdx[k]!;
-        values[pos++] = Ac.values[rows.srcPos[k]!]!;
-      }
-      rowIdx[pos] = n + i;
-      rhoDiagPos[i] = pos;
-      values[pos++] = -1 / rho[i]!;
-      colPtr[n + i + 1] = pos;
-    }
-    this.K = { format: 'csc', nrows: N, ncols: N, colPtr, rowIdx, values };
-    this.values = values;
-    this.rhoDiagPos = rhoDiagPos;
-    const signs = new Int8Array(N);
-    signs.fill(1, 0, n);
-    signs.fill(-1, n, N);
-    this.ldl = SparseLdl.analyze(this.K, { ordering: 'amd', signs });
+    const { K, dualDiagPos, signs } = assembleQuasiDefinite(P, rows, null, mT, sigma, (i) => -1 / rho[i]!);
+    this.K = K;
+    this.values = K.values;
+    this.rhoDiagPos = dualDiagPos;
+    this.sys = createLinearSystem(K, { signs }, { ordering: 'amd' });
     this.analyses++;
     if (equalityRows) this.convex = this.convexityCheck(P, sigma, equalityRows);
-    this.ldl.factor(values);
+    this.sys.factor(this.values);
     this.factorizations++;
   }
-
   /**
    * Result of the convexity test (backends/convexity.ts) when the constructor ran it, else true:
    * P̂ + τI + ρ_E Â_EᵀÂ_E ≻ 0 with the inequality and bound rows switched off, τ relative to
@@ -114,32 +75,26 @@ export class AdmmKkt {
     // the diagonal of column j < n is its last entry (σ + P̂_jj): σ → τ
     for (let j = 0; j < this.n; j++) v[this.K.colPtr[j + 1]! - 1] += tau - sigma;
     for (let i = 0; i < this.mT; i++) v[this.rhoDiagPos[i]!] = equalityRows[i] ? -CONVEXITY_EQUALITY_REG : -CHECK_ROW_OFF;
-    let ok: boolean;
-    try {
-      this.ldl.factor(v);
-      ok = this.ldl.positivePivots === this.n;
-    } catch (e) {
-      if (!(e instanceof ZeroPivotError)) throw e;
-      ok = false;
-    }
+    const ok = factorChecked(this.sys, v, { positive: this.n, negative: this.mT }).ok;
     v.set(saved);
     return ok;
   }
 
   /** positive pivots of the current factorization (n for a convex problem) */
   get positivePivots(): number {
-    return this.ldl.positivePivots;
+    return this.sys.positivePivots;
   }
 
   /** New ρ (length mT): rewrite the diagonal −1/ρ and refactor numerically (no new analysis). */
   updateRho(rho: Float64Array): void {
     for (let i = 0; i < this.mT; i++) this.values[this.rhoDiagPos[i]!] = -1 / rho[i]!;
-    this.ldl.factor(this.values);
+    this.sys.factor(this.values);
     this.factorizations++;
   }
 
   /** out = K⁻¹ rhs (both length n + mT; rhs not modified) */
   solve(rhs: Float64Array, out: Float64Array): Float64Array {
-    return this.ldl.solve(rhs, out);
+    return this.sys.solve(rhs, out);
   }
 }
+

@@ -27,10 +27,10 @@
  * τ_p = 1e-9·max(1, ‖Ãx‖∞), τ_d = 1e-9·max(1, ‖y‖∞), τ_r = 1e-9·max(1, ‖q‖∞, ‖Px‖∞) (unscaled).
  */
 import { LinearAlgebraError } from '../../../errors.ts';
-import { SparseLdl } from '../../../linalg/ldl.ts';
-import type { CscMatrix } from '../../../linalg/types.ts';
+import { createLinearSystem } from '../../../linalg/linsys.ts';
 import type { AdmmWorkspace } from './algorithm.ts';
 import { cscMatTVec, cscMatVec } from '../../../linalg/csc.ts';
+import { assembleQuasiDefinite } from '../../../linalg/quasi-definite.ts';
 
 export type PolishStatus = 'not_attempted' | 'succeeded' | 'rejected' | 'failed';
 
@@ -109,41 +109,8 @@ export function polishSolution(w: AdmmWorkspace, admmPrimViol: number, admmDualR
     nJ = 0;
     for (let i = 0; i < mT; i++) if (active[i] !== 0) Jrows[nJ++] = i;
     const N = n + nJ;
-    // --- assemble the regularized reduced KKT (upper triangle, CSC)
-    let nz = n;
-    for (let j = 0; j < n; j++) for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) if (P.rowIdx[k]! < j) nz++;
-    for (let k = 0; k < nJ; k++) nz += rows.rowPtr[Jrows[k]! + 1]! - rows.rowPtr[Jrows[k]!]! + 1;
-    const colPtr = new Int32Array(N + 1);
-    const rowIdx = new Int32Array(nz);
-    const values = new Float64Array(nz);
-    let pos = 0;
-    for (let j = 0; j < n; j++) {
-      let diag = delta;
-      for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) {
-        const r = P.rowIdx[k]!;
-        if (r < j) {
-          rowIdx[pos] = r;
-          values[pos++] = P.values[k]!;
-        } else if (r === j) diag += P.values[k]!;
-      }
-      rowIdx[pos] = j;
-      values[pos++] = diag;
-      colPtr[j + 1] = pos;
-    }
-    for (let k = 0; k < nJ; k++) {
-      const i = Jrows[k]!;
-      for (let t = rows.rowPtr[i]!; t < rows.rowPtr[i + 1]!; t++) {
-        rowIdx[pos] = rows.colIdx[t]!;
-        values[pos++] = Ac.values[rows.srcPos[t]!]!;
-      }
-      rowIdx[pos] = n + k;
-      values[pos++] = -delta;
-      colPtr[n + k + 1] = pos;
-    }
-    const K: CscMatrix = { format: 'csc', nrows: N, ncols: N, colPtr, rowIdx, values };
-    const signs = new Int8Array(N);
-    signs.fill(1, 0, n);
-    signs.fill(-1, n, N);
+    // --- the regularized reduced KKT (upper triangle, CSC)
+    const { K, signs } = assembleQuasiDefinite(P, rows, Jrows, nJ, delta, () => -delta);
     const rhs = new Float64Array(N);
     for (let j = 0; j < n; j++) rhs[j] = -q[j]!;
     for (let k = 0; k < nJ; k++) {
@@ -152,15 +119,14 @@ export function polishSolution(w: AdmmWorkspace, admmPrimViol: number, admmDualR
     }
     let sol: Float64Array;
     try {
-      const ldl = SparseLdl.analyze(K, { ordering: 'amd', signs });
-      ldl.factor();
-      sol = ldl.solve(rhs);
+      const sys = createLinearSystem(K, { signs }, { ordering: 'amd' }).factor();
+      sol = sys.solve(rhs);
       // iterative refinement against the unregularized matrix K0 = K − blockdiag(δI, −δI)
       const r = new Float64Array(N);
       const dsol = new Float64Array(N);
       for (let it = 0; it < polishRefineIter; it++) {
         unregularizedResidual(w, Jrows, nJ, sol, rhs, r);
-        ldl.solve(r, dsol);
+        sys.solve(r, dsol);
         for (let t = 0; t < N; t++) sol[t] = sol[t]! + dsol[t]!;
       }
     } catch (e) {
@@ -259,7 +225,7 @@ export function polishSolution(w: AdmmWorkspace, admmPrimViol: number, admmDualR
 
 /** r = rhs − K0 sol with K0 = [P  A_Jᵀ; A_J  0] (scaled data), all length n + nJ */
 function unregularizedResidual(w: AdmmWorkspace, J: Int32Array, nJ: number, sol: Float64Array, rhs: Float64Array, r: Float64Array): void {
-  const { n, P, Ac, rows } = w;
+  const { n, P, rows } = w;
   // top: P x + A_Jᵀ y_J
   for (let j = 0; j < n; j++) r[j] = rhs[j]!;
   for (let j = 0; j < n; j++) {
@@ -272,7 +238,7 @@ function unregularizedResidual(w: AdmmWorkspace, J: Int32Array, nJ: number, sol:
     const yk = sol[n + k]!;
     let s = 0;
     for (let t = rows.rowPtr[i]!; t < rows.rowPtr[i + 1]!; t++) {
-      const a = Ac.values[rows.srcPos[t]!]!;
+      const a = rows.values[t]!;
       const j = rows.colIdx[t]!;
       s += a * sol[j]!;
       r[j] = r[j]! - a * yk;

@@ -19,7 +19,8 @@
  *   polish true, polishDelta 1e-6, polishRefineIter 3, polishPasses 10.
  */
 import { InputError } from '../../../errors.ts';
-import type { QPSettings, WarmStart } from '../../types.ts';
+import type { ResolvedQPSettings } from '../../backend.ts';
+import type { QPSettings } from '../../types.ts';
 
 export interface AdmmOptions {
   /** initial ADMM step ρ of inequality rows (> 0) */
@@ -56,15 +57,7 @@ export interface AdmmOptions {
   readonly polishPasses: number;
 }
 
-export interface AdmmSettings extends AdmmOptions {
-  readonly epsAbs: number;
-  readonly epsRel: number;
-  readonly maxIter: number;
-  /** seconds, Infinity = none */
-  readonly timeLimit: number;
-  readonly verbose: boolean;
-  readonly warmStart: WarmStart | null;
-}
+export interface AdmmSettings extends AdmmOptions, ResolvedQPSettings {}
 
 export const ADMM_DEFAULTS: AdmmOptions = {
   rho: 0.1,

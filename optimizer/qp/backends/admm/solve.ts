@@ -3,7 +3,7 @@
  * ADMM iterations, polishing, and the conversion of OSQP's (x, y) to our (z, λ, μ, μ_lb, μ_ub).
  */
 import { LinearAlgebraError } from '../../../errors.ts';
-import { computeResiduals } from '../../residuals.ts';
+import { makeSolution } from '../../solution.ts';
 import type { QPProblem, QPSettings, QPSolution, QPStatus } from '../../types.ts';
 import { AdmmWorkspace, runAdmm } from './algorithm.ts';
 import { cscMatVec } from '../../../linalg/csc.ts';
@@ -158,21 +158,9 @@ export function solveAdmm(problem: QPProblem, settings: QPSettings): AdmmSolutio
     objective /= c;
   }
   const tEnd = performance.now();
-  const residuals = computeResiduals(problem, z, lambda, mu, muLb, muUb);
   const kkt = w.kkt;
   const solution: AdmmSolution = {
-    status,
-    z,
-    lambda,
-    mu,
-    ...(muLb ? { muLb, muUb } : {}),
-    objective,
-    iterations,
-    setupMs: tSetup - tStart,
-    solveMs: tEnd - tSetup,
-    residuals,
-    solver: 'admm',
-    hasDuals: status !== 'non_convex',
+    ...makeSolution(problem, { status, z, lambda, mu, muLb, muUb, objective, iterations, setupMs: tSetup - tStart, solveMs: tEnd - tSetup, solver: 'admm', hasDuals: status !== 'non_convex' }),
     polished: polishStatus === 'succeeded',
     info: {
       admmStatus,

@@ -20,18 +20,14 @@
  *                               declaring the solution optimal)
  */
 import { InputError } from '../../../errors.ts';
-import type { QPSettings, WarmStart } from '../../types.ts';
+import type { ResolvedQPSettings } from '../../backend.ts';
+import type { QPSettings } from '../../types.ts';
 
 export const DUALAS_OPTION_NAMES: readonly string[] = ['depTol', 'maxSize', 'recomputeEvery'];
 
-export interface DualAsSettings {
-  readonly epsAbs: number;
-  readonly epsRel: number;
+export interface DualAsSettings extends Omit<ResolvedQPSettings, 'maxIter'> {
   /** null: the size-dependent default */
   readonly maxIter: number | null;
-  readonly timeLimit: number;
-  readonly verbose: boolean;
-  readonly warmStart: WarmStart | null;
   readonly depTol: number;
   readonly maxSize: number;
   readonly recomputeEvery: number;

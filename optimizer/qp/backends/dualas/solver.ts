@@ -37,7 +37,8 @@
 import { InputError } from '../../../errors.ts';
 import { matVec, toDense } from '../../../linalg/matrix.ts';
 import type { DenseMatrix } from '../../../linalg/types.ts';
-import { computeResiduals, objectiveValue } from '../../residuals.ts';
+import { computeResiduals } from '../../residuals.ts';
+import { makeSolution } from '../../solution.ts';
 import type { QPProblem, QPResiduals, QPSolution, QPStatus } from '../../types.ts';
 import { warnOnce } from '../../warnings.ts';
 import { convexOnEqualityNullspace } from '../convexity.ts';
@@ -163,20 +164,7 @@ export function solveDualAs(problem: QPProblem, st: DualAsSettings): QPSolution 
   const muUb = hasBounds ? new Float64Array(n) : undefined;
   const finish = (status: QPStatus, iterations: number, setupEnd: number, hasDuals: boolean, residuals?: QPResiduals): QPSolution => {
     const t2 = performance.now();
-    return {
-      status,
-      z,
-      lambda,
-      mu,
-      ...(hasBounds ? { muLb, muUb } : {}),
-      objective: objectiveValue(problem, z),
-      iterations,
-      setupMs: setupEnd - t0,
-      solveMs: t2 - setupEnd,
-      residuals: residuals ?? computeResiduals(problem, z, lambda, mu, muLb, muUb),
-      solver: 'dualas',
-      hasDuals,
-    };
+    return makeSolution(problem, { status, z, lambda, mu, muLb, muUb, iterations, setupMs: setupEnd - t0, solveMs: t2 - setupEnd, ...(residuals ? { residuals } : {}), solver: 'dualas', hasDuals });
   };
 
   // ---- P = L Lᵀ -------------------------------------------------------------------------

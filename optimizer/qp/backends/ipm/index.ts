@@ -7,8 +7,9 @@
  *   settings.ts  defaults + validation of QPSettings and the backend options (IPM_OPTION_NAMES)
  *   data.ts      internal scaled problem: Ruiz equilibration (+ optional cost scaling), sparse
  *                (CSC) or dense storage, finite bounds kept native (not as rows)
- *   kkt.ts       the regularized quasi-definite KKT system: SparseKkt (SparseLdl, symbolic
- *                analysis cached per pattern on the backend instance) or DenseKkt (DenseLdl)
+ *   kkt.ts       the regularized quasi-definite KKT system (interface, shared settings), and
+ *   kkt-sparse.ts  SparseKkt (SparseLdl, symbolic analysis cached per pattern on the backend
+ *                instance: KktPatternCache) / kkt-dense.ts  DenseKkt (DenseLinearSystem)
  *   solver.ts    the proximal method of multipliers + Mehrotra predictor–corrector iteration
  *   start.ts     cold and warm starting points
  *   termination.ts  residuals, convergence test, infeasibility certificates
@@ -28,7 +29,9 @@ import { INFINITE_BOUND } from '../../problem.ts';
 import { DenseQpData, SparseQpData, type QpData } from './data.ts';
 import { diagonallyDominantPsd } from '../convexity.ts';
 import { log } from '../log.ts';
-import { DenseKkt, PatternCache, SparseKkt, type KktSystem } from './kkt.ts';
+import type { KktSystem } from './kkt.ts';
+import { DenseKkt } from './kkt-dense.ts';
+import { KktPatternCache, SparseKkt } from './kkt-sparse.ts';
 import { buildSolution, unscalePoint } from './results.ts';
 import { checkWarmStart, IPM_OPTION_NAMES, resolveSettings, type IpmSettings } from './settings.ts';
 import { IpmSolver, IpmWorkspace } from './solver.ts';
@@ -63,7 +66,7 @@ export class IpmBackend implements QPBackend {
   readonly name = 'ipm';
   readonly capabilities = capabilities;
   readonly optionNames: readonly string[] = IPM_OPTION_NAMES;
-  private readonly cache = new PatternCache(8);
+  private readonly cache = new KktPatternCache(8);
   private readonly workspace = new IpmWorkspace();
 
   isReady(): boolean {

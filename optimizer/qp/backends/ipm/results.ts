@@ -8,7 +8,7 @@
  * which satisfy P z + q + Aᵀλ + Cᵀμ − μ_lb + μ_ub = 0 at a solution, μ ≥ 0 (interior iterates
  * keep z̃ > 0). Residuals and objective are recomputed on the ORIGINAL data (residuals.ts).
  */
-import { computeResiduals, objectiveValue } from '../../residuals.ts';
+import { makeSolution } from '../../solution.ts';
 import type { QPProblem, QPSolution, QPStatus } from '../../types.ts';
 import type { QpData } from './data.ts';
 
@@ -64,19 +64,5 @@ export function buildSolution(
   setupMs: number,
   solveMs: number,
 ): QPSolution {
-  const residuals = computeResiduals(problem, point.z, point.lambda, point.mu, point.muLb, point.muUb);
-  const base = {
-    status,
-    z: point.z,
-    lambda: point.lambda,
-    mu: point.mu,
-    objective: objectiveValue(problem, point.z),
-    iterations,
-    setupMs,
-    solveMs,
-    residuals,
-    solver: 'ipm',
-    hasDuals: status !== 'non_convex',
-  };
-  return point.muLb && point.muUb ? { ...base, muLb: point.muLb, muUb: point.muUb } : base;
+  return makeSolution(problem, { ...point, status, iterations, setupMs, solveMs, solver: 'ipm', hasDuals: status !== 'non_convex' });
 }

@@ -37,18 +37,12 @@
  *   patternCacheSize 8             symbolic analyses kept per backend instance (0 = no cache)
  */
 import { InputError } from '../../../errors.ts';
-import type { QPSettings, WarmStart } from '../../types.ts';
+import type { ResolvedQPSettings } from '../../backend.ts';
+import type { QPSettings } from '../../types.ts';
 
 export type KktSolverChoice = 'auto' | 'sparse' | 'dense';
 
-export interface IpmSettings {
-  readonly epsAbs: number;
-  readonly epsRel: number;
-  readonly maxIter: number;
-  /** seconds; Infinity = none */
-  readonly timeLimit: number;
-  readonly verbose: boolean;
-  readonly warmStart: WarmStart | null;
+export interface IpmSettings extends ResolvedQPSettings {
   readonly rhoInit: number;
   readonly deltaInit: number;
   readonly regLowerLimit: number;

@@ -62,7 +62,7 @@ import { log } from '../log.ts';
 import { logIteration } from './progress.ts';
 import { coldStart, warmStart } from './start.ts';
 import { converged, dualOk, primalOk, stalledDualCertificate, stalledPrimalCertificate, updateRegResiduals, updateResiduals } from './termination.ts';
-import { addCorrector, affinePairs, axpy, dot, normInfScaled, stepPairs, stepToBoundary } from './vectors.ts';
+import { addCorrector, affinePairs, axpy, boundScalings, dot, normInfScaled, stepPairs, stepToBoundary } from './vectors.ts';
 import { IpmWorkspace, type IpmOutcome } from './workspace.ts';
 
 export { IpmWorkspace, type IpmOutcome } from './workspace.ts';
@@ -324,32 +324,8 @@ export class IpmSolver {
       rs[k] = -sk * zk;
     }
     this.boxDiag.fill(0);
-    for (let k = 0; k < this.nl; k++) {
-      let zk = this.zl[k]!;
-      if (zk < Number.EPSILON) {
-        zk += Number.EPSILON;
-        this.zl[k] = zk;
-        shifted = true;
-      }
-      const sk = this.sl[k]!;
-      const w = delta + sk / zk;
-      this.Wl[k] = w;
-      this.boxDiag[this.d.lbIdx[k]!] += 1 / w;
-      this.rsl[k] = -sk * zk;
-    }
-    for (let k = 0; k < this.nu; k++) {
-      let zk = this.zu[k]!;
-      if (zk < Number.EPSILON) {
-        zk += Number.EPSILON;
-        this.zu[k] = zk;
-        shifted = true;
-      }
-      const sk = this.su[k]!;
-      const w = delta + sk / zk;
-      this.Wu[k] = w;
-      this.boxDiag[this.d.ubIdx[k]!] += 1 / w;
-      this.rsu[k] = -sk * zk;
-    }
+    if (boundScalings(this.sl, this.zl, this.Wl, this.rsl, this.d.lbIdx, this.nl, this.boxDiag, delta)) shifted = true;
+    if (boundScalings(this.su, this.zu, this.Wu, this.rsu, this.d.ubIdx, this.nu, this.boxDiag, delta)) shifted = true;
     if (shifted) this.dualsShifted = true;
   }
 

@@ -18,11 +18,7 @@ export function normInfScaled(v: Float64Array, w: Float64Array): number {
   return m;
 }
 
-export function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
+export { dot } from '../../../linalg/vec.ts';
 
 /** Largest α ≤ a with v + α·dv ≥ 0 (entries with dv < 0 limit it). */
 export function stepToBoundary(v: Float64Array, dv: Float64Array, a: number): number {
@@ -91,4 +87,27 @@ export function regBlock(len: number, res: Float64Array, reg: Float64Array, v: F
   }
   acc[0] = pres;
   acc[1] = pinf;
+}
+
+/**
+ * The scalings of one block of bound pairs (lower or upper) before a factorization, entries
+ * k < count: a dual z_k < ε is moved to z_k + ε, then W_k = δ + s_k/z_k, boxDiag[idx_k] += 1/W_k
+ * and rs_k = −s_k z_k. z, W, rs, boxDiag modified. Returns whether a dual was moved.
+ */
+export function boundScalings(s: Float64Array, z: Float64Array, W: Float64Array, rs: Float64Array, idx: Int32Array, count: number, boxDiag: Float64Array, delta: number): boolean {
+  let shifted = false;
+  for (let k = 0; k < count; k++) {
+    let zk = z[k]!;
+    if (zk < Number.EPSILON) {
+      zk += Number.EPSILON;
+      z[k] = zk;
+      shifted = true;
+    }
+    const sk = s[k]!;
+    const w = delta + sk / zk;
+    W[k] = w;
+    boxDiag[idx[k]!] += 1 / w;
+    rs[k] = -sk * zk;
+  }
+  return shifted;
 }

@@ -1,0 +1,196 @@
+/**
+ * DenseKkt: the interior-point KKT system (kkt.ts) in dense form, the inequality block eliminated
+ * into the (n + p)-square matrix, factored through the LinearSystem interface. See kkt.ts.
+ */
+import { LinearAlgebraError } from '../../../errors.ts';
+import { createLinearSystem, factorChecked, type LinearSystem } from '../../../linalg/linsys.ts';
+import type { DenseMatrix } from '../../../linalg/types.ts';
+import { maxAbs } from '../../../linalg/vec.ts';
+import type { DenseQpData } from './data.ts';
+import { checkArguments, NORMAL_REFINE_STEPS, ROBUST_REFINE_STEPS, ROBUST_STATIC_REG, type KktSystem } from './kkt.ts';
+
+export class DenseKkt implements KktSystem {
+  readonly kind = 'dense' as const;
+  readonly size: number;
+  private readonly data: DenseQpData;
+  /** row-major (n+p)², only the lower triangle is written/read */
+  private readonly M: Float64Array;
+  private readonly winv: Float64Array;
+  /** the two factorizations of M (lower triangle read): normal, and robust (static regularization, refined) */
+  private readonly normalSys: LinearSystem;
+  private readonly robustSys: LinearSystem;
+  private current: LinearSystem | null = null;
+  private readonly rhs: Float64Array;
+  private readonly sol: Float64Array;
+  private readonly work: Float64Array;
+  /** G̃ᵀ, n × m row-major (rows of Gᵀ are contiguous for the Gᵀ W⁻¹ G products) */
+  private readonly GT: Float64Array;
+  /** four scaled rows of Gᵀ (work, 4·m) */
+  private readonly rowsW: Float64Array;
+
+  constructor(data: DenseQpData) {
+    this.data = data;
+    const N = data.n + data.p;
+    this.size = N;
+    this.M = new Float64Array(N * N);
+    const signs = new Int8Array(N);
+    for (let k = 0; k < N; k++) signs[k] = k < data.n ? 1 : -1;
+    const K: DenseMatrix = { format: 'dense', nrows: N, ncols: N, data: this.M };
+    this.normalSys = createLinearSystem(K, { signs, refineSteps: NORMAL_REFINE_STEPS });
+    this.robustSys = createLinearSystem(K, { signs, staticReg: ROBUST_STATIC_REG, refineSteps: ROBUST_REFINE_STEPS });
+    this.winv = new Float64Array(data.m);
+    this.rhs = new Float64Array(N);
+    this.sol = new Float64Array(N);
+    this.work = new Float64Array(data.m);
+    const { n, m, G } = data;
+    const GT = new Float64Array(n * m);
+    for (let k = 0; k < m; k++) for (let j = 0; j < n; j++) GT[j * m + k] = G[k * n + j]!;
+    this.GT = GT;
+    this.rowsW = new Float64Array(4 * m);
+  }
+
+  convexityCheck(): boolean {
+    const pMax = maxAbs(this.data.P);
+    if (pMax === 0) return true;
+    const a = checkArguments(this.data.n, this.data.m, pMax);
+    const ok = this.factor(a.rho, a.delta, a.W, a.boxDiag, false);
+    this.current = null;
+    return ok;
+  }
+
+  factor(rho: number, delta: number, W: Float64Array, boxDiag: Float64Array, robust: boolean): boolean {
+    const { n, p, m, P, A } = this.data;
+    const N = n + p;
+    const M = this.M;
+    // H = P̃ + diag(ρ + boxDiag), lower triangle
+    for (let i = 0; i < n; i++) {
+      const off = i * N;
+      const poff = i * n;
+      for (let j = 0; j <= i; j++) M[off + j] = P[poff + j]!;
+      M[off + i] += rho + boxDiag[i]!;
+    }
+    // H += G̃ᵀ W⁻¹ G̃: H_ij += Σ_k Gᵀ_ik w_k Gᵀ_jk as dot products of rows of Gᵀ (contiguous,
+    // length m), four rows i at a time so each loaded row j serves four sums
+    const GT = this.GT;
+    const winv = this.winv;
+    for (let k = 0; k < m; k++) winv[k] = 1 / W[k]!;
+    if (m > 0) {
+      const t = this.rowsW;
+      for (let i0 = 0; i0 < n; i0 += 4) {
+        const nb = Math.min(4, n - i0);
+        for (let b = 0; b < nb; b++) {
+          const src = (i0 + b) * m;
+          const dst = b * m;
+          for (let k = 0; k < m; k++) t[dst + k] = GT[src + k]! * winv[k]!;
+        }
+        const iMax = i0 + nb - 1;
+        let j = 0;
+        if (nb === 4) {
+          // 4 × 2 blocks: rows i0..i0+3 against rows j, j+1 of Gᵀ
+          for (; j + 1 <= iMax; j += 2) {
+            const ga = j * m;
+            const gb = ga + m;
+            let a0 = 0;
+            let a1 = 0;
+            let a2 = 0;
+            let a3 = 0;
+            let b0 = 0;
+            let b1 = 0;
+            let b2 = 0;
+            let b3 = 0;
+            for (let k = 0; k < m; k++) {
+              const x = GT[ga + k]!;
+              const y = GT[gb + k]!;
+              const t0 = t[k]!;
+              const t1 = t[m + k]!;
+              const t2 = t[2 * m + k]!;
+              const t3 = t[3 * m + k]!;
+              a0 += t0 * x;
+              a1 += t1 * x;
+              a2 += t2 * x;
+              a3 += t3 * x;
+              b0 += t0 * y;
+              b1 += t1 * y;
+              b2 += t2 * y;
+              b3 += t3 * y;
+            }
+            for (let b = 0; b < 4; b++) {
+              const row = (i0 + b) * N;
+              const sa = b === 0 ? a0 : b === 1 ? a1 : b === 2 ? a2 : a3;
+              const sb = b === 0 ? b0 : b === 1 ? b1 : b === 2 ? b2 : b3;
+              if (j <= i0 + b) M[row + j] += sa;
+              if (j + 1 <= i0 + b) M[row + j + 1] += sb;
+            }
+          }
+        }
+        for (; j <= iMax; j++) {
+          const gj = j * m;
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          if (nb === 4) {
+            for (let k = 0; k < m; k++) {
+              const g = GT[gj + k]!;
+              s0 += t[k]! * g;
+              s1 += t[m + k]! * g;
+              s2 += t[2 * m + k]! * g;
+              s3 += t[3 * m + k]! * g;
+            }
+          } else {
+            for (let k = 0; k < m; k++) {
+              const g = GT[gj + k]!;
+              s0 += t[k]! * g;
+              if (nb > 1) s1 += t[m + k]! * g;
+              if (nb > 2) s2 += t[2 * m + k]! * g;
+            }
+          }
+          if (j <= i0) M[i0 * N + j] += s0;
+          if (nb > 1 && j <= i0 + 1) M[(i0 + 1) * N + j] += s1;
+          if (nb > 2 && j <= i0 + 2) M[(i0 + 2) * N + j] += s2;
+          if (nb > 3 && j <= i0 + 3) M[(i0 + 3) * N + j] += s3;
+        }
+      }
+    }
+    // [Ã  −δI] rows
+    for (let i = 0; i < p; i++) {
+      const off = (n + i) * N;
+      M.set(A.subarray(i * n, (i + 1) * n), off);
+      for (let j = n; j < n + i; j++) M[off + j] = 0;
+      M[off + n + i] = -delta;
+    }
+    this.current = null;
+    for (let t = 0; t < M.length; t++) if (!Number.isFinite(M[t]!)) return false;
+    const ldl = robust ? this.robustSys : this.normalSys;
+    if (!factorChecked(ldl, M, { positive: n, negative: p }).ok) return false;
+    this.current = ldl;
+    return true;
+  }
+
+  solve(rx: Float64Array, ry: Float64Array, rz: Float64Array, dx: Float64Array, dy: Float64Array, dz: Float64Array): number {
+    const { n, p, m } = this.data;
+    if (!this.current) throw new LinearAlgebraError('KKT solve without a valid factorization');
+    const { rhs, sol, work, winv } = this;
+    // rhs_x = r_x + G̃ᵀ W⁻¹ r_z
+    for (let k = 0; k < m; k++) work[k] = winv[k]! * rz[k]!;
+    const rxPart = rhs.subarray(0, n);
+    rxPart.set(rx);
+    if (m > 0) this.data.mulGT(work, rxPart, true);
+    rhs.set(ry, n);
+    this.current.solve(rhs, sol);
+    dx.set(sol.subarray(0, n));
+    dy.set(sol.subarray(n, n + p));
+    let sum = 0;
+    for (let t = 0; t < n + p; t++) sum += sol[t]!;
+    // dz = W⁻¹ (G̃ dx − r_z)
+    if (m > 0) {
+      this.data.mulG(dx, dz);
+      for (let k = 0; k < m; k++) {
+        const v = winv[k]! * (dz[k]! - rz[k]!);
+        dz[k] = v;
+        sum += v;
+      }
+    }
+    return sum;
+  }
+}
