@@ -35,6 +35,7 @@
  */
 import { FileFormatError, InputError } from '../optimizer/errors.ts';
 import { assignBoundary } from './boundary-assign.ts';
+import { boundingBox } from './polygon.ts';
 import { diskTopology } from './disk.ts';
 import { flatBoundaryTriangles, splitEdges, unembeddableEdges } from './ear-split.ts';
 import { initialTheta, type WeightKind } from './edge-weights.ts';
@@ -165,16 +166,7 @@ function normalize(P: Float64Array, c?: readonly [number, number], s?: number): 
     center = [c[0], c[1]];
     scale = s;
   } else {
-    let xmin = Infinity;
-    let xmax = -Infinity;
-    let ymin = Infinity;
-    let ymax = -Infinity;
-    for (let k = 0; k < P.length; k += 2) {
-      xmin = Math.min(xmin, P[k]!);
-      xmax = Math.max(xmax, P[k]!);
-      ymin = Math.min(ymin, P[k + 1]!);
-      ymax = Math.max(ymax, P[k + 1]!);
-    }
+    const { xmin, ymin, xmax, ymax } = boundingBox(P);
     center = [(xmin + xmax) / 2, (ymin + ymax) / 2];
     scale = Math.max(xmax - xmin, ymax - ymin);
   }

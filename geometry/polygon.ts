@@ -3,6 +3,7 @@
  *
  *   P   #P by 2 vertex positions of a closed polygon (edge k joins P_k and P_{(k+1) mod #P})
  *
+ * boundingBox(P)       { xmin, ymin, xmax, ymax } of the points
  * signedArea(P)        ½ Σ_k P_k × P_{k+1} (shoelace): > 0 counter-clockwise
  * findSelfIntersection(P) → null when simple, else the first pair of edges (a, b) found that
  *   meet illegally: non-adjacent edges that touch or cross, adjacent edges that overlap
@@ -11,6 +12,21 @@
  * Orientation tests are plain floating point: exactly collinear grid points (x exactly equal)
  * are classified exactly, nearly degenerate ones may go either way.
  */
+
+/** Bounding box of #P by 2 points (±Infinity when empty). */
+export function boundingBox(P: Float64Array): { xmin: number; ymin: number; xmax: number; ymax: number } {
+  let xmin = Infinity;
+  let xmax = -Infinity;
+  let ymin = Infinity;
+  let ymax = -Infinity;
+  for (let k = 0; k < P.length; k += 2) {
+    xmin = Math.min(xmin, P[k]!);
+    xmax = Math.max(xmax, P[k]!);
+    ymin = Math.min(ymin, P[k + 1]!);
+    ymax = Math.max(ymax, P[k + 1]!);
+  }
+  return { xmin, ymin, xmax, ymax };
+}
 
 export function signedArea(P: Float64Array): number {
   const n = P.length / 2;

@@ -22,6 +22,7 @@
  * a triangle, so cell edges are resolved to a k-th of a triangle.
  */
 import { DimensionError } from '../optimizer/errors.ts';
+import { boundingBox } from './polygon.ts';
 
 export interface UvCheckerOptions {
   polygon?: Float64Array | null;
@@ -66,16 +67,7 @@ function viewBasis(X: Float64Array, dim: 2 | 3, F: Int32Array): number[][] {
 
 /** Bounding-box fit of points into a size×size box at x0 (y up). */
 function fitter(P: Float64Array, x0: number, size: number): { px: (x: number) => string; py: (y: number) => string } {
-  let xmin = Infinity;
-  let xmax = -Infinity;
-  let ymin = Infinity;
-  let ymax = -Infinity;
-  for (let k = 0; k < P.length; k += 2) {
-    xmin = Math.min(xmin, P[k]!);
-    xmax = Math.max(xmax, P[k]!);
-    ymin = Math.min(ymin, P[k + 1]!);
-    ymax = Math.max(ymax, P[k + 1]!);
-  }
+  const { xmin, ymin, xmax, ymax } = boundingBox(P);
   const s = (0.9 * size) / Math.max(xmax - xmin, ymax - ymin, Number.MIN_VALUE);
   const ox = x0 + (size - s * (xmax - xmin)) / 2;
   const oy = (size - s * (ymax - ymin)) / 2;
@@ -122,16 +114,7 @@ export function uvCheckerSvg(X: Float64Array, dim: 2 | 3, F: Int32Array, UV: Flo
   const width = options.width ?? 900;
   const size = width / 2;
   // checker cell size from the map's extent
-  let umin = Infinity;
-  let umax = -Infinity;
-  let vmin = Infinity;
-  let vmax = -Infinity;
-  for (let k = 0; k < UV.length; k += 2) {
-    umin = Math.min(umin, UV[k]!);
-    umax = Math.max(umax, UV[k]!);
-    vmin = Math.min(vmin, UV[k + 1]!);
-    vmax = Math.max(vmax, UV[k + 1]!);
-  }
+  const { xmin: umin, ymin: vmin, xmax: umax, ymax: vmax } = boundingBox(UV);
   const h = Math.max(umax - umin, vmax - vmin) / cells;
   const cell = (cu: number, cv: number) => (Math.floor((cu - umin) / h) + Math.floor((cv - vmin) / h)) & 1;
   // subdivision level: about SUBTRIANGLES sub-triangles in all (k = 1 for large meshes)
