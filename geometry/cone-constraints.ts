@@ -20,8 +20,21 @@
  *   lPos  nnz(C) positions in pattern L's values (column i of L, so L_ji = L_ij)
  *   coef  nnz(C) the factor −n_r,x or −n_r,y
  * Chain rule: gL[lPos[p]] += coef[p] · gC[p].
+ *
+ * Strengthened set (conePattern(lap, corners, { strengthen: 'reflex-neighbours' }), default
+ * off): after the 2K cone rows, two rows per (reflex corner k at i, INTERIOR neighbour j of i):
+ *   row: nL · (x_j − x_i) ≤ 0   and   nR · (x_j − x_i) ≤ 0
+ * i.e. every interior neighbour of a reflex vertex lies in the convex wedge of the corner (the
+ * intersection of the two interior half-planes of its edges). Their coefficients ±n do not
+ * depend on L: such entries have lPos[p] = −1 and C.values[p] = coef[p] (no chain-rule term).
+ * Why sound: the certificate is unchanged (all duals 0 ⇒ the map is harmonic and satisfies the
+ * original 2K cone rows, which are kept ⇒ bijective by the reflex-corner theorem, and the flips
+ * are counted anyway); the extra rows only make the QP map stay out of the region next to a
+ * reflex corner where folds start, and give the outer loss a positive dual (a gradient) for
+ * a neighbour that has left the wedge even when the averaged cone row is already satisfied.
+ * N (2K rows) describes the cone rows only.
  */
-import { DimensionError } from '../optimizer/errors.ts';
+import { DimensionError, InputError } from '../optimizer/errors.ts';
 import type { CscMatrix } from '../optimizer/linalg/types.ts';
 import type { LaplacianPattern } from './laplacian.ts';
 import type { ReflexCorners } from './reflex-corners.ts';
@@ -32,11 +45,88 @@ export interface ConePattern {
   readonly nv: number;
   readonly N: CscMatrix;
   readonly C: CscMatrix;
+  /** per stored entry of C: position in L's values, or −1 for a constant entry (coef itself) */
   readonly lPos: Int32Array;
   readonly coef: Float64Array;
 }
 
-export function conePattern(lap: LaplacianPattern, corners: ReflexCorners): ConePattern {
+/** The constraint set: the paper's cone rows, or those plus the wedge rows of (see above). */
+export type StrengthenMode = 'none' | 'reflex-neighbours';
+export const STRENGTHEN_MODES: readonly StrengthenMode[] = ['none', 'reflex-neighbours'];
+
+export interface ConePatternOptions {
+  /** default 'none' (the paper's 2K rows) */
+  readonly strengthen?: StrengthenMode;
+  /** per vertex: is it on the boundary (required for 'reflex-neighbours') */
+  readonly onBoundary?: Uint8Array | null;
+}
+
+export function conePattern(lap: LaplacianPattern, corners: ReflexCorners, options: ConePatternOptions = {}): ConePattern {
+  const strengthen = options.strengthen ?? 'none';
+  if (!STRENGTHEN_MODES.includes(strengthen)) throw new InputError('strengthen', `one of ${STRENGTHEN_MODES.join(', ')}`, String(strengthen));
+  const base = coneRows(lap, corners);
+  if (strengthen === 'none') return base;
+  const onBoundary = options.onBoundary;
+  if (!onBoundary || onBoundary.length !== lap.nv) throw new InputError('onBoundary', `a flag per vertex (length ${lap.nv})`, String(onBoundary?.length));
+  return withWedgeRows(base, lap, corners, onBoundary);
+}
+
+/** Append the wedge rows (file comment) to the cone rows: rows 2K, 2K + 1, … in corner order. */
+function withWedgeRows(base: ConePattern, lap: LaplacianPattern, corners: ReflexCorners, onBoundary: Uint8Array): ConePattern {
+  const nv = lap.nv;
+  const Lp = lap.L.colPtr;
+  const Li = lap.L.rowIdx;
+  // extra entries as (row, column, value), generated in ascending row order
+  const eRow: number[] = [];
+  const eCol: number[] = [];
+  const eVal: number[] = [];
+  let r = base.m;
+  for (let k = 0; k < corners.count; k++) {
+    const i = corners.vertex[k]!;
+    for (let q = Lp[i]!; q < Lp[i + 1]!; q++) {
+      const j = Li[q]!;
+      if (j === i || onBoundary[j]) continue;
+      for (const n of [corners.nL, corners.nR]) {
+        const nx = n[2 * k]!;
+        const ny = n[2 * k + 1]!;
+        eRow.push(r, r, r, r);
+        eCol.push(j, nv + j, i, nv + i);
+        eVal.push(nx, ny, -nx, -ny);
+        r++;
+      }
+    }
+  }
+  const m = r;
+  const cnt = new Int32Array(2 * nv + 1);
+  for (let c = 0; c < 2 * nv; c++) cnt[c + 1] = base.C.colPtr[c + 1]! - base.C.colPtr[c]!;
+  for (const c of eCol) cnt[c + 1]!++;
+  for (let c = 0; c < 2 * nv; c++) cnt[c + 1]! += cnt[c]!;
+  const nnz = cnt[2 * nv]!;
+  const rowIdx = new Int32Array(nnz);
+  const lPos = new Int32Array(nnz);
+  const coef = new Float64Array(nnz);
+  const fill = cnt.slice(0, 2 * nv);
+  // the cone rows first in every column (rows < 2K), then the wedge rows (ascending)
+  for (let c = 0; c < 2 * nv; c++) {
+    for (let p = base.C.colPtr[c]!; p < base.C.colPtr[c + 1]!; p++) {
+      const t = fill[c]!++;
+      rowIdx[t] = base.C.rowIdx[p]!;
+      lPos[t] = base.lPos[p]!;
+      coef[t] = base.coef[p]!;
+    }
+  }
+  for (let e = 0; e < eRow.length; e++) {
+    const t = fill[eCol[e]!]!++;
+    rowIdx[t] = eRow[e]!;
+    lPos[t] = -1;
+    coef[t] = eVal[e]!;
+  }
+  const C: CscMatrix = { format: 'csc', nrows: m, ncols: 2 * nv, colPtr: cnt, rowIdx, values: new Float64Array(nnz) };
+  return { m, nv, N: base.N, C, lPos, coef };
+}
+
+/** The paper's 2K cone rows. */
+function coneRows(lap: LaplacianPattern, corners: ReflexCorners): ConePattern {
   const nv = lap.nv;
   const K = corners.count;
   const m = 2 * K;
@@ -113,7 +203,10 @@ export function conePattern(lap: LaplacianPattern, corners: ReflexCorners): Cone
  */
 export function coneValues(cone: ConePattern, Lv: Float64Array, out = new Float64Array(cone.lPos.length)): Float64Array {
   const { lPos, coef } = cone;
-  for (let p = 0; p < lPos.length; p++) out[p] = coef[p]! * Lv[lPos[p]!]!;
+  for (let p = 0; p < lPos.length; p++) {
+    const q = lPos[p]!;
+    out[p] = q >= 0 ? coef[p]! * Lv[q]! : coef[p]!;
+  }
   return out;
 }
 
@@ -125,6 +218,9 @@ export function coneValues(cone: ConePattern, Lv: Float64Array, out = new Float6
 export function conePullback(cone: ConePattern, gC: Float64Array, gL: Float64Array): Float64Array {
   const { lPos, coef } = cone;
   if (gC.length !== lPos.length) throw new DimensionError('gC', `length ${lPos.length} (nnz of C)`, `length ${gC.length}`);
-  for (let p = 0; p < lPos.length; p++) gL[lPos[p]!]! += coef[p]! * gC[p]!;
+  for (let p = 0; p < lPos.length; p++) {
+    const q = lPos[p]!;
+    if (q >= 0) gL[q]! += coef[p]! * gC[p]!;
+  }
   return gL;
 }

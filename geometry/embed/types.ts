@@ -16,8 +16,9 @@ import type { Tf } from '../../optimizer/tf/load.ts';
 import type { IterationRecord } from '../../optimizer/bilevel/types.ts';
 import type { QPStatus } from '../../optimizer/qp/types.ts';
 import type { FoldReport } from './folds.ts';
+import type { StrengthenMode } from '../cone-constraints.ts';
 
-export type { IterationRecord, FoldReport };
+export type { IterationRecord, FoldReport, StrengthenMode };
 
 /** Settings of the inner QP solve and of the outer loop. Every field has a default. */
 export interface BilevelOptions {
