@@ -3,7 +3,7 @@
  * constraint set help where the plain method cannot? (docs/benchmarks.md, docs/geometry.md#stall)
  *
  *   npx tsx bench/deep-domains.ts [--max-iter N] [--time-limit S] [--domains a,b] [--meshes bumpy,flat]
- *                                 [--strengthen MODE[,MODE…]] [--json FILE]
+ *                                 [--methods plain,reflex-neighbours] [--json FILE]
  *
  * Meshes: meshes/bumpy-disk.obj (a 3-D disk surface, 817 vertices) and the same disk flattened
  * (its x, y: a flat jittered polar disk). Domains (built here, counter-clockwise):
@@ -21,7 +21,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareDomainEmbedding } from '../geometry/domain-embedding.ts';
-import { embedBilevel, prepareBilevel } from '../geometry/embed/index.ts';
+import { STRENGTHEN_MODES, embedBilevel, prepareBilevel } from '../geometry/embed/index.ts';
 import type { BilevelResult, StrengthenMode } from '../geometry/embed/types.ts';
 import { EmbeddingQP } from '../geometry/embedding-qp.ts';
 import { readObjFile } from '../geometry/obj-read.ts';
@@ -108,7 +108,8 @@ async function main(): Promise<void> {
   const timeLimit = Number(arg('--time-limit') ?? 120);
   const domains = (arg('--domains') ?? Object.keys(DEEP_DOMAINS).join(',')).split(',');
   const meshes = (arg('--meshes') ?? 'bumpy,flat').split(',');
-  const modes = (arg('--strengthen') ?? 'reflex-neighbours').split(',').filter((s) => s !== '') as StrengthenMode[];
+  const methods = (arg('--methods') ?? 'plain,reflex-neighbours').split(',').filter((s) => s !== '');
+  for (const m of methods) if (m !== 'plain' && !(STRENGTHEN_MODES as readonly string[]).includes(m)) throw new Error(`--methods: unknown method ${m} (plain or ${STRENGTHEN_MODES.join(', ')})`);
   const jsonOut = arg('--json');
   for (const d of domains) if (!DEEP_DOMAINS[d]) throw new Error(`--domains: unknown domain ${d} (known: ${Object.keys(DEEP_DOMAINS).join(', ')})`);
   setWarningHandler(() => {});
@@ -127,9 +128,9 @@ async function main(): Promise<void> {
   for (const m of meshes) {
     for (const d of domains) {
       const prep = prepareDomainEmbedding(meshOf(m), DEEP_DOMAINS[d]!(), { weights: 'uniform' });
-      for (const method of ['plain', ...modes] as const) {
+      for (const method of methods) {
         const t0 = performance.now();
-        const qp = EmbeddingQP.fromMesh(prep.F, prep.nv, prep.targets, method === 'plain' ? {} : { strengthen: method });
+        const qp = EmbeddingQP.fromMesh(prep.F, prep.nv, prep.targets, method === 'plain' ? {} : { strengthen: method as StrengthenMode });
         const r = embedBilevel(qp, { theta0: prep.theta0, maxIter, timeLimit });
         const seconds = (performance.now() - t0) / 1000;
         const row: Row = {
@@ -153,4 +154,4 @@ async function main(): Promise<void> {
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ maxIter, timeLimit, rows }, null, 1) + '\n');
 }
 
-await main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -25,7 +25,10 @@
  * off): after the 2K cone rows, two rows per (reflex corner k at i, INTERIOR neighbour j of i):
  *   row: nL · (x_j − x_i) ≤ 0   and   nR · (x_j − x_i) ≤ 0
  * i.e. every interior neighbour of a reflex vertex lies in the convex wedge of the corner (the
- * intersection of the two interior half-planes of its edges). Their coefficients ±n do not
+ * intersection of the two interior half-planes of its edges). An interior vertex next to two or
+ * more reflex vertices gets no wedge row: two wedges can be disjoint (the two corners at the
+ * root of a slot narrower than two mesh edges face each other), and the QP would be infeasible
+ * (it was, at θ₀, on a deep comb). Their coefficients ±n do not
  * depend on L: such entries have lPos[p] = −1 and C.values[p] = coef[p] (no chain-rule term).
  * Why sound: the certificate is unchanged (all duals 0 ⇒ the map is harmonic and satisfies the
  * original 2K cone rows, which are kept ⇒ bijective by the reflex-corner theorem, and the flips
@@ -80,12 +83,19 @@ function withWedgeRows(base: ConePattern, lap: LaplacianPattern, corners: Reflex
   const eRow: number[] = [];
   const eCol: number[] = [];
   const eVal: number[] = [];
+  // interior vertices next to two or more reflex vertices get no wedge row (their wedges can be
+  // disjoint: the QP would be infeasible)
+  const reflexNeighbours = new Int32Array(nv);
+  for (let k = 0; k < corners.count; k++) {
+    const i = corners.vertex[k]!;
+    for (let q = Lp[i]!; q < Lp[i + 1]!; q++) if (Li[q] !== i) reflexNeighbours[Li[q]!]!++;
+  }
   let r = base.m;
   for (let k = 0; k < corners.count; k++) {
     const i = corners.vertex[k]!;
     for (let q = Lp[i]!; q < Lp[i + 1]!; q++) {
       const j = Li[q]!;
-      if (j === i || onBoundary[j]) continue;
+      if (j === i || onBoundary[j] || reflexNeighbours[j]! > 1) continue;
       for (const n of [corners.nL, corners.nR]) {
         const nx = n[2 * k]!;
         const ny = n[2 * k + 1]!;

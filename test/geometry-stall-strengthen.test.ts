@@ -15,6 +15,10 @@ import { InputError } from '../optimizer/errors.ts';
 import { cscMatVec } from '../optimizer/linalg/csc.ts';
 import { setWarningHandler } from '../optimizer/qp/registry.ts';
 import { rng } from './helpers.ts';
+import { DEEP_DOMAINS } from '../bench/deep-domains.ts';
+import { prepareDomainEmbedding } from '../geometry/domain-embedding.ts';
+import { readObjFile } from '../geometry/obj-read.ts';
+import { solveQP } from '../optimizer/qp/registry.ts';
 
 beforeAll(async () => {
   await prepareBilevel();
@@ -28,23 +32,28 @@ function crossDomain() {
 }
 
 describe("strengthen: 'reflex-neighbours'", () => {
-  it('keeps the cone rows and adds n · (x_j − x_i) ≤ 0 for every interior neighbour j of each reflex vertex i', () => {
+  it('keeps the cone rows and adds n · (x_j − x_i) ≤ 0 for the interior neighbours j of each reflex vertex i', () => {
     const dom = crossDomain();
     const plain = EmbeddingQP.build(dom);
     const strong = EmbeddingQP.build(dom, { strengthen: 'reflex-neighbours' });
     const nv = dom.nv;
     const boundary = new Set(dom.loop);
     // reference list of (corner, neighbour) pairs from the faces
-    const pairs: [number, number][] = [];
-    for (let k = 0; k < dom.corners.count; k++) {
-      const i = dom.corners.vertex[k]!;
+    // interior neighbours of each reflex vertex, minus those next to two reflex vertices
+    const nbOf = (i: number) => {
       const nb = new Set<number>();
       for (let f = 0; f < dom.F.length / 3; f++) {
         const t = [dom.F[3 * f]!, dom.F[3 * f + 1]!, dom.F[3 * f + 2]!];
-        if (t.includes(i)) for (const v of t) if (v !== i && !boundary.has(v)) nb.add(v);
+        if (t.includes(i)) for (const v of t) if (v !== i) nb.add(v);
       }
-      for (const j of [...nb].sort((a, b) => a - b)) pairs.push([k, j]);
-    }
+      return nb;
+    };
+    const sets = Array.from(dom.corners.vertex, nbOf);
+    const shared = (j: number) => sets.filter((s) => s.has(j)).length > 1;
+    const pairs: [number, number][] = [];
+    sets.forEach((nb, k) => {
+      for (const j of [...nb].sort((a, b) => a - b)) if (!boundary.has(j) && !shared(j)) pairs.push([k, j]);
+    });
     expect(pairs.length).toBeGreaterThan(0);
     expect(strong.m).toBe(plain.m + 2 * pairs.length);
     const r = rng(7);
@@ -106,6 +115,35 @@ describe("strengthen: 'reflex-neighbours'", () => {
     expect(r.stopReason).toBe('converged');
     expect(r.flips).toBe(0);
     expect(r.violatedRows).toBe(0);
+  });
+
+  it('a vertex next to two reflex vertices gets no wedge row: the deep comb stays feasible at θ₀', () => {
+    // the bench's deep comb on the flattened bumpy disk: the two corners at the root of each
+    // 0.3-wide slot share interior neighbours, whose two wedges are disjoint
+    const obj = readObjFile('meshes/bumpy-disk.obj');
+    const flat = new Float64Array(2 * obj.nv);
+    for (let v = 0; v < obj.nv; v++) {
+      flat[2 * v] = obj.V[3 * v]!;
+      flat[2 * v + 1] = obj.V[3 * v + 1]!;
+    }
+    const prep = prepareDomainEmbedding({ V: flat, dim: 2, F: obj.F }, DEEP_DOMAINS['comb4-deep']!(), { weights: 'uniform' });
+    const plain = EmbeddingQP.fromMesh(prep.F, prep.nv, prep.targets);
+    const strong = EmbeddingQP.fromMesh(prep.F, prep.nv, prep.targets, { strengthen: 'reflex-neighbours' });
+    const dom = strong.domain;
+    const count = new Map<number, number>();
+    for (const i of dom.corners.vertex) {
+      for (let q = strong.lap.L.colPtr[i]!; q < strong.lap.L.colPtr[i + 1]!; q++) {
+        const j = strong.lap.L.rowIdx[q]!;
+        if (j !== i) count.set(j, (count.get(j) ?? 0) + 1);
+      }
+    }
+    const boundary = new Set(dom.loop);
+    const shared = [...count].filter(([j, c]) => c > 1 && !boundary.has(j)).length;
+    const single = [...count].filter(([j, c]) => c === 1 && !boundary.has(j)).length;
+    expect(shared).toBeGreaterThan(0);
+    expect(strong.m).toBe(plain.m + 2 * single);
+    const sol = solveQP(strong.instance(prep.theta0).problem, { epsAbs: 1e-9, epsRel: 0 });
+    expect(sol.status).toBe('solved');
   });
 
   it('rejects an unknown mode, naming the option', () => {
