@@ -11,7 +11,7 @@
  *   minimize    ½ xᵀ P x,               P = blockdiag(L, L)   (q = 0)
  *   subject to  A x = b                 A = B: pins every boundary vertex to its target
  *               C x ≤ 0                 C = −N blockdiag(L, L) (cone-constraints.ts), d = 0
- *                                       (+ constant wedge rows with strengthen 'reflex-neighbours')
+ *                                       (+ constant rows with a strengthened set)
  * A (2#B by n): row t picks x of loop[t], row #B + t picks y of loop[t]; b = [poly_x; poly_y]
  *   (loop order of the domain). A and b do not depend on θ.
  * P (n by n) CSC with BOTH triangles: column c < #V is column c of L, column #V + c is
@@ -38,7 +38,9 @@ import type { BoundaryTargets } from './types.ts';
 export interface EmbeddingQPOptions extends EmbeddingDomainOptions {
   /**
    * 'none' (default): the paper's 2 cone rows per reflex corner; 'reflex-neighbours': also 2
-   * wedge rows per interior neighbour of each reflex vertex (cone-constraints.ts)
+   * wedge rows per interior neighbour of each reflex vertex; 'boundary-directions': also a row
+   * per (non-reflex boundary vertex, interior neighbour, edge normal) that every valid map
+   * satisfies (cone-constraints.ts)
    */
   readonly strengthen?: StrengthenMode;
 }
@@ -91,13 +93,7 @@ export class EmbeddingQP {
   static build(domain: EmbeddingDomain, options: { readonly strengthen?: StrengthenMode } = {}): EmbeddingQP {
     const nv = domain.nv;
     const lap = laplacianPattern(domain.edges);
-    const strengthen = options.strengthen ?? 'none';
-    let onBoundary: Uint8Array | null = null;
-    if (strengthen !== 'none') {
-      onBoundary = new Uint8Array(nv);
-      for (const v of domain.loop) onBoundary[v] = 1;
-    }
-    const cone = conePattern(lap, domain.corners, { strengthen, onBoundary });
+    const cone = conePattern(lap, domain.corners, { strengthen: options.strengthen, loop: domain.loop, polygon: domain.polygon });
     const nnzL = lap.L.values.length;
     const colPtr = new Int32Array(2 * nv + 1);
     const rowIdx = new Int32Array(2 * nnzL);

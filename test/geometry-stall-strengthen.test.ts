@@ -152,3 +152,75 @@ describe("strengthen: 'reflex-neighbours'", () => {
     expect(() => EmbeddingQP.build(dom, { strengthen: 'everything' as never })).toThrow(/strengthen/);
   });
 });
+
+describe("strengthen: 'boundary-directions'", () => {
+  /** Reference rows written out: (j, b, n) per non-reflex boundary vertex, interior neighbour, edge normal. */
+  function referenceRows(dom: ReturnType<typeof crossDomain>): { j: number; b: number; n: [number, number] }[] {
+    const nb = dom.loop.length;
+    const boundary = new Set(dom.loop);
+    const out: { j: number; b: number; n: [number, number] }[] = [];
+    for (let t = 0; t < nb; t++) {
+      const P = (s: number) => [dom.polygon[2 * ((s + nb) % nb)]!, dom.polygon[2 * ((s + nb) % nb) + 1]!] as const;
+      const [px, py] = P(t - 1);
+      const [bx, by] = P(t);
+      const [qx, qy] = P(t + 1);
+      const e1 = [bx - px, by - py].map((v) => v / Math.hypot(bx - px, by - py)) as [number, number];
+      const e2 = [qx - bx, qy - by].map((v) => v / Math.hypot(qx - bx, qy - by)) as [number, number];
+      const cross = e1[0] * e2[1] - e1[1] * e2[0];
+      const b = dom.loop[t]!;
+      let normals: [number, number][];
+      if (Math.abs(cross) < 1e-12 && e1[0] * e2[0] + e1[1] * e2[1] > 0) normals = [[e1[1], -e1[0]]];
+      else if (cross > 0) normals = [[e1[1], -e1[0]], [e2[1], -e2[0]]];
+      else continue; // reflex
+      const nbrs = new Set<number>();
+      for (let f = 0; f < dom.F.length / 3; f++) {
+        const tri = [dom.F[3 * f]!, dom.F[3 * f + 1]!, dom.F[3 * f + 2]!];
+        if (tri.includes(b)) for (const v of tri) if (v !== b && !boundary.has(v)) nbrs.add(v);
+      }
+      for (const j of [...nbrs].sort((x, y) => x - y)) for (const n of normals) out.push({ j, b, n });
+    }
+    return out;
+  }
+
+  it('adds n · (x_j − x_b) ≤ 0 at every non-reflex boundary vertex b, per interior neighbour j and edge normal n', () => {
+    const dom = crossDomain();
+    const plain = EmbeddingQP.build(dom);
+    const strong = EmbeddingQP.build(dom, { strengthen: 'boundary-directions' });
+    const ref = referenceRows(dom);
+    expect(strong.m).toBe(plain.m + ref.length);
+    const r = rng(5);
+    const theta = new Float64Array(plain.ne);
+    for (let e = 0; e < theta.length; e++) theta[e] = -2 * r();
+    const nv = dom.nv;
+    const x = new Float64Array(2 * nv);
+    for (let k = 0; k < x.length; k++) x[k] = r();
+    const Cs = cscMatVec(strong.instance(theta).C, x);
+    const Cp = cscMatVec(plain.instance(theta).C, x);
+    for (let row = 0; row < plain.m; row++) expect(Cs[row]).toBe(Cp[row]);
+    ref.forEach(({ j, b, n }, s) => {
+      expect(Cs[plain.m + s]).toBeCloseTo(n[0] * (x[j]! - x[b]!) + n[1] * (x[nv + j]! - x[nv + b]!), 14);
+    });
+  });
+
+  it('every valid map satisfies the rows: from the weights the plain method certified, the loop stops at once', () => {
+    const c = crossExample(13);
+    const plainQp = EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets);
+    const plain = embedBilevel(plainQp, { maxIter: 3000 });
+    expect(plain.stopReason).toBe('converged');
+    const strong = EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets, { strengthen: 'boundary-directions' });
+    // the certified map, checked against the rows directly (split layout)
+    const nv = c.mesh.nv;
+    const x = new Float64Array(2 * nv);
+    for (let v = 0; v < nv; v++) {
+      x[v] = plain.V[2 * v]!;
+      x[nv + v] = plain.V[2 * v + 1]!;
+    }
+    const Cx = cscMatVec(strong.instance(plain.theta).C, x);
+    for (let row = plainQp.m; row < strong.m; row++) expect(Cx[row]).toBeLessThan(0);
+    // and the strengthened loop started there finds every dual below tolerance at θ₀
+    const again = embedBilevel(strong, { theta0: plain.theta, maxIter: 50 });
+    expect(again.stopReason).toBe('converged');
+    expect(again.iterations).toBe(0);
+  });
+});
+
