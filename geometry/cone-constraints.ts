@@ -1,7 +1,7 @@
 /**
  * The cone constraints at reflex corners: C = −N · blockdiag(L, L), d = 0 (C x ≤ 0).
  *
- *   cone = conePattern(lap, corners)           once per mesh
+ *   cone = conePattern(lap, corners, options?) once per mesh (options: the strengthened sets below)
  *   Cv   = coneValues(cone, Lv, out?)          values only, O(nnz C)
  *   gL  += conePullback(cone, gC, gL)          chain rule C values → L values, O(nnz C)
  *
@@ -47,7 +47,9 @@
  * satisfies these rows, so a harmonic valid map is still the QP's solution with every dual 0 and
  * nothing the paper's method could certify is lost. A map that folds a triangle across the
  * boundary violates them: the QP then has a positive dual there, and the outer loss a gradient,
- * where the paper's rows (which look only at reflex corners) see nothing.
+ * where the paper's rows (which look only at reflex corners) see nothing. (A vertex within
+ * REFLEX_TOLERANCE of flat counts as flat and gets one row on its mean edge normal: at a nearly
+ * flat REFLEX vertex that row is necessary only up to half that angle, 5e-5 rad.)
  * N (2K rows) describes the cone rows only.
  */
 import { DimensionError, InputError } from '../optimizer/errors.ts';
@@ -57,7 +59,7 @@ import { REFLEX_TOLERANCE } from './reflex-corners.ts';
 import type { ReflexCorners } from './reflex-corners.ts';
 
 export interface ConePattern {
-  /** number of rows, 2K */
+  /** number of rows: 2K, plus the constant rows of a strengthened set */
   readonly m: number;
   readonly nv: number;
   readonly N: CscMatrix;
