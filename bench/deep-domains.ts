@@ -14,7 +14,8 @@
  *   spiral       a band 0.3 wide around the spiral r = 0.3 + 0.15 φ, φ ∈ [0, 3π] (12 samples)
  * Each (mesh, domain) runs the plain method (the cone rows of the paper) and every strengthened
  * mode (BilevelOptions.strengthen) with the same uniform θ₀ and limits; the table prints per
- * run: Adam steps, stop reason, flipped triangles of the final map, cone rows, wall time.
+ * run: Adam steps, stop reason, flipped triangles of the final map, inequality rows, blocked
+ * stops, wall time; then one line per (mesh, domain) with "steps stop flips" per method.
  * Wall times depend on the machine; steps, stop reasons and flips do not.
  */
 import { writeFileSync } from 'node:fs';
@@ -95,7 +96,7 @@ interface Row {
   blockedStops: number;
   maxDual: number;
   seconds: number;
-  folds: BilevelResult['folds'] extends infer T ? (T extends null ? null : { count: number; bbox: readonly number[]; nearestCorner: unknown }) : never;
+  folds: Pick<NonNullable<BilevelResult['folds']>, 'count' | 'bbox' | 'nearestCorner'> | null;
 }
 
 function arg(name: string): string | undefined {
@@ -149,6 +150,16 @@ async function main(): Promise<void> {
         rows.push(row);
         line([m, d, method, row.steps, row.stopReason, row.flips, row.rows, row.blockedStops, seconds.toFixed(1)]);
       }
+    }
+  }
+  // per (mesh, domain): one column per method, "steps stop flips"
+  console.log('');
+  const cell = (r: Row | undefined) => (r ? `${r.steps} ${r.stopReason} ${r.flips}` : '-');
+  console.log(['mesh/domain'.padEnd(20), ...methods.map((m) => m.padEnd(30))].join(' '));
+  for (const m of meshes) {
+    for (const d of domains) {
+      const mine = rows.filter((r) => r.mesh === m && r.domain === d);
+      console.log([`${m}/${d}`.padEnd(20), ...methods.map((x) => cell(mine.find((r) => r.method === x)).padEnd(30))].join(' '));
     }
   }
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ maxIter, timeLimit, rows }, null, 1) + '\n');
