@@ -15,4 +15,5 @@ export { BILEVEL_DEFAULTS, embedBilevel, embedBilevelAsync } from './driver.ts';
 export { EmbeddingObjective, embeddingFamily, embeddingProblem, embeddingRegularizer } from './family.ts';
 export type { EmbeddingObjectiveOptions } from './family.ts';
 export { STRENGTHEN_MODES } from '../cone-constraints.ts';
+export type { EmbeddingQPOptions } from '../embedding-qp.ts';
 export { prepareBilevel } from '../../optimizer/bilevel/tf-runtime.ts';
