@@ -11,6 +11,7 @@
  *   minimize    ½ xᵀ P x,               P = blockdiag(L, L)   (q = 0)
  *   subject to  A x = b                 A = B: pins every boundary vertex to its target
  *               C x ≤ 0                 C = −N blockdiag(L, L) (cone-constraints.ts), d = 0
+ *                                       (+ constant rows with a strengthened set)
  * A (2#B by n): row t picks x of loop[t], row #B + t picks y of loop[t]; b = [poly_x; poly_y]
  *   (loop order of the domain). A and b do not depend on θ.
  * P (n by n) CSC with BOTH triangles: column c < #V is column c of L, column #V + c is
@@ -25,13 +26,24 @@ import { DimensionError } from '../optimizer/errors.ts';
 import type { CscMatrix } from '../optimizer/linalg/types.ts';
 import type { QPProblem } from '../optimizer/qp/types.ts';
 import { conePattern, conePullback, coneValues } from './cone-constraints.ts';
-import type { ConePattern } from './cone-constraints.ts';
+import type { ConePattern, StrengthenMode } from './cone-constraints.ts';
 import { embeddingDomain } from './embedding-domain.ts';
 import type { EmbeddingDomain, EmbeddingDomainOptions } from './embedding-domain.ts';
 import { THETA_INIT, laplacianPattern, laplacianPullback, laplacianValues } from './laplacian.ts';
 import type { LaplacianPattern } from './laplacian.ts';
 import { laplacianRegularizer, normalizedValues } from './regularizer.ts';
 import type { BoundaryTargets } from './types.ts';
+
+/** EmbeddingQP.fromMesh options: the domain's, and the constraint set. */
+export interface EmbeddingQPOptions extends EmbeddingDomainOptions {
+  /**
+   * 'none' (default): the paper's 2 cone rows per reflex corner; 'reflex-neighbours': also 2
+   * wedge rows per interior neighbour of each reflex vertex; 'boundary-directions': also a row
+   * per (non-reflex boundary vertex, interior neighbour, edge normal) that every valid map
+   * satisfies (cone-constraints.ts)
+   */
+  readonly strengthen?: StrengthenMode;
+}
 
 /** One θ's QP: the problem plus the intermediate values the caller may want. */
 export interface EmbeddingQPInstance {
@@ -49,7 +61,7 @@ export class EmbeddingQP {
   readonly n: number;
   /** 2#B equality rows */
   readonly p: number;
-  /** 2K inequality rows */
+  /** inequality rows: 2K cone rows (+ the wedge rows when strengthened) */
   readonly m: number;
   /** #E parameters */
   readonly ne: number;
@@ -73,14 +85,15 @@ export class EmbeddingQP {
    * Everything from the raw inputs: embeddingDomain(F, nv, targets, options) (topology, target
    * and polygon checks, reflex corners) and then build(domain).
    */
-  static fromMesh(F: Int32Array, nv: number, targets: BoundaryTargets, options: EmbeddingDomainOptions = {}): EmbeddingQP {
-    return EmbeddingQP.build(embeddingDomain(F, nv, targets, options));
+  static fromMesh(F: Int32Array, nv: number, targets: BoundaryTargets, options: EmbeddingQPOptions = {}): EmbeddingQP {
+    return EmbeddingQP.build(embeddingDomain(F, nv, targets, options), { strengthen: options.strengthen });
   }
 
-  static build(domain: EmbeddingDomain): EmbeddingQP {
+  /** options.strengthen: the constraint set (cone-constraints.ts); default 'none', the paper's rows */
+  static build(domain: EmbeddingDomain, options: { readonly strengthen?: StrengthenMode } = {}): EmbeddingQP {
     const nv = domain.nv;
     const lap = laplacianPattern(domain.edges);
-    const cone = conePattern(lap, domain.corners);
+    const cone = conePattern(lap, domain.corners, { strengthen: options.strengthen, loop: domain.loop, polygon: domain.polygon });
     const nnzL = lap.L.values.length;
     const colPtr = new Int32Array(2 * nv + 1);
     const rowIdx = new Int32Array(2 * nnzL);

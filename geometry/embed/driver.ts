@@ -18,6 +18,14 @@
  * the rule fired at max μ = 9.5e-5 with both rows active and 1 flipped triangle. The extra test
  * costs O(#F) at a candidate stop; it never delays a stop with μ = 0 on a valid map.
  *
+ * Stall ('stalled-folded'): when every dual is below stopTol but the map folds where no cone
+ * row looks (a triangle flat on a polygon edge, or folds away from the reflex corners), the
+ * loss has (nearly) no gradient and requireValid would block stops until a limit. After
+ * stallSteps (default 50, see BilevelOptions.stallSteps) consecutive blocked stops with the same
+ * flip count the loop stops, through the generic loop's abort signal (the caller's own signal is
+ * forwarded to the same controller), and the result's `folds` (folds.ts) says where the map
+ * folds. Runs with no blocked stop, or whose blocked stops change the fold count, are untouched.
+ *
  * Certificate: the generic loop re-solves the QP tightly with the final L (finalEpsAbs, epsRel
  * 0, warm-started); its boundary distance to the target polygon is measured, the boundary is
  * then set exactly to the targets, and flipped/degenerate triangles (orientation · signed area
@@ -32,6 +40,7 @@ import { InputError } from '../../optimizer/errors.ts';
 import type { EmbeddingQP } from '../embedding-qp.ts';
 import { countFlipped, embeddingReport, interleavedFromSplit, polygonDiameter, signedAreas } from '../validity.ts';
 import { embeddingProblem } from './family.ts';
+import { locateFolds } from './folds.ts';
 import type { BilevelOptions, BilevelResult, StopReason } from './types.ts';
 
 /** Defaults of BilevelOptions. */
@@ -40,6 +49,7 @@ export const BILEVEL_DEFAULTS = Object.freeze({
   reg: 0,
   squared: false,
   requireValid: true,
+  stallSteps: 50,
 });
 
 /** Median of a list (NaN when empty). */
@@ -57,7 +67,26 @@ function setUp(qp: EmbeddingQP, options: BilevelOptions) {
   const theta0 = o.theta0 ?? qp.initialTheta();
   if (theta0.length !== qp.ne) throw new InputError('theta0', `length ${qp.ne} (one per edge)`, `length ${theta0.length}`);
   const problem = embeddingProblem(qp, { reg: o.reg, squared: o.squared, theta0 });
-  const stops = { dualRule: null as { iteration: number; flips: number } | null };
+  if (!((Number.isInteger(o.stallSteps) && o.stallSteps >= 1) || o.stallSteps === Infinity)) {
+    throw new InputError('stallSteps', 'an integer ≥ 1 (or Infinity: never stop for a stall)', String(o.stallSteps));
+  }
+  const stops = {
+    dualRule: null as { iteration: number; flips: number } | null,
+    // the current run of consecutive blocked stops with one flip count, and the longest one
+    run: 0,
+    runFlips: -1,
+    lastBlocked: -2,
+    longestRun: 0,
+    stalledAt: null as number | null,
+  };
+  // the stall stops the generic loop through its abort signal (checked right after acceptStop
+  // at the same forward); the caller's own signal is forwarded to it
+  const stall = new AbortController();
+  const userSignal = o.signal;
+  const forward = () => stall.abort();
+  if (userSignal?.aborted) stall.abort();
+  else userSignal?.addEventListener('abort', forward, { once: true });
+  const release = () => userSignal?.removeEventListener('abort', forward);
   const dom = qp.domain;
   const loopOptions: BilevelLoopOptions = {
     tf: o.tf,
@@ -72,7 +101,7 @@ function setUp(qp: EmbeddingQP, options: BilevelOptions) {
     warmStart: o.warmStart,
     finalEpsAbs: o.finalEpsAbs,
     timeLimit: o.timeLimit,
-    signal: o.signal,
+    signal: stall.signal,
     theta0,
     onIteration: o.onIteration,
     between: o.between,
@@ -81,10 +110,24 @@ function setUp(qp: EmbeddingQP, options: BilevelOptions) {
     acceptStop: (fwd, k) => {
       const flips = countFlipped(signedAreas(interleavedFromSplit(fwd.z), dom.F), dom.orientation);
       stops.dualRule ??= { iteration: k, flips };
-      return !o.requireValid || flips === 0;
+      const accept = !o.requireValid || flips === 0;
+      if (!accept) {
+        // a stall: stallSteps consecutive forwards, each passing the dual test, all with the
+        // same number of flipped triangles (see BilevelOptions.stallSteps)
+        if (k === stops.lastBlocked + 1 && flips === stops.runFlips) stops.run++;
+        else stops.run = 1;
+        stops.lastBlocked = k;
+        stops.runFlips = flips;
+        stops.longestRun = Math.max(stops.longestRun, stops.run);
+        if (stops.run >= o.stallSteps && stops.stalledAt === null) {
+          stops.stalledAt = k;
+          stall.abort();
+        }
+      }
+      return accept;
     },
   };
-  return { o, problem, loopOptions, stops };
+  return { o, problem, loopOptions, stops, release };
 }
 
 /**
@@ -95,9 +138,14 @@ function setUp(qp: EmbeddingQP, options: BilevelOptions) {
  */
 export function embedBilevel(qp: EmbeddingQP, options: BilevelOptions = {}): BilevelResult {
   const tStart = performance.now();
-  const { o, problem, loopOptions, stops } = setUp(qp, options);
-  const r = runBilevel(problem, loopOptions);
-  return certify(qp, r, o.squared, stops.dualRule, tStart);
+  const { o, problem, loopOptions, stops, release } = setUp(qp, options);
+  let r: BilevelLoopResult;
+  try {
+    r = runBilevel(problem, loopOptions);
+  } finally {
+    release();
+  }
+  return certify(qp, r, o.squared, stops, tStart);
 }
 
 /**
@@ -108,9 +156,14 @@ export function embedBilevel(qp: EmbeddingQP, options: BilevelOptions = {}): Bil
  */
 export async function embedBilevelAsync(qp: EmbeddingQP, options: BilevelOptions = {}): Promise<BilevelResult> {
   const tStart = performance.now();
-  const { o, problem, loopOptions, stops } = setUp(qp, options);
-  const r = await runBilevelAsync(problem, loopOptions);
-  return certify(qp, r, o.squared, stops.dualRule, tStart);
+  const { o, problem, loopOptions, stops, release } = setUp(qp, options);
+  let r: BilevelLoopResult;
+  try {
+    r = await runBilevelAsync(problem, loopOptions);
+  } finally {
+    release();
+  }
+  return certify(qp, r, o.squared, stops, tStart);
 }
 
 /** The embedding result of a finished loop: the final map snapped to the targets and checked. */
@@ -118,7 +171,7 @@ function certify(
   qp: EmbeddingQP,
   r: BilevelLoopResult,
   squared: boolean,
-  dualRule: { iteration: number; flips: number } | null,
+  stops: { dualRule: { iteration: number; flips: number } | null; longestRun: number; stalledAt: number | null },
   tStart: number,
 ): BilevelResult {
   const dom = qp.domain;
@@ -138,6 +191,9 @@ function certify(
   const valid = rep.flipped === 0 && pre.boundaryDeviation <= 1e-6 * diam;
   let stopReason: StopReason;
   if (r.stopReason === 'duals-vanished') stopReason = valid ? 'converged' : 'duals-vanished-folded';
+  // the stall was detected at the loop's last forward (a limit reached at that same forward
+  // does not hide it)
+  else if (stops.stalledAt !== null) stopReason = 'stalled-folded';
   else stopReason = r.stopReason;
   const totalMs = performance.now() - tStart;
   return {
@@ -165,6 +221,8 @@ function certify(
     loss: squared ? 'squared-norm' : 'norm',
     tightSolves: r.tightSolves,
     blockedStops: r.blockedStops,
-    dualRule,
+    dualRule: stops.dualRule,
+    longestBlockedRun: stops.longestRun,
+    folds: locateFolds(dom, V),
   };
 }

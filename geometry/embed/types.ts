@@ -15,8 +15,10 @@
 import type { Tf } from '../../optimizer/tf/load.ts';
 import type { IterationRecord } from '../../optimizer/bilevel/types.ts';
 import type { QPStatus } from '../../optimizer/qp/types.ts';
+import type { FoldReport } from './folds.ts';
+import type { StrengthenMode } from '../cone-constraints.ts';
 
-export type { IterationRecord };
+export type { IterationRecord, FoldReport, StrengthenMode };
 
 /** Settings of the inner QP solve and of the outer loop. Every field has a default. */
 export interface BilevelOptions {
@@ -57,6 +59,20 @@ export interface BilevelOptions {
    * never as 'converged'
    */
   readonly requireValid?: boolean;
+  /**
+   * stop with 'stalled-folded' after this many consecutive forwards that each pass the dual test
+   * (tightly confirmed) and are each refused by requireValid with the SAME number of flipped
+   * triangles; Infinity never stops for a stall. Default 50. Why 50: when every dual is exactly
+   * 0 the loss ‖μ‖ and its gradient are 0 and Adam only coasts on its first moment, which decays
+   * by β₁ = 0.9 per step: after 50 steps what is left of the motion is at most
+   * lr · 0.9⁵⁰ / (1 − 0.9) ≈ 0.05 · lr in θ, so the map cannot change any more and waiting longer
+   * only burns time. When the duals are below stopTol but not 0 the gradient μ/‖μ‖ keeps pushing;
+   * 50 steps with the fold count unchanged is then the signal that this push does not reach the
+   * folds (they are not where the cone rows are). No run on the examples (cross, corner study,
+   * bumpy disk into the built-in domains) has any blocked stop, so the default changes none of
+   * them
+   */
+  readonly stallSteps?: number;
   /** tolerance of the tight re-solves (consistency guard, confirmation, final map); default 1e-9 */
   readonly finalEpsAbs?: number;
   /** wall-clock limit of the loop in seconds; default Infinity */
@@ -89,9 +105,21 @@ export interface BilevelOptions {
  *   'duals-vanished-folded'  the dual test passed but the final tight map is not valid (possible
  *                            with requireValid: false, or if the final re-solve disagrees with
  *                            the loop's last forward): NOT a success
+ *   'stalled-folded'         every dual < stopTol (tightly confirmed) but the map keeps flipped
+ *                            triangles: stallSteps consecutive forwards refused by requireValid
+ *                            with an unchanged flip count. The cone rows are satisfied, the folds
+ *                            are elsewhere (see `folds`); the loop cannot make progress. NOT a
+ *                            success (a CLI exits with 2, as for the other failures)
  *   'max-iter' | 'time-limit' | 'solver-failed' | 'interrupted'   as in the generic loop
  */
-export type StopReason = 'converged' | 'duals-vanished-folded' | 'max-iter' | 'time-limit' | 'solver-failed' | 'interrupted';
+export type StopReason =
+  | 'converged'
+  | 'duals-vanished-folded'
+  | 'stalled-folded'
+  | 'max-iter'
+  | 'time-limit'
+  | 'solver-failed'
+  | 'interrupted';
 
 export interface BilevelResult {
   /** stopReason === 'converged': every dual < stopTol AND the final map is valid */
@@ -144,4 +172,15 @@ export interface BilevelResult {
    * have stopped. null when the rule never held
    */
   readonly dualRule: { readonly iteration: number; readonly flips: number } | null;
+  /**
+   * the longest run of consecutive blocked stops with an unchanged flip count (the quantity
+   * stallSteps bounds); 0 when no stop was blocked
+   */
+  readonly longestBlockedRun: number;
+  /**
+   * where the final map (V) folds: count, face ids, bounding box [xmin, ymin, xmax, ymax] in V's
+   * coordinates and the nearest reflex corner (vertex id, distance in V's units) (folds.ts);
+   * null when no triangle is flipped
+   */
+  readonly folds: FoldReport | null;
 }
