@@ -195,6 +195,36 @@ describe('dqp embed --domain: bad input is a typed error before any work, nothin
   });
 });
 
+describe('dqp embed: when the certificate cannot come', () => {
+  it('a map that can never be certified ends with exit 2, saying where the folds are', async () => {
+    // a 3×3 grid whose corner (0, 0) is sent onto the line through its two boundary neighbours:
+    // the corner triangle is flat in every map (all three vertices pinned on one line). The
+    // polygon is convex: no cone rows, every dual 0 at once; the final map is not valid.
+    // (The stall after --stall-steps blocked steps is tested on the library: geometry-stall.test.ts.)
+    const g = unitSquareGrid(3, 'anti');
+    const VT = Float64Array.from(g.V);
+    const v00 = Array.from({ length: 9 }, (_, v) => v).find((v) => g.V[2 * v] === 0 && g.V[2 * v + 1] === 0)!;
+    VT.set([0.25, 0.25], 2 * v00);
+    writeFileSync(join(dir, 'flat-vt.obj'), writeObj(g.V, 2, g.F, { VT }));
+    const r = await dqp(['embed', 'flat-vt.obj', '--stall-steps', '5', '--out', 'stall.obj', '--json', '--quiet'], dir);
+    expect(r.code).toBe(2);
+    const json = JSON.parse(r.stdout) as { stopReason: string; converged: boolean; folds: { count: number; faces: number[]; bbox: number[] } | null };
+    expect(['duals-vanished-folded', 'stalled-folded']).toContain(json.stopReason);
+    expect(json.converged).toBe(false);
+    const flatFace = Array.from({ length: g.F.length / 3 }, (_, f) => f).find((f) => [0, 1, 2].some((c) => g.F[3 * f + c] === v00))!;
+    expect(json.folds!.faces).toContain(flatFace + 1);
+    const [x0, y0, x1, y1] = json.folds!.bbox; // in the targets' units
+    expect(x0! <= 0.25 && 0.25 <= x1! && y0! <= 0.25 && 0.25 <= y1!).toBe(true);
+    expect(existsSync(join(dir, 'stall.obj'))).toBe(true); // the files are written (exit 2)
+  });
+
+  it.each([['0'], ['-3'], ['1.5'], ['x']])('--stall-steps %s is refused naming the flag', async (v) => {
+    const r = await dqp(['embed', '--stall-steps', v, '--out', 'x.obj'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/InputError: --stall-steps: expected a positive integer ≤ 10000000, found /);
+  });
+});
+
 describe('meshes/ examples work as documented', () => {
   it('the committed bumpy disk into the comb given as SVG is certified', async () => {
     const r = await dqp(['embed', join(repo, 'meshes', 'bumpy-disk.obj'), '--domain', join(repo, 'meshes', 'domains', 'comb.svg'), '--out', 'comb.obj', '--json', '--quiet'], dir);

@@ -193,6 +193,9 @@ export const command: CommandModule = {
       .option('flat-triangles', { type: 'string', choices: ['split', 'error'], default: 'split', describe: 'with --domain: an interior edge joining two boundary vertices on one straight polygon edge (e.g. the third edge of a triangle lying on that edge), or cutting off a reflex corner, can never be embedded: split it at its middle (a new vertex, numbered after the input\'s; reported) or stop with an error naming it' })
       .option('uv', { type: 'boolean', default: false, describe: 'write the input mesh unchanged (its v lines) with the map as texture coordinates (vt, faces v/vt) instead of the 2-D map as v' })
       .option('checker-svg', { type: 'string', requiresArg: true, describe: 'with --uv: the UV-checker picture (default: the OBJ path with -checker.svg)' })
+      .option('stall-steps', { type: 'string', requiresArg: true, describe: 'stop with "stalled-folded" (exit 2) after this many consecutive steps whose duals all vanished while the map stayed folded with an unchanged flip count (an integer ≥ 1, or inf; default 50); the JSON "folds" says where' })
+      .option('strengthen', { type: 'string', choices: ['none', 'reflex-neighbours', 'boundary-directions'], default: 'none', describe: 'extra cone rows (docs/geometry.md#stall): boundary-directions keeps every interior neighbour of a boundary vertex on the inner side of the polygon there (every bijective map satisfies them); reflex-neighbours keeps the interior neighbours of a reflex vertex in its wedge (may exclude valid maps)' })
+      .option('beta2', numberOption("Adam's second-moment decay β₂", { min: 0, max: 1, maxOpen: true }, BILEVEL_DEFAULTS.beta2))
       .option('target', { type: 'string', describe: 'OBJ with the same vertices/faces whose (x, y) positions give the boundary targets (default: the vt of MESH)' })
       .option('reg', numberOption('λ_reg, weight of ‖L̂ − L̂₀‖∞ in the loss', RANGES.reg, BILEVEL_DEFAULTS.reg))
       .option('solver', { type: 'string', default: BILEVEL_DEFAULTS.solver, describe: 'inner QP solver (see `dqp solvers`)' })
@@ -226,6 +229,10 @@ export const command: CommandModule = {
     const maxIter = numberFlag(argv, '--max-iter', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter);
     const timeLimit = numberFlag(argv, '--time-limit', RANGES.timeLimit);
     const solver = String(argv.solver ?? BILEVEL_DEFAULTS.solver);
+    const beta2 = numberFlag(argv, '--beta2', { min: 0, max: 1, maxOpen: true }, BILEVEL_DEFAULTS.beta2);
+    const stallRaw = argv['stall-steps'];
+    const stallSteps = stallRaw === undefined || String(stallRaw) === 'inf' ? (stallRaw === undefined ? undefined : Infinity) : numberFlag(argv, '--stall-steps', { min: 1, max: 1e7, integer: true });
+    const strengthen = String(argv.strengthen ?? 'none') as 'none' | 'reflex-neighbours' | 'boundary-directions';
     const { getBackend, loadSolvers, setWarningHandler } = await import('../../optimizer/qp/registry.ts');
     checkSolverFlag('--solver', [solver], getBackend); // SolverNotFoundError lists the available ones
 
@@ -286,7 +293,7 @@ export const command: CommandModule = {
     const F = problem.F;
     const nv = problem.nv;
     const domain = embeddingDomain(F, nv, problem.targets, { source: input.source });
-    const qp = EmbeddingQP.build(domain);
+    const qp = EmbeddingQP.build(domain, { strengthen });
     if (problem.added.length > 0) {
       say(`${input.source}: split ${problem.added.length} interior edge(s) joining two boundary vertices on one straight polygon edge${problem.splitFaces.length ? ` (${problem.splitFaces.length} triangle(s) flat on a polygon edge: faces ${oneBased(problem.splitFaces)})` : ''}; new vertices ${oneBased(problem.added)}`);
     }
@@ -306,6 +313,8 @@ export const command: CommandModule = {
       try {
         result = await embedBilevelAsync(qp, {
           theta0: problem.theta0,
+          beta2,
+          stallSteps,
           solver,
           reg,
           lr,
@@ -350,10 +359,17 @@ export const command: CommandModule = {
       }
       outputs.commit(); // all files, or none
       const written = [outObj, outSvg, lossSvg, checkerSvg].filter((f) => f !== undefined).join(', ');
+      const folds = result.folds;
+      const at = (x: number, k: number) => fmt(x * problem.scale + problem.center[k]!);
+      const foldsLine = folds
+        ? `  folds: ${folds.count} flipped triangle(s) in [${at(folds.bbox[0], 0)}, ${at(folds.bbox[1], 1)}]–[${at(folds.bbox[2], 0)}, ${at(folds.bbox[3], 1)}]` +
+          (folds.nearestCorner ? `, ${fmt(folds.nearestCorner.distance * problem.scale)} from the reflex corner at vertex ${folds.nearestCorner.vertex + 1}` : '') +
+          '\n'
+        : '';
       // the human summary: stdout, or stderr with --json (report/console.ts); --quiet --json drops it
       if (!argv.json || !quiet) {
         process.stdout.write(
-          `${resultSummary(result)}\n  distortion: conformal (σ₁/σ₂) mean ${fmt(dist.conformalMean)}, max ${fmt(dist.conformalMax)}; area (σ₁σ₂ / total ratio) max ${fmt(dist.areaMax)}\nwrote ${written}\n`,
+          `${resultSummary(result)}\n  distortion: conformal (σ₁/σ₂) mean ${fmt(dist.conformalMean)}, max ${fmt(dist.conformalMax)}; area (σ₁σ₂ / total ratio) max ${fmt(dist.areaMax)}\n${foldsLine}wrote ${written}\n`,
         );
       }
       if (argv.json) {
@@ -383,6 +399,18 @@ export const command: CommandModule = {
           activeChanges: result.activeChanges,
           tightSolves: result.tightSolves,
           blockedStops: result.blockedStops,
+          longestBlockedRun: result.longestBlockedRun,
+          strengthen,
+          beta2,
+          // where the final map folds, in the domain's units (1-based faces and vertex)
+          folds: result.folds
+            ? {
+                count: result.folds.count,
+                faces: Array.from(result.folds.faces, (f) => f + 1),
+                bbox: result.folds.bbox.map((x, k) => x * problem.scale + problem.center[k % 2]!),
+                nearestCorner: result.folds.nearestCorner ? { vertex: result.folds.nearestCorner.vertex + 1, distance: result.folds.nearestCorner.distance * problem.scale } : null,
+              }
+            : null,
           adamMsMedian: result.adamMsMedian,
           units: { center: problem.center, scale: problem.scale },
           distortion,
