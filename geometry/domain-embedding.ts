@@ -21,14 +21,18 @@
  *   targets        boundary targets in NORMALIZED units (below)
  *   cornerVertex   #K vertex ids that took the polygon corners
  *   theta0         initial θ (#E of the possibly split mesh) from `weights`
- *   center, scale  normalization: x_normalized = (x − center) / scale, with center the centre
- *                  of the polygon's bounding box and scale its larger side, so the domain spans
- *                  [−½, ½] in its longer direction whatever its units
+ *   origin, scale  normalization: x_normalized = (x − origin) / scale, with origin the lower-left
+ *                  corner of the polygon's bounding box and scale its larger side, so the domain
+ *                  spans [0, 1] in its longer direction whatever its units and position
  *
  * Why normalize: the inner QP's duals scale with the coordinates (μ ∝ size), while the loop's
  * stop tolerance on them is absolute; a target 1e-6 small would "converge" at once and one 1e9
- * large never. In normalized units the same mesh and polygon take the same steps at any scale,
- * and toDomainUnits returns the result in the units the user gave.
+ * large never; and the Laplacian's 1e-4 diagonal shift pulls the map towards the origin, which
+ * folds a domain placed far from it (the cross moved by 1e5: 128 flips after 400 steps). In
+ * normalized units the same mesh and polygon take the same steps at any scale or position, and
+ * toDomainUnits returns the result in the units the user gave. Why the corner and not the centre:
+ * the built-in examples already live in [0, 1]² and stay bit-identical; centred at 0 the cross
+ * took 1.5× the forward time per step (measured in-process, 1.0 → 1.5 ms).
  *
  * Errors: every error of boundary-assign.ts; with flatTriangles 'error', a typed error naming
  * the flat triangles and the edges (1-based) and how to fix the mesh.
@@ -68,7 +72,7 @@ export interface DomainEmbedding {
   /** #K vertex ids that took the polygon corners; null when the targets were given per vertex */
   readonly cornerVertex: Int32Array | null;
   readonly theta0: Float64Array;
-  readonly center: readonly [number, number];
+  readonly origin: readonly [number, number];
   readonly scale: number;
   /** #V by 2 normalized positions → the domain's units (a new array) */
   toDomainUnits(V: Float64Array): Float64Array;
@@ -87,7 +91,7 @@ export function prepareDomainEmbedding(mesh: DomainMesh, polygon: Float64Array, 
 
   // the assignment in the domain's own units (its choices depend on length ratios only), so
   // that the output can put every boundary vertex exactly where it belongs in those units
-  const { center, scale } = normalize(polygon);
+  const { origin, scale } = normalize(polygon);
   const assigned = assignBoundary(V, dim, loop, polygon, { corners: options.corners ?? null, source });
   const flat = flatBoundaryTriangles(F, nv, loop, assigned.cornerLoop);
   const bad = unembeddableEdges(F, nv, loop, assigned.cornerLoop, polygon);
@@ -111,7 +115,7 @@ export function prepareDomainEmbedding(mesh: DomainMesh, polygon: Float64Array, 
   }
   const { edges } = diskTopology(F, nv, source);
   const theta0 = initialTheta(options.weights ?? 'uniform', V, dim, F, edges);
-  const targets = { ...assigned.targets, positions: normalize(assigned.targets.positions, center, scale).normalized };
+  const targets = { ...assigned.targets, positions: normalize(assigned.targets.positions, origin, scale).normalized };
   return {
     V,
     dim,
@@ -123,9 +127,9 @@ export function prepareDomainEmbedding(mesh: DomainMesh, polygon: Float64Array, 
     targets,
     cornerVertex: assigned.cornerVertex,
     theta0,
-    center,
+    origin,
     scale,
-    toDomainUnits: denormalizer(center, scale, assigned.targets),
+    toDomainUnits: denormalizer(origin, scale, assigned.targets),
   };
 }
 
@@ -136,7 +140,7 @@ export function prepareDomainEmbedding(mesh: DomainMesh, polygon: Float64Array, 
 export function normalizedEmbedding(mesh: DomainMesh, targets: BoundaryTargets, weights: WeightKind = 'uniform'): DomainEmbedding {
   const { V, dim, F, source } = mesh;
   const nv = V.length / dim;
-  const { center, scale, normalized } = normalize(targets.positions);
+  const { origin, scale, normalized } = normalize(targets.positions);
   const { edges } = diskTopology(F, nv, source);
   return {
     V,
@@ -149,46 +153,47 @@ export function normalizedEmbedding(mesh: DomainMesh, targets: BoundaryTargets, 
     targets: { ...targets, positions: normalized },
     cornerVertex: null,
     theta0: initialTheta(weights, V, dim, F, edges),
-    center,
+    origin,
     scale,
-    toDomainUnits: denormalizer(center, scale, targets),
+    toDomainUnits: denormalizer(origin, scale, targets),
   };
 }
 
 /**
- * #K by 2 points normalized: (x − center) / scale, with (unless given) center the centre of their
- * bounding box and scale its larger side.
+ * #K by 2 points normalized: (x − origin) / scale, with (unless given) origin the lower-left
+ * corner of their bounding box and scale its larger side: the points then span [0, 1] in their
+ * longer direction, like the paper's examples, which stay bit-identical (origin 0, scale 1).
  */
-function normalize(P: Float64Array, c?: readonly [number, number], s?: number): { center: [number, number]; scale: number; normalized: Float64Array } {
-  let center: [number, number];
+function normalize(P: Float64Array, c?: readonly [number, number], s?: number): { origin: [number, number]; scale: number; normalized: Float64Array } {
+  let origin: [number, number];
   let scale: number;
   if (c !== undefined && s !== undefined) {
-    center = [c[0], c[1]];
+    origin = [c[0], c[1]];
     scale = s;
   } else {
     const { xmin, ymin, xmax, ymax } = boundingBox(P);
-    center = [(xmin + xmax) / 2, (ymin + ymax) / 2];
+    origin = [xmin, ymin];
     scale = Math.max(xmax - xmin, ymax - ymin);
   }
   if (!(scale > 0) || !Number.isFinite(scale)) throw new InputError('targets', 'a polygon of finite, positive size', `size ${scale}`);
   const normalized = new Float64Array(P.length);
   for (let k = 0; k < P.length; k += 2) {
-    normalized[k] = (P[k]! - center[0]) / scale;
-    normalized[k + 1] = (P[k + 1]! - center[1]) / scale;
+    normalized[k] = (P[k]! - origin[0]) / scale;
+    normalized[k + 1] = (P[k + 1]! - origin[1]) / scale;
   }
-  return { center, scale, normalized };
+  return { origin, scale, normalized };
 }
 
 /**
  * Normalized #V by 2 positions → the domain's units; the boundary vertices are set exactly to
  * their targets in those units (the affine map back would round them in the last bit).
  */
-function denormalizer(center: readonly [number, number], scale: number, exact: BoundaryTargets): (U: Float64Array) => Float64Array {
+function denormalizer(origin: readonly [number, number], scale: number, exact: BoundaryTargets): (U: Float64Array) => Float64Array {
   return (U) => {
     const out = new Float64Array(U.length);
     for (let k = 0; k < U.length; k += 2) {
-      out[k] = U[k]! * scale + center[0];
-      out[k + 1] = U[k + 1]! * scale + center[1];
+      out[k] = U[k]! * scale + origin[0];
+      out[k + 1] = U[k + 1]! * scale + origin[1];
     }
     for (let t = 0; t < exact.vertices.length; t++) {
       const v = exact.vertices[t]!;

@@ -52,7 +52,7 @@ interface EmbedJson {
   flatTriangles: number[];
   splitEdges: number[][];
   distortion: { conformalMean: number; conformalMax: number; areaMax: number; areaMean: number };
-  units: { center: number[]; scale: number };
+  units: { origin: number[]; scale: number };
   domain: { corners: number; reversed: boolean } | null;
 }
 

@@ -386,7 +386,7 @@ describe('prepareDomainEmbedding', () => {
       const back = p.toDomainUnits(U);
       Array.from(p.cornerVertex!).forEach((v, k) => expect([back[2 * v], back[2 * v + 1]]).toEqual([scaled[2 * k], scaled[2 * k + 1]]));
       const interior = Array.from({ length: p.nv }, (_, i) => i).find((i) => !p.targets.vertices.includes(i))!;
-      expect(back[2 * interior]).toBeCloseTo(0.125 * p.scale + p.center[0], 12 - Math.log10(s));
+      expect(back[2 * interior]).toBeCloseTo(0.125 * p.scale + p.origin[0], 12 - Math.log10(s));
     }
   });
   it('unembeddable chords: split by default (new vertices after the input ones), or a typed error naming the triangles and edges', () => {

@@ -22,7 +22,7 @@ describe('web job', () => {
     const job = prepareJob({ kind: 'example', name: 'cross' });
     const c = crossExample(13);
     expect(Array.from(job.domain.F)).toEqual(Array.from(c.mesh.F));
-    // the command line normalizes the targets (centre 0, larger side 1) and maps the result back
+    // the command line normalizes the targets (lower-left corner at 0, larger side 1: the cross is unchanged) and maps the result back
     const norm = normalizedEmbedding({ V: c.mesh.V, dim: 2, F: c.mesh.F }, c.targets);
     const ref = embeddingDomain(c.mesh.F, c.mesh.nv, norm.targets);
     expect(Array.from(job.domain.polygon)).toEqual(Array.from(ref.polygon));

@@ -13,7 +13,7 @@
  * MESH may be flat or a 3-D surface patch (disk topology); --weights cotan|mean-value start from
  * weights of its own geometry.
  *
- * Units: the targets are normalized (centre of their bounding box at 0, its larger side 1) for the
+ * Units: the targets are normalized (lower-left corner of their bounding box at 0, its larger side 1) for the
  * loop, whose stop tolerance is absolute, and the map is returned in the targets' own units: the
  * same mesh and domain take the same steps at any scale or position.
  *
@@ -360,7 +360,7 @@ export const command: CommandModule = {
       outputs.commit(); // all files, or none
       const written = [outObj, outSvg, lossSvg, checkerSvg].filter((f) => f !== undefined).join(', ');
       const folds = result.folds;
-      const at = (x: number, k: number) => fmt(x * problem.scale + problem.center[k]!);
+      const at = (x: number, k: number) => fmt(x * problem.scale + problem.origin[k]!);
       const foldsLine = folds
         ? `  folds: ${folds.count} flipped triangle(s) in [${at(folds.bbox[0], 0)}, ${at(folds.bbox[1], 1)}]–[${at(folds.bbox[2], 0)}, ${at(folds.bbox[3], 1)}]` +
           (folds.nearestCorner ? `, ${fmt(folds.nearestCorner.distance * problem.scale)} from the reflex corner at vertex ${folds.nearestCorner.vertex + 1}` : '') +
@@ -407,12 +407,12 @@ export const command: CommandModule = {
             ? {
                 count: result.folds.count,
                 faces: Array.from(result.folds.faces, (f) => f + 1),
-                bbox: result.folds.bbox.map((x, k) => x * problem.scale + problem.center[k % 2]!),
+                bbox: result.folds.bbox.map((x, k) => x * problem.scale + problem.origin[k % 2]!),
                 nearestCorner: result.folds.nearestCorner ? { vertex: result.folds.nearestCorner.vertex + 1, distance: result.folds.nearestCorner.distance * problem.scale } : null,
               }
             : null,
           adamMsMedian: result.adamMsMedian,
-          units: { center: problem.center, scale: problem.scale },
+          units: { origin: problem.origin, scale: problem.scale },
           distortion,
           domain: domainPolygon
             ? { source: domainPolygon.source, corners: domainPolygon.corners.length / 2, mergedCorners: domainPolygon.merged.map((k) => k + 1), reversed: domainPolygon.reversed }
