@@ -4,7 +4,8 @@
  *
  *   web/dist/index.html, style.css   copied from web/
  *   web/dist/main.js                 the page (web/src/main.ts), minified ES module
- *   web/dist/worker.js               the Web Worker with the whole solver (web/src/worker.ts)
+ *   web/dist/worker.js               the Web Worker (web/src/worker.ts)
+ *   web/dist/chunk-HASH.js           the solver, shared by both (the page runs ?autorun=1 itself)
  *   web/dist/highs.wasm              HiGHS, loaded by the worker next to itself (the package's
  *                                    loader resolves it from the bundle's own URL)
  *
@@ -14,7 +15,7 @@
  * checks of third-party packages (HiGHS's Node branch); the build fails when any other module
  * of the page imports one. Prints the size of every file; exits 1 on a build error.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -34,6 +35,10 @@ export async function buildWeb({ outDir = join(here, 'dist'), quiet = false } = 
     entryPoints: { main: join(here, 'src', 'main.ts'), worker: join(here, 'src', 'worker.ts') },
     outdir: tmp,
     bundle: true,
+    // the page runs ?autorun=1 itself while loading (main.ts) and interactive runs in the worker:
+    // the solver is one shared chunk both import, fetched once
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     format: 'esm',
     platform: 'browser',
     target: ['es2022'],
@@ -73,18 +78,19 @@ export async function buildWeb({ outDir = join(here, 'dist'), quiet = false } = 
     rmSync(tmp, { recursive: true, force: true });
   }
   rmSync(old, { recursive: true, force: true });
-  const files = ['index.html', 'style.css', 'main.js', 'worker.js', 'highs.wasm'].map((f) => {
+  const chunks = readdirSync(outDir).filter((f) => f.startsWith('chunk-') && f.endsWith('.js')).sort();
+  const files = ['index.html', 'style.css', 'main.js', 'worker.js', ...chunks, 'highs.wasm'].map((f) => {
     const data = readFileSync(join(outDir, f));
     return { file: f, bytes: statSync(join(outDir, f)).size, gzip: gzipSync(data).length };
   });
   if (!quiet) {
     const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
     console.log(`built ${relative(process.cwd(), outDir) || '.'}:`);
-    for (const f of files) console.log(`  ${f.file.padEnd(12)} ${kb(f.bytes).padStart(10)}  (gzip ${kb(f.gzip)})`);
+    for (const f of files) console.log(`  ${f.file.padEnd(20)} ${kb(f.bytes).padStart(10)}  (gzip ${kb(f.gzip)})`);
     const js = files.filter((f) => f.file.endsWith('.js'));
     const total = js.reduce((s, f) => s + f.bytes, 0);
     const gz = js.reduce((s, f) => s + f.gzip, 0);
-    console.log(`  JavaScript total ${kb(total)} minified (gzip ${kb(gz)}); with highs.wasm ${kb(total + files[4].bytes)}`);
+    console.log(`  JavaScript total ${kb(total)} minified (gzip ${kb(gz)}); with highs.wasm ${kb(total + files[files.length - 1].bytes)}`);
   }
   return files;
 }

@@ -2,12 +2,23 @@
  * The web page: input and settings, Run / Pause / Stop, the live view and the certificate.
  * The solver runs in a Web Worker (worker.ts); this file only draws and talks to it.
  *
- * Query parameters: ?example=cross|L|corner selects an example, &autorun=1 runs it on load;
- * reg, lr, solver, weights, maxIter override the settings. When a run ends the body gets
+ * Query parameters: ?example=cross|L|corner selects an example; &autorun=1 runs it while the page
+ * loads, in this thread and synchronously, so the document's load event (which `chromium
+ * --headless --dump-dom` waits for) comes after the certificate; &autorun=live runs it after
+ * loading in the worker with the live view (as the Run button does; autorun=1 does so too when
+ * the chosen solver needs loading first, e.g. highs' WebAssembly). reg, lr, solver, weights,
+ * maxIter override the settings. When a run ends the body gets
  * data-status="converged|not-converged|error", data-flips and data-steps (for automation), and
  * after a finished loop data-total-ms, data-forward-ms, data-backward-ms (medians per step).
  */
 import type { Certificate, FromWorker, JobInput, JobSettings, SceneInfo, StepRecord, TextFile, ToWorker } from './protocol.ts';
+import { BILEVEL_DEFAULTS, embedBilevel } from '../../geometry/embed/driver.ts';
+import type { IterationRecord } from '../../geometry/embed/types.ts';
+import { DqpError } from '../../optimizer/errors.ts';
+import { setWarningHandler } from '../../optimizer/log.ts';
+import { getBackend, solverNames } from '../../optimizer/qp/registry.ts';
+import { EXAMPLE_NAMES, JOB_DEFAULTS, jobLoopOptions, prepareJob } from './job.ts';
+import { cpuTfNow, doneMessage, sceneOf } from './run.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -373,9 +384,14 @@ function showCertificate(cert: Certificate): void {
 function onMessage(m: FromWorker): void {
   if (m.type === 'hello') {
     STOP_TOL = m.stopTol;
+    if (ranDuringLoad) {
+      if (document.body.dataset['phase'] === 'idle') ui.run.disabled = false;
+      return;
+    }
     const ok = setDefaults(m.defaults, m.examples, m.solvers);
     ui.run.disabled = false;
-    if (new URLSearchParams(location.search).get('autorun') === '1') {
+    const auto = new URLSearchParams(location.search).get('autorun');
+    if (auto === '1' || auto === 'live') {
       if (ok) start();
       else finish('error', null, null);
     }
@@ -474,7 +490,55 @@ function startWorker(): void {
   };
 }
 
+/**
+ * ?autorun=1: run the job here, synchronously, before this module script ends, so the document's
+ * load event (which `chromium --headless --dump-dom` waits for) follows the certificate. Returns
+ * false (nothing done) when the solver must be loaded asynchronously first (highs): the worker
+ * then runs it after loading, with the live view. The numbers are the worker's: the same job code
+ * and driver (embedBilevel and embedBilevelAsync give identical results).
+ */
+function runDuringLoad(): boolean {
+  const q = new URLSearchParams(location.search);
+  if (q.get('autorun') !== '1') return false;
+  const ok = setDefaults(JOB_DEFAULTS, EXAMPLE_NAMES, solverNames());
+  if (!ok) {
+    finish('error', null, null);
+    return true;
+  }
+  const s = settings();
+  try {
+    if (!getBackend(s.solver).isReady()) return false;
+  } catch {
+    return false; // an unknown solver: the worker reports it
+  }
+  STOP_TOL = BILEVEL_DEFAULTS.stopTol;
+  const inp = input();
+  if (typeof inp === 'string') {
+    say(inp, true);
+    finish('error', null, null);
+    return true;
+  }
+  setPhase('running');
+  const prev = setWarningHandler((text) => onMessage({ type: 'warning', text }));
+  try {
+    const tf = cpuTfNow();
+    const job = prepareJob(inp, s);
+    onMessage({ type: 'scene', scene: sceneOf(job) });
+    history = [];
+    const onIteration = (r: IterationRecord) =>
+      history.push({ iteration: r.iteration, loss: r.loss, maxDual: r.maxDual, active: r.active, activeChanged: r.activeChanged, forwardMs: r.forwardMs, backwardMs: r.backwardMs });
+    const result = embedBilevel(job.qp, jobLoopOptions(job, s, { tf, onIteration }));
+    onMessage(doneMessage(job, result, s));
+  } catch (e) {
+    onMessage({ type: 'error', message: e instanceof DqpError ? `${e.name}: ${e.message}` : e instanceof Error ? e.message : String(e) });
+  } finally {
+    setWarningHandler(prev);
+  }
+  return true;
+}
+
 setPhase('idle');
 ui.run.disabled = true; // until the worker said hello
 drawChart();
+const ranDuringLoad = runDuringLoad();
 startWorker();

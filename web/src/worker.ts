@@ -18,7 +18,8 @@ import { DqpError } from '../../optimizer/errors.ts';
 import { setWarningHandler } from '../../optimizer/log.ts';
 import { getBackend, loadSolvers, solverNames } from '../../optimizer/qp/registry.ts';
 import type { Tf } from '../../optimizer/tf/load.ts';
-import { certified, EXAMPLE_NAMES, JOB_DEFAULTS, jobLoopOptions, jobOutputs, prepareJob } from './job.ts';
+import { EXAMPLE_NAMES, JOB_DEFAULTS, jobLoopOptions, prepareJob } from './job.ts';
+import { doneMessage, sceneOf } from './run.ts';
 import type { FromWorker, StepRecord, ToWorker } from './protocol.ts';
 
 interface WorkerScope {
@@ -66,27 +67,7 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     await loadSolvers([m.settings.solver]);
     const job = prepareJob(m.input, m.settings);
     const dom = job.domain;
-    const K = dom.corners.count;
-    const corners = new Float64Array(2 * K);
-    for (let k = 0; k < K; k++) {
-      const t = dom.corners.loopIndex[k]!;
-      corners[2 * k] = dom.polygon[2 * t]!;
-      corners[2 * k + 1] = dom.polygon[2 * t + 1]!;
-    }
-    post({
-      type: 'scene',
-      scene: {
-        summary: job.summary,
-        F: dom.F,
-        nv: dom.nv,
-        polygon: dom.polygon,
-        corners,
-        orientation: dom.orientation,
-        rows: job.qp.m,
-        surface: job.surface !== null,
-        stem: job.stem,
-      },
-    });
+    post({ type: 'scene', scene: sceneOf(job) });
     const every = Math.max(1, Math.floor(m.every));
     let pending: StepRecord[] = [];
     let lastPost = -Infinity;
@@ -110,28 +91,7 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       }
     };
     const result = await embedBilevelAsync(job.qp, jobLoopOptions(job, m.settings, { tf, onIteration, between, signal: abort.signal }));
-    const out = jobOutputs(job, result, m.settings);
-    const ok = certified(result);
-    post({
-      type: 'done',
-      certificate: {
-        status: ok ? 'converged' : 'not-converged',
-        bijective: ok,
-        stopReason: result.stopReason,
-        steps: result.iterations,
-        flips: result.flips,
-        maxDual: result.maxDual,
-        totalMs: result.totalMs,
-        forwardMsMedian: result.forwardMsMedian,
-        backwardMsMedian: result.backwardMsMedian,
-        boundaryDeviation: result.boundaryDeviation,
-        activeChanges: result.activeChanges,
-      },
-      V: result.V,
-      obj: out.obj,
-      uvObj: out.uvObj,
-      svg: out.svg,
-    });
+    post(doneMessage(job, result, m.settings));
   } catch (e) {
     const message = e instanceof DqpError ? `${e.name}: ${e.message}` : e instanceof Error ? e.message : String(e);
     post({ type: 'error', message });
