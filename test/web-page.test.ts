@@ -20,7 +20,7 @@ import { embedBilevelAsync } from '../geometry/embed/driver.ts';
 import { prepareBilevel } from '../optimizer/bilevel/tf-runtime.ts';
 import { setWarningHandler } from '../optimizer/log.ts';
 import { loadSolvers } from '../optimizer/qp/registry.ts';
-import { findChromium, launch, REPO, serve, type Served } from '../web/headless.ts';
+import { DUMP_DOM_ARGS, findChromium, freshProfile, launch, REPO, serve, type Served } from '../web/headless.ts';
 import { JOB_DEFAULTS, jobLoopOptions, jobOutputs, prepareJob, type JobInput, type JobSettings } from '../web/src/job.ts';
 
 const chromiumPath = findChromium();
@@ -289,9 +289,36 @@ describe.skipIf(!chromiumPath)('web page in Chromium', () => {
     await page.close();
   });
 
+  it('the acceptance command: chromium --headless --dump-dom of ?example=cross&autorun=1 prints the certified body', async () => {
+    // the issue's command as a child process (only --user-data-dir added: a fresh profile, so a
+    // Chromium running elsewhere with the default profile cannot take the request over)
+    const profile = freshProfile();
+    try {
+      const url = `${server.url}?example=cross&autorun=1`;
+      const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+        const child = spawn(chromiumPath!, [...DUMP_DOM_ARGS, `--user-data-dir=${profile.dir}`, '--dump-dom', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('exit', (code) => done({ code, stdout, stderr }));
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const tag = /<body[^>]*>/.exec(run.stdout)?.[0] ?? '';
+      expect(tag).toContain('data-status="converged"');
+      expect(tag).toContain('data-flips="0"');
+      // the same run as `dqp embed` on the cross (the CLI's test pins its steps)
+      const ref = await libraryRun({ kind: 'example', name: 'cross' });
+      expect(tag).toContain(`data-steps="${ref.r.iterations}"`);
+      expect(run.stdout).toContain('Certified: bijective embedding');
+    } finally {
+      profile.remove();
+    }
+  });
+
   it('Stop ends the run after the current step with the last map certified as not converged', async () => {
     const page = await context.newPage();
-    await page.goto(`${server.url}?example=L&autorun=1`);
+    await page.goto(`${server.url}?example=L&autorun=live`);
     await page.waitForFunction(() => Number(document.getElementById('steps')!.textContent) >= 5, undefined, { timeout: 240_000 });
     await page.click('#stop');
     await page.waitForSelector('body[data-status]', { timeout: 240_000 });

@@ -5,9 +5,9 @@
  *
  * Also a command: `npx tsx web/headless.ts URL` opens URL (e.g. `http://127.0.0.1:8765/?example=
  * cross&autorun=1`), waits until the page sets <body data-status>, prints that <body …> tag and
- * exits 0 for converged, 2 for not-converged, 1 for error. `chromium --headless --dump-dom` alone
- * prints the DOM as soon as the page has loaded, before the Web Worker's run ends (its virtual-time
- * budget runs out while the worker computes), so it shows data-phase="running", no data-status.
+ * exits 0 for converged, 2 for not-converged, 1 for error. Plain `chromium --headless --dump-dom
+ * URL` (flags: DUMP_DOM_ARGS) shows the end too for `autorun=1`: the page runs that job itself
+ * while loading, so the load event, after which the DOM is printed, follows the certificate.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +29,17 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+];
+
+/** The flags of the issue's `chromium --headless --dump-dom URL` check as root (no GPU, no sandbox, no network of its own). */
+export const DUMP_DOM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
 ];
 
 /** $CHROMIUM_PATH, else Debian's /usr/bin/chromium (or chromium-browser); null when none exists. */

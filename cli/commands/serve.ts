@@ -148,8 +148,9 @@ export const command: CommandModule = {
       .option('json', { type: 'boolean', default: false, describe: 'print {"url","host","port","root"} as JSON once listening' })
       .epilogue(
         'Open the printed URL in a browser. The whole solver runs in the page (a Web Worker); the server only hands out ' +
-          'the files of web/dist/. ?example=cross|L|corner&autorun=1 runs an example on load; at the end <body> gets ' +
-          'data-status="converged|not-converged|error", data-flips and data-steps. Stop with Ctrl-C.',
+          'the files of web/dist/. ?example=cross|L|corner&autorun=1 runs an example while the page loads; at the end <body> gets ' +
+          'data-status="converged|not-converged|error", data-flips and data-steps (chromium --headless --dump-dom URL prints it); ' +
+          'autorun=live runs it in the worker with the live view. Stop with Ctrl-C.',
       ),
   handler: async (argv) => {
     const host = String(argv.host);

@@ -1,6 +1,7 @@
 /**
  * The web page: input and settings, Run / Pause / Stop, the live view and the certificate.
- * The solver runs in a Web Worker (worker.ts); this file only draws and talks to it.
+ * Interactive runs go to a Web Worker (worker.ts): this file draws and talks to it. Only
+ * ?autorun=1 is run here, while the page loads (runDuringLoad below).
  *
  * Query parameters: ?example=cross|L|corner selects an example; &autorun=1 runs it while the page
  * loads, in this thread and synchronously, so the document's load event (which `chromium
