@@ -6,7 +6,7 @@
  * Node:     the same job code (web/src/job.ts → geometry/embed) in this process, tfjs loaded
  *           before the clock starts; for the cross example also `node bin/dqp.js embed --json`
  *           (the CLI: a fresh process per run, so its totalMs includes a cold JIT)
- * Chromium: the page served by `dqp serve --port 0`, `?example=NAME&autorun=1` in headless
+ * Chromium: the page served by `dqp serve --port 0`, `?example=NAME&autorun=live` (the run in the Web Worker, as a user starts it) in headless
  *           Chromium (playwright-core, the system browser); the page's data-total-ms is the same
  *           quantity measured by the same driver in its Web Worker (tfjs-core + the CPU backend)
  * The runs alternate (Node, Chromium, Node, …) so that a load change on the machine hits both;
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       if (name === 'cross') cli.push(nodeCli());
       node.push(await nodeLibrary(name));
       const page = await browser.context.newPage();
-      await page.goto(`${server.url}?example=${name}&autorun=1`);
+      await page.goto(`${server.url}?example=${name}&autorun=live`);
       await page.waitForSelector('body[data-status]', { timeout: 600_000 });
       const d = (await page.evaluate('({ ...document.body.dataset })')) as Record<string, string | undefined>;
       await page.close();
