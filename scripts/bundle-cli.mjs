@@ -21,14 +21,17 @@
 // to the bundle file's own URL. That is why all outputs share one folder (dist/cli/): one relative
 // path is right from each of them. The workers themselves run tsc's per-module files.
 //
-// Usage: node scripts/bundle-cli.mjs   (from the repository root; expects tsc's dist/ to exist)
+// Usage: node scripts/bundle-cli.mjs [--dist <dir>]   (default <repo>/dist; tsc must have emitted
+// into the same folder first, e.g. tsc -p tsconfig.build.json --outDir <dir>)
 import { build } from 'esbuild';
 import { readFile, readdir, rm } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const outdir = join(root, 'dist', 'cli');
+const distArg = process.argv.indexOf('--dist');
+const dist = distArg > 0 && process.argv[distArg + 1] ? resolve(process.argv[distArg + 1]) : join(root, 'dist');
+const outdir = join(dist, 'cli');
 const CHUNK_PREFIX = 'bundle-';
 
 /** `import.meta.url` as the tsc-emitted dist/ twin of `source` would see it. */
@@ -39,7 +42,7 @@ const metaUrlPlugin = {
       let text = await readFile(args.path, 'utf8');
       if (!args.path.startsWith(root + sep) || args.path.includes(`${sep}node_modules${sep}`)) return { contents: text, loader: 'ts' };
       if (text.includes('import.meta.url')) {
-        const twin = join(root, 'dist', relative(root, args.path)).replace(/\.ts$/, '.js');
+        const twin = join(dist, relative(root, args.path)).replace(/\.ts$/, '.js');
         let rel = relative(outdir, twin).split(sep).join('/');
         if (!rel.startsWith('.')) rel = `./${rel}`;
         text = text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`);
