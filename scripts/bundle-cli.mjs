@@ -67,15 +67,16 @@ const lazyStringWidthPlugin = {
       if (args.pluginData?.real) return undefined;
       const real = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: { real: true } });
       if (real.errors.length > 0) return { errors: real.errors };
-      return { path: real.path, namespace: 'lazy-string-width' };
+      // a path relative to the repository names the copy in the output's comments
+      return { path: relative(root, real.path).split(sep).join('/'), namespace: 'lazy-string-width', pluginData: { file: real.path } };
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({
-      resolveDir: dirname(args.path),
+      resolveDir: dirname(args.pluginData.file),
       contents: [
         'let real;',
         'export default function stringWidth(text, options) {',
         "  if (typeof text === 'string' && /^[\\x20-\\x7e]*$/.test(text)) return text.length;",
-        `  real ??= require(${JSON.stringify(args.path)}).default;`,
+        `  real ??= require(${JSON.stringify(args.pluginData.file)}).default;`,
         '  return real(text, options);',
         '}',
       ].join('\n'),
