@@ -20,6 +20,10 @@ export default function setup(): void {
   delete env.NODE_OPTIONS;
   const started = Date.now();
   const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: repo, encoding: 'utf8', env });
+  // then the command line's esbuild bundle (what `npm run build` and `prepare` ship): the spawned
+  // `node bin/dqp.js` tests run exactly that
+  const bundle = spawnSync(process.execPath, [join(repo, 'scripts', 'bundle-cli.mjs')], { cwd: repo, encoding: 'utf8', env });
+  if (bundle.status !== 0) throw new Error(`globalSetup: scripts/bundle-cli.mjs failed (exit ${bundle.status})\n${bundle.stdout}\n${bundle.stderr}`);
   const ms = Date.now() - started;
   const emitted = existsSync(main) && statSync(main).mtimeMs >= started - 10;
   if (!emitted) throw new Error(`globalSetup: npm run build did not emit ${main} (exit ${build.status})\n${build.stdout}\n${build.stderr}`);
