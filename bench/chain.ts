@@ -3,8 +3,7 @@
  * ‖z_j − z_{j+1}‖∞ ≤ 1 (bench/generators.ts chainQP); n = 100·k, so --sizes must be multiples
  * of 100. Paper sizes 200 … 100 000.
  */
-import type { BenchOptions, BenchOutcome } from './options.ts';
-import { runSyntheticSuite, type SuiteDefaults } from './synthetic.ts';
+import { syntheticSuiteRunner, type SuiteDefaults } from './synthetic.ts';
 
 export const DEFAULTS: SuiteDefaults = {
   family: 'chain',
@@ -17,8 +16,4 @@ export const DEFAULTS: SuiteDefaults = {
 
 /** run() honours options.signal (stops between problems, bench/synthetic.ts) */
 export const interruptible = true;
-
-export async function run(options: BenchOptions): Promise<BenchOutcome> {
-  const { interrupted } = await runSyntheticSuite(DEFAULTS, options);
-  return { interrupted };
-}
+export const run = syntheticSuiteRunner(DEFAULTS);

@@ -3,8 +3,7 @@
  * bench/generators.ts randomDenseQP), forward + backward through the dQP layer per solver.
  * Paper sizes: 10 … 4600 (--sizes); the default stops at 450 so a run takes a few minutes.
  */
-import type { BenchOptions, BenchOutcome } from './options.ts';
-import { runSyntheticSuite, type SuiteDefaults } from './synthetic.ts';
+import { syntheticSuiteRunner, type SuiteDefaults } from './synthetic.ts';
 
 export const DEFAULTS: SuiteDefaults = {
   family: 'dense',
@@ -17,8 +16,4 @@ export const DEFAULTS: SuiteDefaults = {
 
 /** run() honours options.signal (stops between problems, bench/synthetic.ts) */
 export const interruptible = true;
-
-export async function run(options: BenchOptions): Promise<BenchOutcome> {
-  const { interrupted } = await runSyntheticSuite(DEFAULTS, options);
-  return { interrupted };
-}
+export const run = syntheticSuiteRunner(DEFAULTS);

@@ -3,8 +3,7 @@
  * −z ≤ 0; bench/generators.ts simplexProjectionQP). Rows also report ‖z − z_exact‖∞ against
  * the closed-form sparsemax solution. Paper sizes 10 … 100 000 (--sizes).
  */
-import type { BenchOptions, BenchOutcome } from './options.ts';
-import { runSyntheticSuite, type SuiteDefaults } from './synthetic.ts';
+import { syntheticSuiteRunner, type SuiteDefaults } from './synthetic.ts';
 
 export const DEFAULTS: SuiteDefaults = {
   family: 'simplex',
@@ -17,8 +16,4 @@ export const DEFAULTS: SuiteDefaults = {
 
 /** run() honours options.signal (stops between problems, bench/synthetic.ts) */
 export const interruptible = true;
-
-export async function run(options: BenchOptions): Promise<BenchOutcome> {
-  const { interrupted } = await runSyntheticSuite(DEFAULTS, options);
-  return { interrupted };
-}
+export const run = syntheticSuiteRunner(DEFAULTS);

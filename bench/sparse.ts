@@ -4,8 +4,7 @@
  * Ill-conditioned reduced KKT systems are expected. Paper sizes 100 … 10 000 (--sizes); the
  * default stops at 1000 so a run takes a few minutes (n = 2100 takes ~30 s per problem here).
  */
-import type { BenchOptions, BenchOutcome } from './options.ts';
-import { runSyntheticSuite, type SuiteDefaults } from './synthetic.ts';
+import { syntheticSuiteRunner, type SuiteDefaults } from './synthetic.ts';
 
 export const DEFAULTS: SuiteDefaults = {
   family: 'sparse',
@@ -18,8 +17,4 @@ export const DEFAULTS: SuiteDefaults = {
 
 /** run() honours options.signal (stops between problems, bench/synthetic.ts) */
 export const interruptible = true;
-
-export async function run(options: BenchOptions): Promise<BenchOutcome> {
-  const { interrupted } = await runSyntheticSuite(DEFAULTS, options);
-  return { interrupted };
-}
+export const run = syntheticSuiteRunner(DEFAULTS);

@@ -28,7 +28,7 @@ import { printJson, progress } from '../report/console.ts';
 import { writeFileAtomic } from '../report/outputs.ts';
 import { fmt } from '../report/table.ts';
 import { type Family, generateProblem, type GeneratedProblem } from './generators.ts';
-import type { BenchOptions } from './options.ts';
+import type { BenchOptions, BenchOutcome } from './options.ts';
 import {
   type BenchRow,
   COARSE_ACCURACY,
@@ -191,6 +191,11 @@ const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve)
  * stdout, optional CSV and SVG. Returns the rows and whether options.signal stopped the run
  * early (then `rows` holds the runs finished before it).
  */
+/** The `run` of a synthetic suite module (bench/<family>.ts): runSyntheticSuite with its defaults. */
+export function syntheticSuiteRunner(defaults: SuiteDefaults): (options: BenchOptions) => Promise<BenchOutcome> {
+  return async (options) => ({ interrupted: (await runSyntheticSuite(defaults, options)).interrupted });
+}
+
 export async function runSyntheticSuite(defaults: SuiteDefaults, options: BenchOptions): Promise<{ rows: SyntheticRow[]; interrupted: boolean }> {
   const o = resolveSuiteOptions(defaults, options);
   const log = progress(options.quiet);
