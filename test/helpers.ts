@@ -81,3 +81,20 @@ export function captureQpWarnings<T>(fn: () => T): { result: T; warnings: string
     resetWarnOnce();
   }
 }
+
+/** the environment without NODE_OPTIONS (vitest's workers may carry loader flags) */
+export function plainEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
+/** A module-resolution hook that appends every resolved URL to the file named by DQP_TRACE. */
+export const TRACE_HOOK = String.raw`
+import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(process.env.DQP_TRACE, r.url + '\n');
+  return r;
+}
+`;

@@ -29,6 +29,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plainEnv, TRACE_HOOK } from './helpers.ts';
 import * as geometrySources from '../geometry/index.ts';
 import * as optimizerSources from '../optimizer/index.ts';
 
@@ -103,16 +104,6 @@ out.loader = { execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS
 process.stdout.write(JSON.stringify(out) + '\n');
 `;
 
-/** A module-resolution hook appending every resolved URL to the file named by DQP_TRACE. */
-const TRACE_HOOK_MJS = String.raw`
-import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  appendFileSync(process.env.DQP_TRACE, r.url + '\n');
-  return r;
-}
-`;
-
 /** Imports the package, records the trace so far, then loads tfjs through the lazy loader. */
 const LAZY_TF_MJS = String.raw`
 import { copyFileSync } from 'node:fs';
@@ -143,12 +134,6 @@ function listFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** the environment without NODE_OPTIONS (vitest's workers may carry loader flags) */
-function plainEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  return env;
-}
 
 describe('compiled JavaScript build (tsconfig.build.json)', () => {
   let tmp = '';
@@ -241,7 +226,7 @@ describe('compiled JavaScript build (tsconfig.build.json)', () => {
 
   it('import "dqp" loads no TensorFlow.js module; loadTf() loads it on first use', () => {
     expect(build!.status).toBe(0);
-    writeFileSync(join(consumer, 'trace-hook.mjs'), TRACE_HOOK_MJS);
+    writeFileSync(join(consumer, 'trace-hook.mjs'), TRACE_HOOK);
     writeFileSync(join(consumer, 'register-trace.mjs'), "import { register } from 'node:module';\nregister('./trace-hook.mjs', import.meta.url);\n");
     writeFileSync(join(consumer, 'lazy-tf.mjs'), LAZY_TF_MJS);
     const trace = join(tmp, 'lazy-tf.trace');
@@ -269,7 +254,7 @@ describe('compiled JavaScript build (tsconfig.build.json)', () => {
 
   it("'dqp/browser' imports no Node built-in and exports 'dqp' minus the Node-only names", () => {
     expect(build!.status).toBe(0);
-    writeFileSync(join(consumer, 'trace-hook.mjs'), TRACE_HOOK_MJS);
+    writeFileSync(join(consumer, 'trace-hook.mjs'), TRACE_HOOK);
     writeFileSync(join(consumer, 'register-trace.mjs'), "import { register } from 'node:module';\nregister('./trace-hook.mjs', import.meta.url);\n");
     writeFileSync(
       join(consumer, 'browser.mjs'),

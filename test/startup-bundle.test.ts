@@ -17,26 +17,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plainEnv, TRACE_HOOK } from './helpers.ts';
 import { describeData } from './data.ts';
 
 const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
-/** the environment without NODE_OPTIONS (vitest's workers may carry loader flags) */
-function plainEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  return env;
-}
 
-/** A module-resolution hook that appends every resolved URL to the file named by DQP_TRACE. */
-const TRACE_HOOK = String.raw`
-import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  appendFileSync(process.env.DQP_TRACE, r.url + '\n');
-  return r;
-}
-`;
 
 /** minimize ½ zᵀPz + qᵀz s.t. z1 + z2 + z3 = 1, z1 ≤ 0.1, z1 − z2 ≤ 5, lb ≤ z ≤ ub (see test/startup.test.ts) */
 const QP3 = {

@@ -16,25 +16,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plainEnv, TRACE_HOOK } from './helpers.ts';
 
 const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
-/** the environment without NODE_OPTIONS (vitest's workers may carry loader flags) */
-function plainEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  return env;
-}
 
-/** A module-resolution hook that appends every resolved URL to the file named by DQP_TRACE. */
-const TRACE_HOOK = String.raw`
-import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  appendFileSync(process.env.DQP_TRACE, r.url + '\n');
-  return r;
-}
-`;
 
 describe('the dqp command runs the compiled JavaScript', () => {
   let tmp = '';
