@@ -1,5 +1,6 @@
 /**
- * Batches of independent QPs.
+ * Batches of independent QPs. Node only: the pool runs on node:worker_threads, so this module is
+ * not part of `dqp/browser` (a web page runs its own Web Worker per job, see web/src/worker.ts).
  *
  * Serial (synchronous, in this thread):
  *   dqpForwardBatch(problems, options)          → DqpForwardResult[]
