@@ -35,18 +35,7 @@ export type { SolveQPSettings, SolverInfo } from './qp/registry.ts';
 export { admmBackend, dualasBackend, highsBackend, ipmBackend, quadprogBackend } from './qp/backends/index.ts';
 
 // the dQP layer
-export type {
-  DqpCotangents,
-  DqpFlags,
-  DqpForwardResult,
-  DqpGradients,
-  DqpOptions,
-  DqpParam,
-  DqpTimings,
-  DualsMode,
-  KktSolverKind,
-  LinearSolverChoice,
-} from './dqp/types.ts';
+export type * from './dqp/types.ts';
 export { DQP_PARAMS } from './dqp/types.ts';
 export { dqpForward } from './dqp/forward.ts';
 export { dqpBackward } from './dqp/backward.ts';

@@ -98,3 +98,15 @@ export async function resolve(specifier, context, next) {
   return r;
 }
 `;
+
+/** minimize ½ zᵀPz + qᵀz s.t. z1 + z2 + z3 = 1, z1 ≤ 0.1, z1 − z2 ≤ 5, lb ≤ z ≤ ub: the start-up tests' 3-variable QP (JSON format) */
+export const QP3 = {
+  P: { format: 'dense', shape: [3, 3], data: [[4, 1, 0], [1, 3, 0.5], [0, 0.5, 2]] },
+  q: [-1, 2, -3],
+  A: { format: 'dense', shape: [1, 3], data: [[1, 1, 1]] },
+  b: [1],
+  C: { format: 'dense', shape: [2, 3], data: [[1, 0, 0], [1, -1, 0]] },
+  d: [0.1, 5],
+  lb: [-1, -0.2, -1],
+  ub: [2, 2, 2],
+};

@@ -17,24 +17,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plainEnv, TRACE_HOOK } from './helpers.ts';
+import { plainEnv, QP3, TRACE_HOOK } from './helpers.ts';
 import { describeData } from './data.ts';
 
 const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 
 
-/** minimize ½ zᵀPz + qᵀz s.t. z1 + z2 + z3 = 1, z1 ≤ 0.1, z1 − z2 ≤ 5, lb ≤ z ≤ ub (see test/startup.test.ts) */
-const QP3 = {
-  P: { format: 'dense', shape: [3, 3], data: [[4, 1, 0], [1, 3, 0.5], [0, 0.5, 2]] },
-  q: [-1, 2, -3],
-  A: { format: 'dense', shape: [1, 3], data: [[1, 1, 1]] },
-  b: [1],
-  C: { format: 'dense', shape: [2, 3], data: [[1, 0, 0], [1, -1, 0]] },
-  d: [0.1, 5],
-  lb: [-1, -0.2, -1],
-  ub: [2, 2, 2],
-};
 
 /** a JSON line with its timing fields (wall-clock) removed, keys sorted */
 function withoutTimings(line: string): string {

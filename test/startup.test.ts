@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plainEnv, TRACE_HOOK } from './helpers.ts';
+import { plainEnv, QP3, TRACE_HOOK } from './helpers.ts';
 
 const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -63,19 +63,7 @@ describe('the dqp command runs the compiled JavaScript', () => {
     // minimize ½ zᵀPz + qᵀz  s.t.  z1 + z2 + z3 = 1,  z1 ≤ 0.1,  z1 − z2 ≤ 5,  lb ≤ z ≤ ub:
     // z = (1/12, −1/5, 67/60) with only the bound z2 ≥ −1/5 active (see test/package-build.test.ts)
     const file = join(tmp, 'qp3.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        P: { format: 'dense', shape: [3, 3], data: [[4, 1, 0], [1, 3, 0.5], [0, 0.5, 2]] },
-        q: [-1, 2, -3],
-        A: { format: 'dense', shape: [1, 3], data: [[1, 1, 1]] },
-        b: [1],
-        C: { format: 'dense', shape: [2, 3], data: [[1, 0, 0], [1, -1, 0]] },
-        d: [0.1, 5],
-        lb: [-1, -0.2, -1],
-        ub: [2, 2, 2],
-      }),
-    );
+    writeFileSync(file, JSON.stringify(QP3));
     const { r, urls } = traced(['solve', file, '--json'], 'solve');
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { z: number[] };
