@@ -46,6 +46,7 @@ export const BILEVEL_LOOP_DEFAULTS = Object.freeze({
   stopTol: 1e-4,
   warmStart: true,
   finalEpsAbs: 1e-9,
+  predictActiveSet: true,
   timeLimit: Infinity,
   beta2: 0.999,
 });
@@ -115,6 +116,7 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
     warmStart: o.warmStart,
     stopTol: o.stopTol,
     tightEpsAbs: o.finalEpsAbs,
+    predictActiveSet: o.predictActiveSet,
   });
   const op = bilevelLossOp(tf, objective);
   const thetaVar = tf.variable(tf.tensor1d(Float32Array.from(theta0), 'float32'), true, undefined, 'float32');
@@ -126,6 +128,7 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
   const forwardMs: number[] = [];
   const backwardMs: number[] = [];
   const adamMs: number[] = [];
+  const forwardFactorizations: number[] = [];
   let prevActive: Int32Array | null = null;
   let stopReason: LoopStopReason = 'max-iter';
   let steps = 0;
@@ -148,6 +151,7 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
       lossHistory.push(ev.loss);
       maxDualHistory.push(ev.maxDual);
       forwardMs.push(ev.forwardMs);
+      forwardFactorizations.push(ev.factorizations);
       lastMaxDual = Math.max(ev.maxDual, ev.solverMaxDual);
       if (fwd.context) {
         lastZ = fwd.z;
@@ -167,6 +171,7 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
         solverIterations: fwd.solution.iterations,
         forwardMs: ev.forwardMs,
         tight: ev.tight,
+        inner: { predicted: ev.predicted, factorizations: ev.factorizations },
         z: fwd.z,
       };
       let stop: LoopStopReason | null = null;
@@ -219,6 +224,8 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
     backwardMs,
     adamMs,
     tightSolves: objective.tightSolves,
+    predictedSolves: objective.predictedSolves,
+    forwardFactorizations,
     blockedStops,
     finalProblem,
     finalSolution,

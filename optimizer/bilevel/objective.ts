@@ -33,6 +33,16 @@
  * after it needs repeating again and resets when it does not). Tight results are always
  * acceptable, so this only saves wasted loose solves (on the corner study ~90 % of the loose
  * solves were inconsistent).
+ *
+ * Predicted active set (option predictActiveSet, default on; docs/dqp-layer.md#predicted-active-set-solve).
+ * Before any solver call the layer tries the QP of the previous forward's active set J with one
+ * factorization of K_J, checked for primal feasibility off J and dual signs on J at tolerance
+ * tightEpsAbs (corrected at most twice: violated rows join J, negative duals leave it). A check
+ * that passes gives the exact solution of the QP up to tightEpsAbs: every row off J has μ_j = 0
+ * and is feasible, every row in J holds with equality — the active set and the duals agree by
+ * construction, so the consistency guard has nothing to repeat and a stop needs no confirming
+ * re-solve (it counts as tight). Only when the check fails does the forward take the solver path
+ * above. Both layers then keep the accepted result as their warm start and next prediction.
  */
 import { DimensionError, InputError } from '../errors.ts';
 import { DqpLayer } from '../dqp/layer.ts';
@@ -49,6 +59,12 @@ export interface ObjectiveOptions {
   readonly stopTol?: number;
   /** tolerance of the confirming re-solve; default 1e-9 */
   readonly tightEpsAbs?: number;
+  /**
+   * try the previous active set first (one K_J factorization, checked at tightEpsAbs) and call
+   * the solver only when the check fails; default true. false: the paper's setting (every
+   * forward calls the solver)
+   */
+  readonly predictActiveSet?: boolean;
 }
 
 /** One forward evaluation (keep it to call gradient()). */
@@ -71,6 +87,13 @@ export interface Evaluation {
   readonly solverMaxDual: number;
   /** the forward was solved with the tight tolerance (see the file comment) */
   readonly tight: boolean;
+  /** the predicted active-set solve was accepted (no solver call; exact up to tightEpsAbs) */
+  readonly predicted: boolean;
+  /**
+   * factorizations of this forward: reduced-KKT factorizations of both layers (predicted
+   * attempts included) + iterations of every solver call (one factorization each for ipm)
+   */
+  readonly factorizations: number;
 }
 
 function checkNumber(name: string, v: number | undefined, ok: (x: number) => boolean, expected: string): void {
@@ -97,6 +120,10 @@ export class BilevelObjective {
   readonly stopTol: number;
   /** number of forwards solved with the tight tolerance */
   tightSolves = 0;
+  /** the predicted active-set solve is tried first (option predictActiveSet) */
+  readonly predictActiveSet: boolean;
+  /** forwards whose predicted solve was accepted */
+  predictedSolves = 0;
   /** forwards still to be solved tightly without a loose attempt */
   private skipLoose = 0;
   /** length of the current pause of loose attempts (doubles while they keep being inconsistent) */
@@ -108,11 +135,15 @@ export class BilevelObjective {
   /**
    * problem  the family θ ↦ QP(θ), the loss ℓ on the layer's outputs, the regularizer r (optional)
    * options  solver (default 'ipm'), epsAbs (1e-5), epsRel (0), epsActive (1e-4), warmStart
-   *          (true), stopTol (1e-4), tightEpsAbs (1e-9)
+   *          (true), stopTol (1e-4), tightEpsAbs (1e-9), predictActiveSet (true)
    */
   constructor(problem: BilevelProblem, options: ObjectiveOptions = {}) {
     checkNumber('stopTol', options.stopTol, (x) => x > 0, 'a number > 0');
     checkNumber('tightEpsAbs', options.tightEpsAbs, (x) => x > 0, 'a number > 0');
+    if (options.predictActiveSet !== undefined && typeof options.predictActiveSet !== 'boolean') {
+      throw new InputError('predictActiveSet', 'true or false', JSON.stringify(options.predictActiveSet));
+    }
+    this.predictActiveSet = options.predictActiveSet ?? true;
     this.family = problem.family;
     this.loss = problem.loss;
     this.regularizer = problem.regularizer ?? null;
@@ -123,8 +154,10 @@ export class BilevelObjective {
       warmStart: options.warmStart ?? true,
       fixed: problem.family.fixed,
     };
-    this.layer = new DqpLayer({ ...common, epsAbs: options.epsAbs ?? 1e-5, epsRel: options.epsRel ?? 0 });
-    this.tightLayer = new DqpLayer({ ...common, epsAbs: options.tightEpsAbs ?? 1e-9, epsRel: 0 });
+    const tightEpsAbs = options.tightEpsAbs ?? 1e-9;
+    const predict = this.predictActiveSet ? { tol: tightEpsAbs } : false;
+    this.layer = new DqpLayer({ ...common, epsAbs: options.epsAbs ?? 1e-5, epsRel: options.epsRel ?? 0, predictActiveSet: predict });
+    this.tightLayer = new DqpLayer({ ...common, epsAbs: tightEpsAbs, epsRel: 0 });
   }
 
   /** Forward at θ (length family.size, not modified). Remembered as the last evaluation. */
@@ -136,19 +169,35 @@ export class BilevelObjective {
     }
     const t0 = performance.now();
     const problem = this.family.instance(theta);
-    let forward: DqpForwardResult;
+    let forward: DqpForwardResult | null = null;
     let tight = false;
-    if (this.skipLoose > 0) {
+    let factorizations = 0;
+    // the predicted active-set solve first (see the file comment)
+    if (this.predictActiveSet) {
+      forward = this.layer.tryPredicted(problem);
+      factorizations += this.layer.last.kktFactorizations;
+    }
+    const predicted = forward !== null;
+    const solve = (layer: DqpLayer): DqpForwardResult => {
+      const fwd = layer.solve(problem);
+      factorizations += layer.last.kktFactorizations + layer.last.solverIterations;
+      return fwd;
+    };
+    if (forward) {
+      this.predictedSolves++;
+      this.skipLoose = 0;
+      this.pause = 0;
+    } else if (this.skipLoose > 0) {
       // the previous forward needed the tight tolerance: go there directly (see the file comment)
       this.skipLoose--;
-      forward = this.tightLayer.forward(problem);
+      forward = solve(this.tightLayer);
       tight = !!forward.context;
-      if (!forward.context) forward = this.layer.forward(problem);
+      if (!forward.context) forward = solve(this.layer);
     } else {
-      forward = this.layer.forward(problem);
+      forward = solve(this.layer);
       const why = forward.context ? this.needsTightSolve(forward) : null;
       if (why) {
-        const again = this.tightLayer.forward(problem);
+        const again = solve(this.tightLayer);
         if (again.context) {
           forward = again;
           tight = true;
@@ -161,6 +210,11 @@ export class BilevelObjective {
       } else if (forward.context) this.pause = 0;
     }
     if (tight) this.tightSolves++;
+    if (this.predictActiveSet) {
+      // both layers start the next forward from the accepted result
+      this.layer.remember(forward);
+      this.tightLayer.remember(forward);
+    }
     const maxDual = maxOf(forward.mu);
     const outputTerm = this.loss.value(forward);
     let regTerm = 0;
@@ -181,6 +235,8 @@ export class BilevelObjective {
       forwardMs: performance.now() - t0,
       solverMaxDual: forward.solution.hasDuals ? maxOf(forward.solution.mu) : 0,
       tight,
+      predicted,
+      factorizations,
     };
     this.last = ev;
     return ev;

@@ -80,6 +80,13 @@ export interface BilevelLoopOptions {
   readonly warmStart?: boolean;
   /** tolerance of the tight re-solves (consistency guard, confirmation, final solve); default 1e-9 */
   readonly finalEpsAbs?: number;
+  /**
+   * solve each forward first with the previous forward's active set (one factorization of the
+   * reduced KKT, checked at finalEpsAbs; objective.ts, docs/dqp-layer.md#predicted-active-set-solve)
+   * and call the solver only when the check fails; default true. false: every forward calls the
+   * solver (the paper's setting)
+   */
+  readonly predictActiveSet?: boolean;
   /** wall-clock limit of the loop in seconds; default Infinity */
   readonly timeLimit?: number;
   /**
@@ -130,6 +137,12 @@ export interface IterationRecord {
   readonly forwardMs: number;
   /** the forward was repeated with the tight tolerance (objective.ts, consistency guard) */
   readonly tight: boolean;
+  /**
+   * how the forward was solved: `predicted` = the predicted active-set solve was accepted (no
+   * solver call); `factorizations` = reduced-KKT factorizations + solver iterations (one
+   * factorization each for ipm) of every solve this forward made
+   */
+  readonly inner: { readonly predicted: boolean; readonly factorizations: number };
   /** dQP backward + pullback of this iteration's step; null when the loop stopped at this forward */
   readonly backwardMs: number | null;
   /**
@@ -178,6 +191,10 @@ export interface BilevelLoopResult {
   readonly adamMs: readonly number[];
   /** forwards repeated with the tight tolerance */
   readonly tightSolves: number;
+  /** forwards solved by the predicted active-set solve (no solver call) */
+  readonly predictedSolves: number;
+  /** factorizations of every forward (IterationRecord.inner.factorizations) */
+  readonly forwardFactorizations: readonly number[];
   /** times the dual test passed but acceptStop refused */
   readonly blockedStops: number;
   /** the QP at the final θ, re-solved with finalEpsAbs (epsRel 0), warm-started from the last forward */

@@ -156,7 +156,7 @@ export interface ForwardEnv {
 const zeros = (k: number) => new Float64Array(k);
 
 /** The right-hand side [−q; b; d_J] of K_J (bound rows: −lb_i, ub_i). */
-function kktRhs(problem: QPProblem, rows: InequalityRows, J: Int32Array, n: number, p: number): Float64Array {
+export function kktRhs(problem: QPProblem, rows: InequalityRows, J: Int32Array, n: number, p: number): Float64Array {
   const k = J.length;
   const g = new Float64Array(n + p + k);
   for (let i = 0; i < n; i++) g[i] = -problem.q[i]!;
@@ -166,7 +166,7 @@ function kktRhs(problem: QPProblem, rows: InequalityRows, J: Int32Array, n: numb
 }
 
 /** A factored K_J of one active set. */
-interface Factored {
+export interface Factored {
   readonly J: Int32Array;
   /** D = diag(1_n, s_A, s_J) of K_J (reduced-kkt.ts) */
   readonly D: Float64Array;
@@ -260,7 +260,7 @@ function failedResult(rows: InequalityRows, p: number, step: SolveStep, t0: numb
 }
 
 /** Row scales of the inequality rows for the active-set threshold: s_C on the rows of C, 1 on bound rows; null without normalization. */
-function activeRowScale(rows: InequalityRows, norm: SolveStep['norm']): Float64Array | null {
+export function activeRowScale(rows: InequalityRows, norm: SolveStep['norm']): Float64Array | null {
   if (!norm) return null;
   const rowScale = new Float64Array(rows.total).fill(1);
   rowScale.set(norm.sC);
@@ -268,7 +268,7 @@ function activeRowScale(rows: InequalityRows, norm: SolveStep['norm']): Float64A
 }
 
 /** What factorActiveSet needs besides J (fixed for one forward pass). */
-interface FactorInputs {
+export interface FactorInputs {
   readonly P: Matrix;
   readonly A: Matrix | null;
   readonly rows: InequalityRows;
@@ -286,7 +286,7 @@ interface FactorInputs {
  * an orthogonal change of variables, so the minimum-norm solution of K_R is not that of K_J (for
  * the same reason factorEliminated gives up when K_R turns out singular).
  */
-function factorActiveSet(f: FactorInputs, J: Int32Array): Factored {
+export function factorActiveSet(f: FactorInputs, J: Int32Array): Factored {
   const { P, A, rows, norm, opts } = f;
   const n = rows.n;
   const p = A ? A.nrows : 0;
@@ -359,7 +359,7 @@ function refineStep(
 }
 
 /** Step 4 output: the duals of the equality rows and of the active rows. */
-interface DualsStep {
+export interface DualsStep {
   /** length p */
   readonly lambda: Float64Array;
   /** length |J|, original row scaling */
@@ -407,7 +407,7 @@ function dualsStep(problem: QPProblem, rows: InequalityRows, J: Int32Array, kkt:
  * Step 5: degeneracy — weakly active rows (μ_j ≈ 0 on J, compared in the scaled rows), |J| + p > n,
  * a singular K_J; each kind is warned once.
  */
-function degeneracyStep(fac: Factored, muJ: Float64Array, n: number, p: number, epsWeak: number): { weak: Int32Array; singular: boolean } {
+export function degeneracyStep(fac: Factored, muJ: Float64Array, n: number, p: number, epsWeak: number): { weak: Int32Array; singular: boolean } {
   const { J, D, diag, overdetermined } = fac;
   const k = J.length;
   const muScaled = new Float64Array(k);
@@ -437,9 +437,7 @@ export function forwardWithCache(problem: QPProblem, opts: ResolvedDqpOptions, e
   const n = P.ncols;
   const A = problem.A ?? null;
   const p = A ? A.nrows : 0;
-  const C = problem.C ?? null;
-  const rows = inequalityRows(n, C, problem.d, problem.lb, problem.ub);
-  const m = rows.m;
+  const rows = inequalityRows(n, problem.C ?? null, problem.d, problem.lb, problem.ub);
 
   // 1. the black-box solve
   const solved = solveStep(problem, opts);
@@ -466,14 +464,41 @@ export function forwardWithCache(problem: QPProblem, opts: ResolvedDqpOptions, e
     activeSetMs += performance.now() - tRef;
   }
   fac ??= factorActiveSet(inputs, J);
-  const kkt = fac.diag.solver;
 
   // 4. duals
-  const duals = dualsStep(problem, rows, J, kkt, solution, norm, opts);
-  const { lambda, muJ } = duals;
+  const duals = dualsStep(problem, rows, J, fac.diag.solver, solution, norm, opts);
   const factorMs = performance.now() - tFac;
 
   // 5. degeneracy, result
+  return finishForward(problem, rows, fac, duals, refined, solution, opts, { solveMs: solved.solveMs, activeSetMs, factorMs, totalMs: 0 }, t0);
+}
+
+/**
+ * Step 5 (shared with the predicted solve, predicted-solve.ts): degeneracy flags, the outputs
+ * scattered to the inequality rows, and the backward context holding the factored K_J.
+ *   refined  J came from the refinement heuristic (flags.activeSetRefined)
+ *   timings  totalMs is filled here (from t0)
+ */
+export function finishForward(
+  problem: QPProblem,
+  rows: InequalityRows,
+  fac: Factored,
+  duals: DualsStep,
+  refined: boolean,
+  solution: QPSolution,
+  opts: ResolvedDqpOptions,
+  timings: DqpForwardResult['timings'],
+  t0: number,
+): DqpForwardResult {
+  const { n, m } = rows;
+  const p = problem.A ? problem.A.nrows : 0;
+  const { P } = problem;
+  const A = problem.A ?? null;
+  const C = problem.C ?? null;
+  const J = fac.J;
+  const kkt = fac.diag.solver;
+  const { lambda, muJ } = duals;
+  const z = solution.z;
   const { weak, singular } = degeneracyStep(fac, muJ, n, p, opts.epsWeak);
   const mu = zeros(m);
   const muLb = rows.hasBounds ? zeros(n) : null;
@@ -518,7 +543,7 @@ export function forwardWithCache(problem: QPProblem, opts: ResolvedDqpOptions, e
     activeLb,
     activeUb,
     flags,
-    timings: { solveMs: solved.solveMs, activeSetMs, factorMs, totalMs: performance.now() - t0 },
+    timings: { ...timings, totalMs: performance.now() - t0 },
     solution,
     kktSolver: kkt.kind,
     eliminated: fac.eliminated,
