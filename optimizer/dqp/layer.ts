@@ -39,14 +39,19 @@ export interface DqpLayerOptions extends Omit<DqpOptions, 'warmStart'> {
   /**
    * predict the active set from the previous call and solve its equality-constrained QP with one
    * factorization of K_J, calling the solver only when the check fails (predicted-solve.ts,
-   * docs/dqp-layer.md#predicted-active-set-solve). `true` = defaults { tol: 1e-9, rounds: 2 }:
-   * tol is the absolute tolerance of the primal (rows off J: scaled residual ≤ tol) and dual
-   * (μ_J ≥ −tol·max(1, ‖μ_J‖∞)) checks, rounds the corrections of J (violated rows join, negative
-   * duals leave) before the solver is called. Default false: every forward calls the solver
-   * (the paper's Algorithm 1)
+   * docs/dqp-layer.md#predicted-active-set-solve). `true` = defaults { tol: 1e-9, rounds: 4,
+   * maxBorder: 64 }: tol is the absolute tolerance of the primal (rows off J: scaled residual ≤
+   * tol) and dual (μ_J ≥ −tol·max(1, ‖μ_J‖∞)) checks, rounds the corrections of J (violated rows
+   * join, negative duals leave) before the solver is called, maxBorder how many rows J may differ
+   * from the last factored active set and still be solved through that factorization
+   * (bordered-kkt.ts; the layer refactors that base set's K_J each forward, reusing its symbolic
+   * analysis). Default false: every forward calls the solver (the paper's Algorithm 1)
    */
   readonly predictActiveSet?: boolean | Partial<PredictSettings>;
 }
+
+/** a predicted solve whose J differs from the factored base set by more rows moves the base to J */
+const REBASE_BORDER = 4;
 
 /** How one forward of the layer was solved (DqpLayer.last). */
 export interface DqpForwardInfo {
@@ -67,9 +72,11 @@ function predictSettings(v: DqpLayerOptions['predictActiveSet']): PredictSetting
   if (typeof v !== 'object' || v === null) throw new InputError('options.predictActiveSet', 'true, false or { tol, rounds }', JSON.stringify(v));
   const tol = v.tol ?? PREDICT_DEFAULTS.tol;
   const rounds = v.rounds ?? PREDICT_DEFAULTS.rounds;
+  const maxBorder = v.maxBorder ?? PREDICT_DEFAULTS.maxBorder;
   if (!(typeof tol === 'number' && tol > 0 && Number.isFinite(tol))) throw new InputError('options.predictActiveSet.tol', 'a finite number > 0', String(tol));
   if (!(Number.isInteger(rounds) && rounds >= 0)) throw new InputError('options.predictActiveSet.rounds', 'an integer ≥ 0', String(rounds));
-  return { tol, rounds };
+  if (!(Number.isInteger(maxBorder) && maxBorder >= 0)) throw new InputError('options.predictActiveSet.maxBorder', 'an integer ≥ 0', String(maxBorder));
+  return { tol, rounds, maxBorder };
 }
 
 export interface DqpLayerStats {
@@ -98,6 +105,8 @@ export class DqpLayer {
   private previous: WarmStart | null = null;
   /** the active set of the previous forward (InequalityRows numbering), the next prediction */
   private previousJ: Int32Array | null = null;
+  /** the active set whose K_J this layer factors for the predicted solve (null: previousJ) */
+  private baseJ: Int32Array | null = null;
   private calls = 0;
   private warmStarts = 0;
   private predictions = 0;
@@ -139,7 +148,10 @@ export class DqpLayer {
     this.last = { predicted: false, attempted: false, kktFactorizations: 0, solverIterations: 0 };
     if (!this.predict || !J0 || !this.sameSizes(problem)) return null;
     this.predictions++;
-    const out = predictedForward(problem, this.options, { cache: this.cache }, J0, this.predict);
+    const out = predictedForward(problem, this.options, { cache: this.cache }, J0, this.predict, this.baseJ);
+    // keep the factored base while the border stays small; move it to J once the border has
+    // grown (the next forward then analyzes the new pattern once)
+    this.baseJ = out.result && out.borderSize > REBASE_BORDER ? out.result.context!.J : out.factoredJ;
     this.last = { predicted: out.result !== null, attempted: true, kktFactorizations: this.cache.factorizations - f0, solverIterations: 0 };
     if (!out.result) return null;
     this.calls++;
@@ -161,6 +173,7 @@ export class DqpLayer {
     this.calls++;
     const result = forwardWithCache(problem, warm ? { ...this.options, warmStart: warm } : this.options, { cache: this.cache });
     this.remember(result);
+    if (result.context) this.baseJ = result.context.J;
     this.last = { predicted: false, attempted: false, kktFactorizations: this.cache.factorizations - f0, solverIterations: result.solution.iterations };
     return result;
   }
@@ -206,6 +219,7 @@ export class DqpLayer {
   reset(): void {
     this.previous = null;
     this.previousJ = null;
+    this.baseJ = null;
     this.cache.clear();
   }
 }
