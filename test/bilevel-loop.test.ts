@@ -12,8 +12,8 @@ import { cornerExample } from '../geometry/examples/corner.ts';
 import { crossExample } from '../geometry/examples/cross.ts';
 import { gridBoundaryClockwise, unitSquareGrid } from '../geometry/examples/grid.ts';
 import { HarmonicSolver } from '../geometry/harmonic.ts';
-import { countFlipped, signedAreas } from '../geometry/validity.ts';
-import { EmbeddingObjective } from '../geometry/embed/family.ts';
+import { countFlipped, interleavedFromSplit, signedAreas } from '../geometry/validity.ts';
+import { EmbeddingObjective, embeddingProblem } from '../geometry/embed/family.ts';
 import { embedBilevel, embedBilevelAsync, median } from '../geometry/embed/driver.ts';
 import type { BilevelResult } from '../geometry/embed/types.ts';
 import { dualNormLoss } from '../optimizer/bilevel/dual-loss.ts';
@@ -141,9 +141,15 @@ describe('embedBilevel', () => {
     const r = embedBilevel(qp);
     expect(r.converged).toBe(true);
     expect(r.flips).toBe(0);
-    expect(r.tightSolves).toBeGreaterThan(0);
     const inst = qp.instance(r.theta);
     expect(inst.C.nrows).toBe(2);
+    // by default the forwards are predicted active-set solves (exact, no guard needed); with the
+    // solver on every forward (the paper's setting) the guard's tight re-solves must fire
+    const paper = runBilevel(embeddingProblem(qp), { theta0: qp.initialTheta(), predictActiveSet: false });
+    expect(paper.stopReason).toBe('duals-vanished');
+    expect(paper.tightSolves).toBeGreaterThan(0);
+    expect(paper.predictedSolves).toBe(0);
+    expect(countFlipped(signedAreas(interleavedFromSplit(paper.finalZ), qp.domain.F), qp.domain.orientation)).toBe(0);
   });
 
   it('stops at maxIter with the history of every forward', () => {

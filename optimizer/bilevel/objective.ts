@@ -37,7 +37,7 @@
  * Predicted active set (option predictActiveSet, default on; docs/dqp-layer.md#predicted-active-set-solve).
  * Before any solver call the layer tries the QP of the previous forward's active set J with one
  * factorization of K_J, checked for primal feasibility off J and dual signs on J at tolerance
- * tightEpsAbs (corrected at most twice: violated rows join J, negative duals leave it). A check
+ * tightEpsAbs (corrected at most 4 times: violated rows join J, negative duals leave it). A check
  * that passes gives the exact solution of the QP up to tightEpsAbs: every row off J has μ_j = 0
  * and is feasible, every row in J holds with equality — the active set and the duals agree by
  * construction, so the consistency guard has nothing to repeat and a stop needs no confirming
