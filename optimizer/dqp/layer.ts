@@ -50,8 +50,15 @@ export interface DqpLayerOptions extends Omit<DqpOptions, 'warmStart'> {
   readonly predictActiveSet?: boolean | Partial<PredictSettings>;
 }
 
-/** a predicted solve whose J differs from the factored base set by more rows moves the base to J */
-const REBASE_BORDER = 4;
+/**
+ * The base set moves to the accepted J once the border solves spent since it was set (one per
+ * changed row per forward) exceed this budget, of the order of the cost of one symbolic analysis
+ * of a mesh K_J counted in solves: a rent-or-buy rule, so the forwards never spend much more than
+ * twice the better of "keep the base" and "analyze J". On the ant (15 088 vertices) budgets from
+ * 16 to 80 gave the same loop CPU time within the noise (9.3–11.3 s for 60 steps); a budget of 4
+ * also, 1000 (never move) 14 s.
+ */
+const REBASE_BUDGET = 32;
 
 /** How one forward of the layer was solved (DqpLayer.last). */
 export interface DqpForwardInfo {
@@ -107,6 +114,8 @@ export class DqpLayer {
   private previousJ: Int32Array | null = null;
   /** the active set whose K_J this layer factors for the predicted solve (null: previousJ) */
   private baseJ: Int32Array | null = null;
+  /** border solves spent since baseJ was set (see REBASE_BUDGET) */
+  private borderSpent = 0;
   private calls = 0;
   private warmStarts = 0;
   private predictions = 0;
@@ -151,7 +160,12 @@ export class DqpLayer {
     const out = predictedForward(problem, this.options, { cache: this.cache }, J0, this.predict, this.baseJ);
     // keep the factored base while the border stays small; move it to J once the border has
     // grown (the next forward then analyzes the new pattern once)
-    this.baseJ = out.result && out.borderSize > REBASE_BORDER ? out.result.context!.J : out.factoredJ;
+    if (out.factoredJ !== this.baseJ) this.borderSpent = 0;
+    this.borderSpent += out.borderSize;
+    if (out.result && this.borderSpent > REBASE_BUDGET) {
+      this.baseJ = out.result.context!.J;
+      this.borderSpent = 0;
+    } else this.baseJ = out.factoredJ;
     this.last = { predicted: out.result !== null, attempted: true, kktFactorizations: this.cache.factorizations - f0, solverIterations: 0 };
     if (!out.result) return null;
     this.calls++;
@@ -173,7 +187,10 @@ export class DqpLayer {
     this.calls++;
     const result = forwardWithCache(problem, warm ? { ...this.options, warmStart: warm } : this.options, { cache: this.cache });
     this.remember(result);
-    if (result.context) this.baseJ = result.context.J;
+    if (result.context) {
+      this.baseJ = result.context.J;
+      this.borderSpent = 0;
+    }
     this.last = { predicted: false, attempted: false, kktFactorizations: this.cache.factorizations - f0, solverIterations: result.solution.iterations };
     return result;
   }
@@ -220,6 +237,7 @@ export class DqpLayer {
     this.previous = null;
     this.previousJ = null;
     this.baseJ = null;
+    this.borderSpent = 0;
     this.cache.clear();
   }
 }
