@@ -32,6 +32,7 @@ import { computeResiduals, objectiveValue } from '../qp/residuals.ts';
 import type { QPProblem, QPSolution } from '../qp/types.ts';
 import {
   activeRowScale,
+  checkPositiveSemidefinite,
   factorActiveSet,
   finishForward,
   kktRhs,
@@ -111,6 +112,7 @@ export function predictedForward(
 ): PredictOutcome {
   const t0 = performance.now();
   validateProblem(problem);
+  if (opts.checkP) checkPositiveSemidefinite(problem.P);
   const P = problem.P;
   const n = P.ncols;
   const A = problem.A ?? null;
@@ -138,7 +140,10 @@ export function predictedForward(
       if (e instanceof LinearAlgebraError) return false;
       throw e;
     }
-    if (fac.overdetermined || fac.diag.singularReason !== null || fac.diag.solver.singular) return false;
+    // only an LDLᵀ whose inertia was checked ((n, p + k): P positive definite on the null space of
+    // the active rows) certifies a minimizer; LU, regularized and least-squares solutions go to the solver
+    const kind = fac.diag.solver.kind;
+    if (fac.overdetermined || fac.diag.singularReason !== null || fac.diag.solver.singular || (kind !== 'sparse-ldl' && kind !== 'dense-ldl')) return false;
     st.fac0 = fac;
     st.bordered = new BorderedBase(fac.diag.solver, Jb, n, p, P, A, access);
     return true;
