@@ -1,0 +1,182 @@
+/**
+ * The WebAssembly SIMD micro-kernel of the packed GEMM (gemm.ts): a few hundred bytes of
+ * WebAssembly, assembled here from opcodes (no toolchain, no dependency, no file to fetch), run
+ * where the engine supports 128-bit SIMD (Node ≥ 16.4, current browsers) and skipped otherwise
+ * (gemm.ts then keeps its JavaScript kernel). The O(n³) dense routines spend their time here.
+ *
+ * Exported function `blk(ap, bp, cp, mb, nb, kb)` (byte offsets into the module's memory,
+ * mb and nb multiples of 4):
+ *   C(mb × nb, row-major, at cp) = Ã B̃  where Ã is packed in 4-row micro-panels
+ *   (ap[(i/4)·4kb + 4p + r] = A(i + r, p)) and B̃ in 4-column micro-panels
+ *   (bp[(j/4)·4kb + 4p + c] = B(p, j + c)); C is OVERWRITTEN (not accumulated).
+ * Per step p of a 4 × 4 tile: two 2-lane loads of B̃, four splat loads of Ã, eight 2-lane
+ * multiply-adds into eight accumulators (the 4 × 4 tile as 4 rows × 2 lane pairs).
+ * Numerically the sum over p runs in the same order as the JavaScript kernel (p ascending, one
+ * accumulator per entry, the product rounded before the add), so both give identical bits.
+ */
+
+// ---- a minimal WebAssembly binary emitter --------------------------------------------------
+
+function uleb(v: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+  return out;
+}
+
+function sleb(v: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+const name = (s: string): number[] => [...uleb(s.length), ...[...s].map((ch) => ch.charCodeAt(0))];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+
+// opcodes
+const I32 = 0x7f;
+const V128 = 0x7b;
+const get = (l: number) => [0x20, ...uleb(l)];
+const set = (l: number) => [0x21, ...uleb(l)];
+const i32c = (v: number) => [0x41, ...sleb(v)];
+const I32_ADD = 0x6a;
+const I32_MUL = 0x6c;
+const I32_LT_U = 0x49;
+const I32_SHL = 0x74;
+const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
+const V_LOAD = (off: number) => simd(0x00, 3, ...uleb(off)); // align 2^3 (8 bytes: f64 data)
+const V_STORE = (off: number) => simd(0x0b, 3, ...uleb(off));
+const V_SPLAT64 = (off: number) => simd(0x0a, 3, ...uleb(off));
+const F64X2_ADD = simd(0xf0);
+const F64X2_MUL = simd(0xf2);
+const V_ZERO = simd(0x0c, ...new Array<number>(16).fill(0));
+const LOOP = [0x03, 0x40];
+const BLOCK = [0x02, 0x40];
+const END = 0x0b;
+const BR_IF = (d: number) => [0x0d, ...uleb(d)];
+
+/** The module bytes (see the file comment for `blk`). */
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  // params: 0 ap, 1 bp, 2 cp, 3 mb, 4 nb, 5 kb
+  // i32 locals: 6 i, 7 j, 8 p, 9 pa, 10 pb, 11 pc, 12 stride (4·kb·8 bytes), 13 ldc (nb·8 bytes)
+  // v128 locals: 14..21 accumulators acc[r][h] = 14 + 2r + h, 22 b0, 23 b1, 24 a splat
+  const ACC = (r: number, h: number) => 14 + 2 * r + h;
+  const body: number[] = [];
+  const emit = (...xs: (number | number[])[]) => {
+    for (const x of xs) if (typeof x === 'number') body.push(x);
+    else body.push(...x);
+  };
+  // stride = kb << 5 ; ldc = nb << 3
+  emit(get(5), i32c(5), I32_SHL, set(12));
+  emit(get(4), i32c(3), I32_SHL, set(13));
+  // i = 0; loop over 4-row panels (mb ≥ 4 guaranteed by the caller)
+  emit(i32c(0), set(6));
+  emit(LOOP);
+  {
+    emit(i32c(0), set(7));
+    emit(LOOP);
+    {
+      for (let a = 0; a < 8; a++) emit(V_ZERO, set(14 + a));
+      // pa = ap + (i/4)·stride ; pb = bp + (j/4)·stride
+      emit(get(0), get(6), i32c(2), 0x76 /* i32.shr_u */, get(12), I32_MUL, I32_ADD, set(9));
+      emit(get(1), get(7), i32c(2), 0x76, get(12), I32_MUL, I32_ADD, set(10));
+      emit(i32c(0), set(8));
+      emit(LOOP);
+      {
+        emit(get(10), V_LOAD(0), set(22));
+        emit(get(10), V_LOAD(16), set(23));
+        for (let r = 0; r < 4; r++) {
+          emit(get(9), V_SPLAT64(8 * r), set(24));
+          for (let h = 0; h < 2; h++) emit(get(ACC(r, h)), get(24), get(22 + h), F64X2_MUL, F64X2_ADD, set(ACC(r, h)));
+        }
+        emit(get(9), i32c(32), I32_ADD, set(9));
+        emit(get(10), i32c(32), I32_ADD, set(10));
+        emit(get(8), i32c(1), I32_ADD, set(8));
+        emit(get(8), get(5), I32_LT_U, BR_IF(0));
+      }
+      emit(END);
+      // pc = cp + i·ldc + j·8 ; store the 4 × 4 tile
+      emit(get(2), get(6), get(13), I32_MUL, I32_ADD, get(7), i32c(3), I32_SHL, I32_ADD, set(11));
+      for (let r = 0; r < 4; r++) {
+        for (let h = 0; h < 2; h++) emit(get(11), get(ACC(r, h)), V_STORE(16 * h));
+        emit(get(11), get(13), I32_ADD, set(11));
+      }
+      emit(get(7), i32c(4), I32_ADD, set(7));
+      emit(get(7), get(4), I32_LT_U, BR_IF(0));
+    }
+    emit(END);
+    emit(get(6), i32c(4), I32_ADD, set(6));
+    emit(get(6), get(3), I32_LT_U, BR_IF(0));
+  }
+  emit(END);
+  emit(END); // function end
+  void BLOCK;
+  const locals = vec([
+    [...uleb(8), I32],
+    [...uleb(11), V128],
+  ]);
+  const code = [...locals, ...body];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0x00]])), // type 0: (i32 × 6) → ()
+    ...section(3, vec([[0x00]])), // function 0 has type 0
+    ...section(5, vec([[0x00, ...uleb(1)]])), // memory 0: min 1 page, no max
+    ...section(7, vec([
+      [...name('blk'), 0x00, 0x00], // function 0
+      [...name('mem'), 0x02, 0x00], // memory 0
+    ])),
+    ...section(10, vec([[...uleb(code.length), ...code]])),
+  ]; // prettier-ignore
+  return new Uint8Array(bytes);
+}
+
+/** The instantiated kernel and its memory, or null where WebAssembly SIMD is unavailable. */
+export interface SimdKernel {
+  /** C = Ã B̃ (byte offsets; see the file comment) */
+  readonly blk: (ap: number, bp: number, cp: number, mb: number, nb: number, kb: number) => void;
+  /** a Float64Array view of the memory with at least `doubles` entries (grows the memory; views from earlier calls may detach) */
+  view(doubles: number): Float64Array;
+}
+
+let kernel: SimdKernel | null | undefined;
+
+/** The SIMD kernel (instantiated on first use), or null when the engine lacks WebAssembly SIMD or it is switched off (DQP_NO_SIMD=1 in Node). */
+export function simdKernel(): SimdKernel | null {
+  if (kernel !== undefined) return kernel;
+  kernel = null;
+  try {
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+    if (env?.['DQP_NO_SIMD'] === '1') return kernel;
+    if (typeof WebAssembly !== 'object') return kernel;
+    const bytes = moduleBytes();
+    if (!WebAssembly.validate(bytes)) return kernel;
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    const mem = inst.exports['mem'] as WebAssembly.Memory;
+    const blk = inst.exports['blk'] as SimdKernel['blk'];
+    let f64 = new Float64Array(mem.buffer);
+    kernel = {
+      blk,
+      view(doubles: number): Float64Array {
+        const need = doubles * 8;
+        if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+        if (f64.buffer !== mem.buffer) f64 = new Float64Array(mem.buffer);
+        return f64;
+      },
+    };
+  } catch {
+    kernel = null;
+  }
+  return kernel;
+}
