@@ -17,6 +17,7 @@
  */
 import { ZeroPivotError } from '../../../errors.ts';
 import { DenseLdl, denseGram, denseMatMul } from '../../../linalg/dense.ts';
+import { TRI_ALL, gemmAcc } from '../../../linalg/gemm.ts';
 import type { DenseMatrix } from '../../../linalg/types.ts';
 
 /** Row block of the blocked triangular solves (the GEMM inner dimension). */
@@ -81,16 +82,7 @@ export function solveLowerInPlace(l: Float64Array, n: number, x: Float64Array, r
       for (let c = 0; c < r; c++) x[oi + c] *= inv;
     }
     if (k1 >= n) break;
-    const kb = k1 - k0;
-    const rows = n - k1;
-    const a = new Float64Array(rows * kb);
-    for (let i = 0; i < rows; i++) {
-      const src = (k1 + i) * n + k0;
-      a.set(l.subarray(src, src + kb), i * kb);
-    }
-    const prod = denseMatMul(wrap(rows, kb, a), wrap(kb, r, x.subarray(k0 * r, k1 * r))).data;
-    const base = k1 * r;
-    for (let t = 0; t < prod.length; t++) x[base + t] -= prod[t]!;
+    gemmAcc(n - k1, r, k1 - k0, -1, l, k1 * n + k0, n, 1, x, k0 * r, r, 1, x, k1 * r, r, TRI_ALL);
   }
 }
 
@@ -114,16 +106,7 @@ export function solveLowerTransInPlace(l: Float64Array, n: number, x: Float64Arr
         for (let c = 0; c < r; c++) x[oj + c] -= a * x[oi + c]!;
       }
     }
-    if (k0 > 0) {
-      const kb = k1 - k0;
-      const a = new Float64Array(kb * k0);
-      for (let i = 0; i < kb; i++) {
-        const src = (k0 + i) * n;
-        a.set(l.subarray(src, src + k0), i * k0);
-      }
-      const prod = denseMatMul(wrap(kb, k0, a), wrap(kb, r, x.subarray(k0 * r, k1 * r)), { transA: true }).data;
-      for (let t = 0; t < prod.length; t++) x[t] -= prod[t]!;
-    }
+    if (k0 > 0) gemmAcc(k0, r, k1 - k0, -1, l, k0 * n, 1, n, x, k0 * r, r, 1, x, 0, r, TRI_ALL);
     k1 = k0;
   }
 }
@@ -236,21 +219,14 @@ export function householderSkipQR(wt: Float64Array, count: number, n: number, no
     const kb = rk - rk0;
     const rest = count - j1;
     if (kb === 0 || rest === 0) continue;
-    // block update of rows j1..count on columns rk0..n
+    // block update of rows j1..count on columns rk0..n: X −= ((X Vᵀ) T) V, V = vt(rk0:rk, rk0:n)
     const wc = n - rk0;
-    const vb = new Float64Array(kb * wc);
-    for (let a = 0; a < kb; a++) vb.set(vt.subarray((rk0 + a) * n + rk0, (rk0 + a + 1) * n), a * wc);
-    const tb = blockT(vb, kb, wc, tau, rk0);
-    const xs = new Float64Array(rest * wc);
-    for (let a = 0; a < rest; a++) xs.set(wt.subarray((j1 + a) * n + rk0, (j1 + a + 1) * n), a * wc);
-    const xv = denseMatMul(wrap(rest, wc, xs), wrap(kb, wc, vb), { transB: true }); // rest × kb
-    const xvt = denseMatMul(xv, wrap(kb, kb, tb)); // rest × kb
-    const upd = denseMatMul(xvt, wrap(kb, wc, vb)).data; // rest × wc
-    for (let a = 0; a < rest; a++) {
-      const o = (j1 + a) * n + rk0;
-      const ou = a * wc;
-      for (let i = 0; i < wc; i++) wt[o + i] -= upd[ou + i]!;
-    }
+    const vo = rk0 * n + rk0;
+    const tb = blockT(vt, vo, n, kb, wc, tau, rk0);
+    const xv = new Float64Array(rest * kb);
+    gemmAcc(rest, kb, wc, 1, wt, j1 * n + rk0, n, 1, vt, vo, 1, n, xv, 0, kb, TRI_ALL);
+    const xvt = denseMatMul(wrap(rest, kb, xv), wrap(kb, kb, tb)).data; // rest × kb
+    gemmAcc(rest, wc, kb, -1, xvt, 0, kb, 1, vt, vo, n, 1, wt, j1 * n + rk0, n, TRI_ALL);
   }
   const r = new Float64Array(rk * rk);
   for (let c = 0; c < rk; c++) for (let i = 0; i <= c; i++) r[c * rk + i] = rcol[c * cap + i]!;
@@ -259,10 +235,11 @@ export function householderSkipQR(wt: Float64Array, count: number, n: number, no
 
 /**
  * T (kb × kb, row-major upper triangular) of H_a⋯H_{a+kb−1} = I − V T Vᵀ for the reflectors
- * stored as the rows of vb (kb × wc) with factors tau[a..a+kb).
+ * stored as kb rows of length wc of vt (from offset vo, row stride ld) with factors tau[a..a+kb).
  */
-function blockT(vb: Float64Array, kb: number, wc: number, tau: Float64Array, a: number): Float64Array {
-  const G = denseMatMul(wrap(kb, wc, vb), wrap(kb, wc, vb), { transB: true }).data;
+function blockT(vt: Float64Array, vo: number, ld: number, kb: number, wc: number, tau: Float64Array, a: number): Float64Array {
+  const G = new Float64Array(kb * kb);
+  gemmAcc(kb, kb, wc, 1, vt, vo, ld, 1, vt, vo, 1, ld, G, 0, kb, TRI_ALL);
   return tFromGram(G, kb, tau, a);
 }
 
