@@ -12,7 +12,7 @@
 import { simdKernel } from './gemm-simd.ts';
 
 const GEMM_KC = 256;
-export const GEMM_NC = 128;
+export const GEMM_NC = 512;
 export const GEMM_MC = 64;
 
 /**
