@@ -67,8 +67,8 @@ const BLOCK = [0x02, 0x40];
 const END = 0x0b;
 const BR_IF = (d: number) => [0x0d, ...uleb(d)];
 
-/** The module bytes (see the file comment for `blk`). */
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+/** Code (locals + body) of `blk` (see the file comment). */
+function blkCode(): number[] {
   // params: 0 ap, 1 bp, 2 cp, 3 mb, 4 nb, 5 kb
   // i32 locals: 6 i, 7 j, 8 p, 9 pa, 10 pb, 11 pc, 12 stride (4·kb·8 bytes), 13 ldc (nb·8 bytes)
   // v128 locals: 14..21 accumulators acc[r][h] = 14 + 2r + h, 22 b0, 23 b1, 24 a splat
@@ -122,22 +122,117 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   }
   emit(END);
   emit(END); // function end
-  void BLOCK;
   const locals = vec([
     [...uleb(8), I32],
     [...uleb(11), V128],
   ]);
-  const code = [...locals, ...body];
+  return [...locals, ...body];
+}
+
+const F64 = 0x7c;
+const F64_LOAD = (off: number) => [0x2b, 3, ...uleb(off)];
+const F64_ADD = 0xa0;
+const F64_MUL = 0xa2;
+const I32_SUB = 0x6b;
+const I32_NE = 0x47;
+const I32_GE_U = 0x4f;
+const I32_AND = 0x71;
+const BR = (d: number) => [0x0c, ...uleb(d)];
+const F64X2_SUB = simd(0xf1);
+const LANE = (l: number) => simd(0x21, l); // f64x2.extract_lane
+
+/**
+ * Code of `dot(a, b, len) → f64` = Σ_{i<len} a_i b_i (byte pointers), in exactly the order of
+ * dualas' dotFrom: four running sums s_{i mod 4} over the multiples of 4 (two 2-lane
+ * accumulators), the tail added to s₀, result (s₀ + s₁) + (s₂ + s₃).
+ */
+function dotCode(): number[] {
+  // params 0 a, 1 b, 2 len; locals 3 i (bytes), 4 end (bytes), 5 acc01, 6 acc23 (v128), 7 s0 (f64)
+  const b: number[] = [];
+  const e = (...xs: (number | number[])[]) => {
+    for (const x of xs) if (typeof x === 'number') b.push(x);
+    else b.push(...x);
+  };
+  e(V_ZERO, set(5), V_ZERO, set(6), i32c(0), set(3));
+  e(get(2), i32c(-4), I32_AND, i32c(3), I32_SHL, set(4));
+  e(BLOCK, LOOP);
+  e(get(3), get(4), I32_GE_U, BR_IF(1));
+  e(get(5), get(0), get(3), I32_ADD, V_LOAD(0), get(1), get(3), I32_ADD, V_LOAD(0), F64X2_MUL, F64X2_ADD, set(5));
+  e(get(6), get(0), get(3), I32_ADD, V_LOAD(16), get(1), get(3), I32_ADD, V_LOAD(16), F64X2_MUL, F64X2_ADD, set(6));
+  e(get(3), i32c(32), I32_ADD, set(3), BR(0));
+  e(END, END);
+  e(get(5), LANE(0), set(7));
+  e(get(2), i32c(3), I32_SHL, set(4));
+  e(BLOCK, LOOP);
+  e(get(3), get(4), I32_GE_U, BR_IF(1));
+  e(get(7), get(0), get(3), I32_ADD, F64_LOAD(0), get(1), get(3), I32_ADD, F64_LOAD(0), F64_MUL, F64_ADD, set(7));
+  e(get(3), i32c(8), I32_ADD, set(3), BR(0));
+  e(END, END);
+  e(get(7), get(5), LANE(1), F64_ADD, get(6), LANE(0), get(6), LANE(1), F64_ADD, F64_ADD);
+  e(END);
+  return [...vec([[...uleb(2), I32], [...uleb(2), V128], [...uleb(1), F64]]), ...b];
+}
+
+/**
+ * Code of `rot(p, ld, lo, hi, c, s)`: the chain of Givens rotations of dualas' rotateColumnsAdd
+ * on a COLUMN-major matrix (byte pointer p, column stride ld doubles, ld a multiple of 4, rows
+ * 0..ld): for j = hi−1 down to lo, col_{j+1} ← c_j·carry − s_j·col_j, carry ← c_j·col_j +
+ * s_j·carry, starting from carry = col_hi and ending with col_lo ← carry (c, s: byte pointers
+ * to the coefficients). Four rows per pass, the same arithmetic per entry as the JavaScript
+ * loop. Needs hi > lo.
+ */
+function rotCode(): number[] {
+  // params 0 p, 1 ld, 2 lo, 3 hi, 4 c, 5 s; locals 6 i, 7 j, 8 colBytes, 9 addr (i32),
+  // 10 car0, 11 car1, 12 x0, 13 x1, 14 cj, 15 sj (v128)
+  const b: number[] = [];
+  const e = (...xs: (number | number[])[]) => {
+    for (const x of xs) if (typeof x === 'number') b.push(x);
+    else b.push(...x);
+  };
+  e(get(1), i32c(3), I32_SHL, set(8), i32c(0), set(6));
+  e(LOOP);
+  e(get(0), get(3), get(8), I32_MUL, I32_ADD, get(6), I32_ADD, set(9));
+  e(get(9), V_LOAD(0), set(10), get(9), V_LOAD(16), set(11));
+  e(get(3), set(7));
+  e(LOOP);
+  e(get(7), i32c(1), I32_SUB, set(7));
+  e(get(9), get(8), I32_SUB, set(9));
+  e(get(9), V_LOAD(0), set(12), get(9), V_LOAD(16), set(13));
+  e(get(4), get(7), i32c(3), I32_SHL, I32_ADD, V_SPLAT64(0), set(14));
+  e(get(5), get(7), i32c(3), I32_SHL, I32_ADD, V_SPLAT64(0), set(15));
+  for (let h = 0; h < 2; h++) {
+    // col_{j+1} ← c·carry − s·x
+    e(get(9), get(8), I32_ADD, get(14), get(10 + h), F64X2_MUL, get(15), get(12 + h), F64X2_MUL, F64X2_SUB, V_STORE(16 * h));
+    // carry ← c·x + s·carry
+    e(get(14), get(12 + h), F64X2_MUL, get(15), get(10 + h), F64X2_MUL, F64X2_ADD, set(10 + h));
+  }
+  e(get(7), get(2), I32_NE, BR_IF(0));
+  e(END);
+  e(get(9), get(10), V_STORE(0), get(9), get(11), V_STORE(16));
+  e(get(6), i32c(32), I32_ADD, set(6));
+  e(get(6), get(8), 0x49 /* i32.lt_u */, BR_IF(0));
+  e(END, END);
+  return [...vec([[...uleb(4), I32], [...uleb(6), V128]]), ...b];
+}
+
+/** The module bytes: functions blk, rot (type (i32 × 6) → ()), dot ((i32 × 3) → f64), memory mem. */
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const fn = (code: number[]) => [...uleb(code.length), ...code];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0x00]])), // type 0: (i32 × 6) → ()
-    ...section(3, vec([[0x00]])), // function 0 has type 0
+    ...section(1, vec([
+      [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0x00], // type 0: (i32 × 6) → ()
+      [0x60, ...vec([[I32], [I32], [I32]]), 0x01, F64], // type 1: (i32 × 3) → f64
+    ])),
+    ...section(3, vec([[0x00], [0x00], [0x01]])), // blk, rot: type 0; dot: type 1
     ...section(5, vec([[0x00, ...uleb(1)]])), // memory 0: min 1 page, no max
     ...section(7, vec([
-      [...name('blk'), 0x00, 0x00], // function 0
-      [...name('mem'), 0x02, 0x00], // memory 0
+      [...name('blk'), 0x00, 0x00],
+      [...name('rot'), 0x00, 0x01],
+      [...name('dot'), 0x00, 0x02],
+      [...name('mem'), 0x02, 0x00],
     ])),
-    ...section(10, vec([[...uleb(code.length), ...code]])),
+    ...section(10, vec([fn(blkCode()), fn(rotCode()), fn(dotCode())])),
   ]; // prettier-ignore
   return new Uint8Array(bytes);
 }
@@ -146,9 +241,19 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 export interface SimdKernel {
   /** C = Ã B̃ (byte offsets; see the file comment) */
   readonly blk: (ap: number, bp: number, cp: number, mb: number, nb: number, kb: number) => void;
+  /** Givens chain on a column-major matrix (see rotCode) */
+  readonly rot: (p: number, ld: number, lo: number, hi: number, c: number, s: number) => void;
+  /** Σ a_i b_i over len entries (byte pointers), dotFrom's order */
+  readonly dot: (a: number, b: number, len: number) => number;
   /** a Float64Array view of the memory with at least `doubles` entries (grows the memory; views from earlier calls may detach) */
   view(doubles: number): Float64Array;
 }
+
+/**
+ * Doubles at the start of the memory reserved for the GEMM's packing buffers; other users
+ * (dualas' iteration) place their arrays after it.
+ */
+export const GEMM_SCRATCH_DOUBLES = 1 << 18;
 
 let kernel: SimdKernel | null | undefined;
 
@@ -165,9 +270,13 @@ export function simdKernel(): SimdKernel | null {
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
     const mem = inst.exports['mem'] as WebAssembly.Memory;
     const blk = inst.exports['blk'] as SimdKernel['blk'];
+    const rot = inst.exports['rot'] as SimdKernel['rot'];
+    const dot = inst.exports['dot'] as SimdKernel['dot'];
     let f64 = new Float64Array(mem.buffer);
     kernel = {
       blk,
+      rot,
+      dot,
       view(doubles: number): Float64Array {
         const need = doubles * 8;
         if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));

@@ -21,7 +21,7 @@ import { TRI_ALL, gemmAcc } from '../../../linalg/gemm.ts';
 import type { DenseMatrix } from '../../../linalg/types.ts';
 
 /** Row block of the blocked triangular solves (the GEMM inner dimension). */
-const TRSM_NB = 160;
+const TRSM_NB = 64;
 
 const wrap = (nrows: number, ncols: number, data: Float64Array): DenseMatrix => ({ format: 'dense', nrows, ncols, data });
 
