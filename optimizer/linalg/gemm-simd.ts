@@ -255,20 +255,43 @@ export interface SimdKernel {
  */
 export const GEMM_SCRATCH_DOUBLES = 1 << 18;
 
-let kernel: SimdKernel | null | undefined;
+/** The little of the WebAssembly API used here (the library's build has no DOM or Node types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array<ArrayBuffer>): boolean;
+  Module: new (bytes: Uint8Array<ArrayBuffer>) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+}
 
-/** The SIMD kernel (instantiated on first use), or null when the engine lacks WebAssembly SIMD or it is switched off (DQP_NO_SIMD=1 in Node). */
+let kernel: SimdKernel | null | undefined;
+let enabled = true;
+
+/**
+ * Switch the SIMD kernels off (false) or back on (true) for this process: the JavaScript
+ * kernels then run (same results; the tests compare both paths). DQP_NO_SIMD=1 in the
+ * environment switches them off from the start.
+ */
+export function useSimdKernels(on: boolean): void {
+  enabled = on;
+}
+
+/** The SIMD kernel (instantiated on first use), or null when the engine lacks WebAssembly SIMD or it is switched off (DQP_NO_SIMD=1 in Node, useSimdKernels(false)). */
 export function simdKernel(): SimdKernel | null {
+  if (!enabled) return null;
   if (kernel !== undefined) return kernel;
   kernel = null;
   try {
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
     if (env?.['DQP_NO_SIMD'] === '1') return kernel;
-    if (typeof WebAssembly !== 'object') return kernel;
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    if (typeof wasm !== 'object') return kernel;
     const bytes = moduleBytes();
-    if (!WebAssembly.validate(bytes)) return kernel;
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    const mem = inst.exports['mem'] as WebAssembly.Memory;
+    if (!wasm.validate(bytes)) return kernel;
+    const inst = new wasm.Instance(new wasm.Module(bytes), {});
+    const mem = inst.exports['mem'] as WasmMemory;
     const blk = inst.exports['blk'] as SimdKernel['blk'];
     const rot = inst.exports['rot'] as SimdKernel['rot'];
     const dot = inst.exports['dot'] as SimdKernel['dot'];
