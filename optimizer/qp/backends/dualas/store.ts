@@ -55,11 +55,21 @@ export class IterStore {
     const gcOff = take(w);
     const gsOff = take(w);
     const total = off;
-    // the SIMD kernels address memory with 32-bit byte offsets: the JavaScript path above 1.5 GiB
-    const simd = simdKernel();
-    this.k = simd && (GEMM_SCRATCH_DOUBLES + total) * 8 < 1.5 * 2 ** 30 ? simd : null;
-    const b0 = this.k ? GEMM_SCRATCH_DOUBLES : 0;
-    const f = this.k ? this.k.view(b0 + total) : new Float64Array(total);
+    // the SIMD kernels address memory with 32-bit byte offsets: the JavaScript path above
+    // 1.5 GiB, or when the engine refuses to grow the WebAssembly memory
+    let simd = simdKernel();
+    if (simd && (GEMM_SCRATCH_DOUBLES + total) * 8 >= 1.5 * 2 ** 30) simd = null;
+    let view: Float64Array | null = null;
+    if (simd) {
+      try {
+        view = simd.view(GEMM_SCRATCH_DOUBLES + total);
+      } catch {
+        simd = null;
+      }
+    }
+    this.k = simd;
+    const b0 = simd ? GEMM_SCRATCH_DOUBLES : 0;
+    const f = view ?? new Float64Array(total);
     this.f = f;
     this.ld = ld;
     this.jr = b0 + jr;
