@@ -174,7 +174,7 @@ function dotCode(): number[] {
 }
 
 /**
- * Code of `rot(p, ld, lo, hi, c, s)`: the chain of Givens rotations of dualas' rotateColumnsAdd
+ * Code of `rot(p, ld, lo, hi, c, s)`: the chain of Givens rotations of dualas (store.ts rotateAdd)
  * on a COLUMN-major matrix (byte pointer p, column stride ld doubles, ld a multiple of 4, rows
  * 0..ld): for j = hi−1 down to lo, col_{j+1} ← c_j·carry − s_j·col_j, carry ← c_j·col_j +
  * s_j·carry, starting from carry = col_hi and ending with col_lo ← carry (c, s: byte pointers
