@@ -15,6 +15,8 @@ export interface BenchOptions {
   /** absolute / relative tolerance given to the forward solver (file suites; suite default when undefined) */
   readonly epsAbs?: number;
   readonly epsRel?: number;
+  /** dense suite: an external baseline run on the same problems in the same run ('cvxopt') */
+  readonly baseline?: string;
   /** ldl suite: a Matrix Market file */
   readonly matrix?: string;
   readonly csv?: string;

@@ -183,6 +183,17 @@ const WARMUP_SECONDS = 1;
 /** largest warm-up size per family (the dense and sparse families get expensive quickly) */
 const WARMUP_SIZE_CAP: Readonly<Record<Family, number>> = { dense: 100, sparse: 450, simplex: 4600, chain: 4000 };
 
+/**
+ * Optional extras of one suite run (used by `dqp bench dense --baseline cvxopt`): `problem` is
+ * called after the solvers ran on each generated problem (untimed for our rows), `finish` after
+ * the last one; its `json` is merged into the --json line and its `text` printed after the table.
+ * Without hooks the output is unchanged.
+ */
+export interface SuiteHooks {
+  problem?(gen: GeneratedProblem): void;
+  finish?(rows: readonly SyntheticRow[]): { json: Record<string, unknown>; text: string } | null;
+}
+
 /** Resolve after one macrotask (lets signal handlers and timers run). */
 const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -196,7 +207,11 @@ export function syntheticSuiteRunner(defaults: SuiteDefaults): (options: BenchOp
   return async (options) => ({ interrupted: (await runSyntheticSuite(defaults, options)).interrupted });
 }
 
-export async function runSyntheticSuite(defaults: SuiteDefaults, options: BenchOptions): Promise<{ rows: SyntheticRow[]; interrupted: boolean }> {
+export async function runSyntheticSuite(
+  defaults: SuiteDefaults,
+  options: BenchOptions,
+  hooks: SuiteHooks = {},
+): Promise<{ rows: SyntheticRow[]; interrupted: boolean }> {
   const o = resolveSuiteOptions(defaults, options);
   const log = progress(options.quiet);
   await loadSolvers(o.solvers);
@@ -251,11 +266,13 @@ export async function runSyntheticSuite(defaults: SuiteDefaults, options: BenchO
             `${r.exactError !== undefined ? `  |z − exact| ${fmt(r.exactError)}` : ''}${r.note ? `  [${r.note}]` : ''}  (generated in ${fmt(genMs)} ms)`,
         );
       }
+      hooks.problem?.(gen);
     }
   }
   const note = `interrupted: ${rows.length} of ${total} runs finished (the results cover only those)`;
   if (interrupted) log(`[${defaults.family}] ${note}`);
   const groups = summarizeRows(rows);
+  const extra = hooks.finish?.(rows) ?? null;
   if (options.csv) {
     writeRowsCsv(options.csv, rows);
     log(`wrote ${options.csv}`);
@@ -265,10 +282,11 @@ export async function runSyntheticSuite(defaults: SuiteDefaults, options: BenchO
     log(`wrote ${options.svg}`);
   }
   if (options.json) {
-    printJson({ suite: defaults.family, rows, interrupted, ...(interrupted ? { runs: total } : {}) });
+    printJson({ suite: defaults.family, rows, interrupted, ...(interrupted ? { runs: total } : {}), ...(extra ? extra.json : {}) });
   } else {
     process.stdout.write(`${defaults.title} — median [q1, q3] over solved problems; loss Σz; accuracy max(r_p, r_d, r_g)\n\n`);
     process.stdout.write(`${formatSummaryTable(groups)}\n`);
+    if (extra) process.stdout.write(`\n${extra.text}\n`);
     if (interrupted) process.stdout.write(`\n${note}\n`);
   }
   return { rows, interrupted };

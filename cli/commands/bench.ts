@@ -13,6 +13,7 @@ import type { BenchOptions, BenchSuiteModule } from '../../bench/options.ts';
 import { dropJson, holdJson, releaseJson } from '../../report/console.ts';
 import { prepareOutputs } from '../../report/outputs.ts';
 import { checkSolverFlag, listFlag, numberFlag, numberListFlag, numberOption, RANGES, type Range } from '../flags.ts';
+import { InputError } from '../../optimizer/errors.ts';
 import { EXIT_INTERRUPTED, installInterrupt } from '../interrupt.ts';
 
 export const SUITES = ['dense', 'sparse', 'simplex', 'chain', 'maros-meszaros', 'mpc', 'ldl'] as const;
@@ -47,6 +48,11 @@ export const command: CommandModule = {
       .option('eps-abs', numberOption("absolute tolerance of the forward solver (default: the dQP layer's 1e-9)", RANGES.eps))
       .option('eps-rel', numberOption('relative tolerance of the forward solver (default 0)', RANGES.epsRel))
       .option('matrix', { type: 'string', describe: 'ldl suite: a Matrix Market file to factor' })
+      .option('baseline', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'dense suite: also run this external baseline on the same problems (cvxopt: bench/baselines/cvxopt_dense.py through /usr/bin/python3 or $DQP_PYTHON)',
+      })
       .option('csv', { type: 'string', describe: 'also write the rows as CSV to this file' })
       .option('svg', { type: 'string', describe: 'also write a plot to this SVG file' })
       .option('json', { type: 'boolean', default: false, describe: 'print only the results as one JSON line on stdout (the tables go to stderr)' })
@@ -61,6 +67,7 @@ export const command: CommandModule = {
     const csv = argv.csv === undefined ? undefined : String(argv.csv);
     const svg = argv.svg === undefined ? undefined : String(argv.svg);
     const matrix = argv.matrix === undefined ? undefined : String(argv.matrix);
+    if (argv.baseline !== undefined && suite !== 'dense') throw new InputError('--baseline', 'the dense suite (dqp bench dense --baseline cvxopt)', `suite ${suite}`);
     const solvers = listFlag(argv.solver);
     if (solvers) checkSolverFlag('--solver', solvers, (await import('../../optimizer/qp/registry.ts')).getBackend);
     const options: BenchOptions = {
@@ -73,6 +80,7 @@ export const command: CommandModule = {
       epsAbs: numberFlag(argv, '--eps-abs', RANGES.eps),
       epsRel: numberFlag(argv, '--eps-rel', RANGES.epsRel),
       matrix,
+      ...(argv.baseline === undefined ? {} : { baseline: String(argv.baseline) }),
       csv,
       svg,
       json: Boolean(argv.json),

@@ -7,7 +7,7 @@
 import { ZeroPivotError } from '../errors.ts';
 import { checkFinite, checkLength, checkRegularization, checkSquare } from './check.ts';
 import { solveUnitLower, symLowerMatVec } from './dense-ops.ts';
-import { GEMM_MC, GEMM_NC, TRI_LOWER, gemmBlock } from './gemm.ts';
+import { TRI_LOWER, gemmAcc } from './gemm.ts';
 import type { DenseMatrix } from './types.ts';
 import { normInf } from './vec.ts';
 
@@ -231,8 +231,6 @@ const LDL_NB = 48;
 function ldlRows(f: Float64Array, n: number, pivot: (i: number, d: number) => number): void {
   const dinv = new Float64Array(n);
   const w = new Float64Array(n * LDL_NB); // u = L·D of the panel rows below the diagonal block
-  const bp = new Float64Array(GEMM_NC * LDL_NB);
-  const ap = new Float64Array(GEMM_MC * LDL_NB);
   for (let k0 = 0; k0 < n; k0 += LDL_NB) {
     const k1 = Math.min(k0 + LDL_NB, n);
     const kw = k1 - k0;
@@ -269,23 +267,6 @@ function ldlRows(f: Float64Array, n: number, pivot: (i: number, d: number) => nu
       for (let j = k0; j < k1; j++) f[oi + j] = w[ow + j - k0]! * dinv[j]!;
     }
     // --- 2. f(k1:, k1:) −= W L(k1:, k0:k1)ᵀ on and below the diagonal
-    for (let jc = k1; jc < n; jc += GEMM_NC) {
-      const nb = Math.min(GEMM_NC, n - jc);
-      for (let jj = 0; jj < nb; jj++) {
-        const src = (jc + jj) * n + k0;
-        const dst = jj * kw;
-        for (let p = 0; p < kw; p++) bp[dst + p] = f[src + p]!;
-      }
-      // rows < jc lie entirely above this column panel
-      for (let ic = jc; ic < n; ic += GEMM_MC) {
-        const mb = Math.min(GEMM_MC, n - ic);
-        for (let ii = 0; ii < mb; ii++) {
-          const src = (ic + ii - k1) * kw;
-          const dst = ii * kw;
-          for (let p = 0; p < kw; p++) ap[dst + p] = -w[src + p]!;
-        }
-        gemmBlock(ap, bp, f, n, ic, jc, mb, nb, kw, TRI_LOWER);
-      }
-    }
+    gemmAcc(n - k1, n - k1, kw, -1, w, 0, kw, 1, f, k1 * n + k0, 1, n, f, k1 * n + k1, n, TRI_LOWER);
   }
 }

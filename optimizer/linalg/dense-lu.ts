@@ -7,7 +7,7 @@ import { ZeroPivotError } from '../errors.ts';
 import { checkFinite, checkLength, checkSquare } from './check.ts';
 import { estimateInverseNorm1 } from './condition.ts';
 import { solveUnitLower } from './dense-ops.ts';
-import { GEMM_MC, GEMM_NC, TRI_ALL, gemmBlock } from './gemm.ts';
+import { TRI_ALL, gemmAcc } from './gemm.ts';
 import type { DenseMatrix } from './types.ts';
 import { normInf } from './vec.ts';
 
@@ -188,8 +188,6 @@ const LU_NB = 32;
  */
 function luBlocked(f: Float64Array, n: number, perm: Int32Array, tol: number): number {
   let firstZero = -1;
-  const bp = new Float64Array(GEMM_NC * LU_NB);
-  const ap = new Float64Array(GEMM_MC * LU_NB);
   for (let kb = 0; kb < n; kb += LU_NB) {
     const ke = Math.min(kb + LU_NB, n); // panel columns kb..ke-1
     // --- panel factorization (columns kb..ke-1, all rows ≥ k), row swaps on whole rows
@@ -240,23 +238,7 @@ function luBlocked(f: Float64Array, n: number, perm: Int32Array, tol: number): n
       }
     }
     // --- A22 −= L21 U12 as a packed GEMM (U12 column panels × negated L21 row panels)
-    const kw = ke - kb;
-    for (let jc = ke; jc < n; jc += GEMM_NC) {
-      const nb = Math.min(GEMM_NC, n - jc);
-      for (let p = 0; p < kw; p++) {
-        const src = (kb + p) * n + jc;
-        for (let jj = 0; jj < nb; jj++) bp[jj * kw + p] = f[src + jj]!;
-      }
-      for (let ic = ke; ic < n; ic += GEMM_MC) {
-        const mb = Math.min(GEMM_MC, n - ic);
-        for (let ii = 0; ii < mb; ii++) {
-          const src = (ic + ii) * n + kb;
-          const dst = ii * kw;
-          for (let p = 0; p < kw; p++) ap[dst + p] = -f[src + p]!;
-        }
-        gemmBlock(ap, bp, f, n, ic, jc, mb, nb, kw, TRI_ALL);
-      }
-    }
+    gemmAcc(n - ke, n - ke, ke - kb, -1, f, ke * n + kb, n, 1, f, kb * n + ke, n, 1, f, ke * n + ke, n, TRI_ALL);
   }
   return firstZero;
 }

@@ -14,12 +14,15 @@
  *
  * Cost: one Cholesky of P (n³/3, GEMM-blocked), the QR of L⁻¹Aᵀ and J = L⁻ᵀQ for the
  * equalities (O(n³), mostly GEMM), then O(n·(n − p) + m·n) per active-set change (the Givens
- * rotations of J and the slack update). Memory ≈ 16·n² bytes (J, R) plus P's factor.
+ * rotations of J and the slack update). Memory ≈ 16·n² bytes (J, R) plus P's factor, and the
+ * iteration's copies of J, C and L (store.ts; in the WebAssembly memory of the SIMD kernels).
  *
  * Layout:
  *   settings.ts  defaults + validation of QPSettings and the backend options
  *   kernels.ts   Cholesky, blocked triangular solves, Householder QR with rank skipping, compact
- *                WY, Givens rotation chains (row-major Float64Array kernels)
+ *                WY, Givens coefficients (row-major Float64Array kernels)
+ *   store.ts     the iteration's arrays (J column-major, copies of C and L) and its kernels:
+ *                dot products and Givens chains, WebAssembly SIMD where available
  *   solver.ts    the iteration, the dual assembly
  *
  * Numerical safeguards: orthogonal factor updates only (Householder for the equalities, Givens

@@ -2,7 +2,7 @@
  * Dense kernels of the `dualas` backend (Goldfarb–Idnani dual active set). All matrices are
  * row-major Float64Arrays with explicit sizes; nothing here allocates inside a loop over
  * entries. The O(n³) pieces (triangular solves with many right-hand sides, the compact-WY
- * products) run their bulk through the packed GEMM of linalg/dense.ts (denseMatMul).
+ * products, the QR block updates) run their bulk through the packed GEMM (linalg/gemm.ts).
  *
  *   choleskyLower          P = L Lᵀ (via DenseLdl, no pivoting), positive-definiteness check
  *   solveLowerInPlace      L X = B   for X: n × r          (blocked, GEMM updates)
@@ -12,15 +12,16 @@
  *   compactWyT             T with H₀H₁⋯H_{r−1} = I − V T Vᵀ
  *   applyQ / applyQt       x ← Q x, x ← Qᵀ x with Q = H₀H₁⋯H_{r−1} (reflectors, O(n r))
  *   orthogonalComplementColumns   Q[:, r:n] explicitly (n × (n − r)), via compact WY + GEMM
- *   rotateColumnsAdd / rotateColumnsDrop   chains of Givens rotations applied to adjacent
- *                          columns of a row-major matrix, one streaming pass over its rows
+ *   givensZeroTail / givensInto   Givens coefficients (the rotations themselves run on the
+ *                          column-major J of store.ts)
  */
 import { ZeroPivotError } from '../../../errors.ts';
 import { DenseLdl, denseGram, denseMatMul } from '../../../linalg/dense.ts';
+import { TRI_ALL, gemmAcc } from '../../../linalg/gemm.ts';
 import type { DenseMatrix } from '../../../linalg/types.ts';
 
 /** Row block of the blocked triangular solves (the GEMM inner dimension). */
-const TRSM_NB = 160;
+const TRSM_NB = 64;
 
 const wrap = (nrows: number, ncols: number, data: Float64Array): DenseMatrix => ({ format: 'dense', nrows, ncols, data });
 
@@ -81,16 +82,7 @@ export function solveLowerInPlace(l: Float64Array, n: number, x: Float64Array, r
       for (let c = 0; c < r; c++) x[oi + c] *= inv;
     }
     if (k1 >= n) break;
-    const kb = k1 - k0;
-    const rows = n - k1;
-    const a = new Float64Array(rows * kb);
-    for (let i = 0; i < rows; i++) {
-      const src = (k1 + i) * n + k0;
-      a.set(l.subarray(src, src + kb), i * kb);
-    }
-    const prod = denseMatMul(wrap(rows, kb, a), wrap(kb, r, x.subarray(k0 * r, k1 * r))).data;
-    const base = k1 * r;
-    for (let t = 0; t < prod.length; t++) x[base + t] -= prod[t]!;
+    gemmAcc(n - k1, r, k1 - k0, -1, l, k1 * n + k0, n, 1, x, k0 * r, r, 1, x, k1 * r, r, TRI_ALL);
   }
 }
 
@@ -114,16 +106,7 @@ export function solveLowerTransInPlace(l: Float64Array, n: number, x: Float64Arr
         for (let c = 0; c < r; c++) x[oj + c] -= a * x[oi + c]!;
       }
     }
-    if (k0 > 0) {
-      const kb = k1 - k0;
-      const a = new Float64Array(kb * k0);
-      for (let i = 0; i < kb; i++) {
-        const src = (k0 + i) * n;
-        a.set(l.subarray(src, src + k0), i * k0);
-      }
-      const prod = denseMatMul(wrap(kb, k0, a), wrap(kb, r, x.subarray(k0 * r, k1 * r)), { transA: true }).data;
-      for (let t = 0; t < prod.length; t++) x[t] -= prod[t]!;
-    }
+    if (k0 > 0) gemmAcc(k0, r, k1 - k0, -1, l, k0 * n, 1, n, x, k0 * r, r, 1, x, 0, r, TRI_ALL);
     k1 = k0;
   }
 }
@@ -133,17 +116,6 @@ export function forwardSolve(l: Float64Array, n: number, x: Float64Array): void 
   for (let i = 0; i < n; i++) {
     const o = i * n;
     x[i] = (x[i]! - dotFrom(l, o, x, 0, 0, i)) / l[o + i]!;
-  }
-}
-
-/**
- * L x = b in place where b (hence x) is zero before index `first` (e.g. b = e_first): the
- * leading zeros are skipped. Cost (n − first)²/2.
- */
-export function forwardSolveFrom(l: Float64Array, n: number, x: Float64Array, first: number): void {
-  for (let i = first; i < n; i++) {
-    const o = i * n;
-    x[i] = (x[i]! - dotFrom(l, o, x, 0, first, i)) / l[o + i]!;
   }
 }
 
@@ -236,21 +208,14 @@ export function householderSkipQR(wt: Float64Array, count: number, n: number, no
     const kb = rk - rk0;
     const rest = count - j1;
     if (kb === 0 || rest === 0) continue;
-    // block update of rows j1..count on columns rk0..n
+    // block update of rows j1..count on columns rk0..n: X −= ((X Vᵀ) T) V, V = vt(rk0:rk, rk0:n)
     const wc = n - rk0;
-    const vb = new Float64Array(kb * wc);
-    for (let a = 0; a < kb; a++) vb.set(vt.subarray((rk0 + a) * n + rk0, (rk0 + a + 1) * n), a * wc);
-    const tb = blockT(vb, kb, wc, tau, rk0);
-    const xs = new Float64Array(rest * wc);
-    for (let a = 0; a < rest; a++) xs.set(wt.subarray((j1 + a) * n + rk0, (j1 + a + 1) * n), a * wc);
-    const xv = denseMatMul(wrap(rest, wc, xs), wrap(kb, wc, vb), { transB: true }); // rest × kb
-    const xvt = denseMatMul(xv, wrap(kb, kb, tb)); // rest × kb
-    const upd = denseMatMul(xvt, wrap(kb, wc, vb)).data; // rest × wc
-    for (let a = 0; a < rest; a++) {
-      const o = (j1 + a) * n + rk0;
-      const ou = a * wc;
-      for (let i = 0; i < wc; i++) wt[o + i] -= upd[ou + i]!;
-    }
+    const vo = rk0 * n + rk0;
+    const tb = blockT(vt, vo, n, kb, wc, tau, rk0);
+    const xv = new Float64Array(rest * kb);
+    gemmAcc(rest, kb, wc, 1, wt, j1 * n + rk0, n, 1, vt, vo, 1, n, xv, 0, kb, TRI_ALL);
+    const xvt = denseMatMul(wrap(rest, kb, xv), wrap(kb, kb, tb)).data; // rest × kb
+    gemmAcc(rest, wc, kb, -1, xvt, 0, kb, 1, vt, vo, n, 1, wt, j1 * n + rk0, n, TRI_ALL);
   }
   const r = new Float64Array(rk * rk);
   for (let c = 0; c < rk; c++) for (let i = 0; i <= c; i++) r[c * rk + i] = rcol[c * cap + i]!;
@@ -259,10 +224,11 @@ export function householderSkipQR(wt: Float64Array, count: number, n: number, no
 
 /**
  * T (kb × kb, row-major upper triangular) of H_a⋯H_{a+kb−1} = I − V T Vᵀ for the reflectors
- * stored as the rows of vb (kb × wc) with factors tau[a..a+kb).
+ * stored as kb rows of length wc of vt (from offset vo, row stride ld) with factors tau[a..a+kb).
  */
-function blockT(vb: Float64Array, kb: number, wc: number, tau: Float64Array, a: number): Float64Array {
-  const G = denseMatMul(wrap(kb, wc, vb), wrap(kb, wc, vb), { transB: true }).data;
+function blockT(vt: Float64Array, vo: number, ld: number, kb: number, wc: number, tau: Float64Array, a: number): Float64Array {
+  const G = new Float64Array(kb * kb);
+  gemmAcc(kb, kb, wc, 1, vt, vo, ld, 1, vt, vo, 1, ld, G, 0, kb, TRI_ALL);
   return tFromGram(G, kb, tau, a);
 }
 
@@ -398,137 +364,4 @@ export function givensInto(x: number, y: number, c: Float64Array, s: Float64Arra
   c[j] = xs / r;
   s[j] = ys / r;
   return scale * r;
-}
-
-/**
- * Apply the rotations of givensZeroTail(·, lo, hi) to the columns lo..hi of the row-major
- * n × w matrix a (a ← a G_{hi−1}ᵀ ⋯ G_loᵀ, i.e. column j ← c_j·col_j + s_j·col_{j+1},
- * column j+1 ← −s_j·col_j + c_j·col_{j+1}, for j = hi−1 down to lo). One pass over the rows:
- * within a row the chain carries the running column, 6 flops per entry.
- */
-export function rotateColumnsAdd(a: Float64Array, n: number, w: number, lo: number, hi: number, c: Float64Array, s: Float64Array): void {
-  if (hi <= lo) return;
-  let i = 0;
-  // four rows at a time: four independent carry chains share the loads of c_j, s_j
-  for (; i + 3 < n; i += 4) {
-    const o0 = i * w;
-    const o1 = o0 + w;
-    const o2 = o1 + w;
-    const o3 = o2 + w;
-    let c0 = a[o0 + hi]!;
-    let c1 = a[o1 + hi]!;
-    let c2 = a[o2 + hi]!;
-    let c3 = a[o3 + hi]!;
-    for (let j = hi - 1; j >= lo; j--) {
-      const cj = c[j]!;
-      const sj = s[j]!;
-      const x0 = a[o0 + j]!;
-      const x1 = a[o1 + j]!;
-      const x2 = a[o2 + j]!;
-      const x3 = a[o3 + j]!;
-      a[o0 + j + 1] = cj * c0 - sj * x0;
-      a[o1 + j + 1] = cj * c1 - sj * x1;
-      a[o2 + j + 1] = cj * c2 - sj * x2;
-      a[o3 + j + 1] = cj * c3 - sj * x3;
-      c0 = cj * x0 + sj * c0;
-      c1 = cj * x1 + sj * c1;
-      c2 = cj * x2 + sj * c2;
-      c3 = cj * x3 + sj * c3;
-    }
-    a[o0 + lo] = c0;
-    a[o1 + lo] = c1;
-    a[o2 + lo] = c2;
-    a[o3 + lo] = c3;
-  }
-  for (; i < n; i++) {
-    const o = i * w;
-    let carry = a[o + hi]!;
-    for (let j = hi - 1; j >= lo; j--) {
-      const x = a[o + j]!;
-      const cj = c[j]!;
-      const sj = s[j]!;
-      a[o + j + 1] = cj * carry - sj * x;
-      carry = cj * x + sj * carry;
-    }
-    a[o + lo] = carry;
-  }
-}
-
-/**
- * Apply rotations G_j (j = lo..hi−1, in this order) to columns (j, j+1) of the row-major n × w
- * matrix a: column j ← c_j·col_j + s_j·col_{j+1}, column j+1 ← −s_j·col_j + c_j·col_{j+1}
- * (the restoring rotations after a column of R is deleted). One pass over the rows.
- */
-export function rotateColumnsDrop(a: Float64Array, n: number, w: number, lo: number, hi: number, c: Float64Array, s: Float64Array): void {
-  if (hi <= lo) return;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const o0 = i * w;
-    const o1 = o0 + w;
-    const o2 = o1 + w;
-    const o3 = o2 + w;
-    let c0 = a[o0 + lo]!;
-    let c1 = a[o1 + lo]!;
-    let c2 = a[o2 + lo]!;
-    let c3 = a[o3 + lo]!;
-    for (let j = lo; j < hi; j++) {
-      const cj = c[j]!;
-      const sj = s[j]!;
-      const y0 = a[o0 + j + 1]!;
-      const y1 = a[o1 + j + 1]!;
-      const y2 = a[o2 + j + 1]!;
-      const y3 = a[o3 + j + 1]!;
-      a[o0 + j] = cj * c0 + sj * y0;
-      a[o1 + j] = cj * c1 + sj * y1;
-      a[o2 + j] = cj * c2 + sj * y2;
-      a[o3 + j] = cj * c3 + sj * y3;
-      c0 = cj * y0 - sj * c0;
-      c1 = cj * y1 - sj * c1;
-      c2 = cj * y2 - sj * c2;
-      c3 = cj * y3 - sj * c3;
-    }
-    a[o0 + hi] = c0;
-    a[o1 + hi] = c1;
-    a[o2 + hi] = c2;
-    a[o3 + hi] = c3;
-  }
-  for (; i < n; i++) {
-    const o = i * w;
-    let carry = a[o + lo]!;
-    for (let j = lo; j < hi; j++) {
-      const y = a[o + j + 1]!;
-      const cj = c[j]!;
-      const sj = s[j]!;
-      a[o + j] = cj * carry + sj * y;
-      carry = cj * y - sj * carry;
-    }
-    a[o + hi] = carry;
-  }
-}
-
-/**
- * d = aᵀ x for the row-major n × w matrix a (d: length w, overwritten; x: length n). Four rows
- * per sweep of d (one load/store of d per 8 flops); rows with x_i = 0 cost nothing.
- */
-export function matTVecRows(a: Float64Array, n: number, w: number, x: Float64Array, xo: number, d: Float64Array): void {
-  d.fill(0, 0, w);
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const x0 = x[xo + i]!;
-    const x1 = x[xo + i + 1]!;
-    const x2 = x[xo + i + 2]!;
-    const x3 = x[xo + i + 3]!;
-    if (x0 === 0 && x1 === 0 && x2 === 0 && x3 === 0) continue;
-    const o0 = i * w;
-    const o1 = o0 + w;
-    const o2 = o1 + w;
-    const o3 = o2 + w;
-    for (let col = 0; col < w; col++) d[col] += x0 * a[o0 + col]! + x1 * a[o1 + col]! + x2 * a[o2 + col]! + x3 * a[o3 + col]!;
-  }
-  for (; i < n; i++) {
-    const xi = x[xo + i]!;
-    if (xi === 0) continue;
-    const o = i * w;
-    for (let col = 0; col < w; col++) d[col] += xi * a[o + col]!;
-  }
 }

@@ -51,19 +51,16 @@ import {
   compactWyT,
   dotFrom,
   forwardSolve,
-  forwardSolveFrom,
   givensInto,
   givensZeroTail,
   householderSkipQR,
-  matTVecRows,
   orthogonalComplementColumns,
-  rotateColumnsAdd,
-  rotateColumnsDrop,
   solveLowerInPlace,
   solveLowerTransInPlace,
   type SkipQR,
 } from './kernels.ts';
 import type { DualAsSettings } from './settings.ts';
+import { IterStore } from './store.ts';
 
 /** Round-off floor of the feasibility tolerance, relative to |e_i| + ‖n_i‖₁‖z‖∞. */
 const SLACK_FLOOR = 64 * Number.EPSILON;
@@ -258,7 +255,8 @@ export function solveDualAs(problem: QPProblem, st: DualAsSettings): QPSolution 
     }
   }
 
-  const out = iterate(rows, L, jr, w, rE, z, st, maxIter, deadline, relTol);
+  const store = new IterStore(n, w, m, jr, rows.c, L, rE > 0);
+  const out = iterate(rows, store, w, rE, z, st, maxIter, deadline, relTol);
 
   // ---- duals --------------------------------------------------------------------------
   const solved = out.status === 'solved';
@@ -302,12 +300,12 @@ interface IterateResult extends IterationOutcome {
 
 /**
  * The dual active-set loop. z: the equality-constrained minimizer on entry, the solution on
- * exit (modified in place). jr: n × w (columns of J after the equality block; modified).
+ * exit (modified in place). store: jr (the columns of J after the equality block, modified),
+ * the copies of C and L, and the kernels (store.ts).
  */
 function iterate(
   rows: RowSet,
-  L: Float64Array,
-  jr: Float64Array,
+  store: IterStore,
   w: number,
   rE: number,
   z: Float64Array,
@@ -316,8 +314,15 @@ function iterate(
   deadline: number,
   relTol: number,
 ): IterateResult {
-  const { n, m, c: C, lbIdx, ubIdx, total, e, norm1, norm2 } = rows;
+  const { n, m, lbIdx, ubIdx, total, e, norm1, norm2 } = rows;
   const nl = lbIdx.length;
+  const { f, ld, gc, gs } = store;
+  const jr = store.jr; // offsets into f: jr column c at jr + c·ld, C row i at cOff + i·n, L row i at lOff + i·n
+  const cOff = store.c;
+  const lOff = store.l;
+  const dzOff = store.dz;
+  const yOff = store.y;
+  const zOff = store.z;
   const s = new Float64Array(total); // slacks n_iᵀz − e_i (> 0: violated)
   const active = new Uint8Array(total);
   const ignored = new Uint8Array(total);
@@ -327,10 +332,6 @@ function iterate(
   const R = new Float64Array(w * w); // R_II, column-major, leading dimension w
   const d = new Float64Array(w);
   const rv = new Float64Array(w);
-  const gc = new Float64Array(w);
-  const gs = new Float64Array(w);
-  const dz = new Float64Array(n);
-  const ytmp = new Float64Array(n);
   let k = 0;
   let iterations = 0;
   let sinceRecompute = 0;
@@ -339,8 +340,9 @@ function iterate(
   const warm = warmRows(rows, st);
 
   const recomputeSlacks = () => {
+    f.set(z, zOff);
     for (let i = 0; i < m; i++) {
-      s[i] = dotFrom(C, i * n, z, 0, 0, n) - e[i]!;
+      s[i] = store.dot(cOff + i * n, zOff, n) - e[i]!;
     }
     boundSlacks();
     sinceRecompute = 0;
@@ -351,8 +353,8 @@ function iterate(
   };
   /** z += t·dz and the slacks of the inactive C rows with it; the bound slacks exactly. */
   const moveZ = (t: number) => {
-    for (let j = 0; j < n; j++) z[j] += t * dz[j]!;
-    for (let i = 0; i < m; i++) if (!active[i]) s[i] += t * dotFrom(C, i * n, dz, 0, 0, n);
+    for (let j = 0; j < n; j++) z[j] += t * f[dzOff + j]!;
+    for (let i = 0; i < m; i++) if (!active[i]) s[i] += t * store.dot(cOff + i * n, dzOff, n);
     boundSlacks();
     sinceRecompute++;
     if (anyIgnored) {
@@ -419,24 +421,33 @@ function iterate(
     // d = jrᵀ n_p, and ρ = ‖L⁻¹ n_p‖ (the scale of the dependence test)
     let rho2 = 0;
     if (p < m) {
-      const o = p * n;
-      matTVecRows(jr, n, w, C, o, d);
+      const o = cOff + p * n;
+      for (let col = 0; col < w; col++) d[col] = store.dot(jr + col * ld, o, n);
       if (rE > 0) {
-        for (let i = 0; i < n; i++) ytmp[i] = C[o + i]!;
-        forwardSolve(L, n, ytmp);
-        for (let i = 0; i < n; i++) rho2 += ytmp[i]! * ytmp[i]!;
+        // y = L⁻¹ n_p (forward substitution, rows of L contiguous)
+        f.copyWithin(yOff, o, o + n);
+        for (let i = 0; i < n; i++) {
+          const li = lOff + i * n;
+          const yi = (f[yOff + i]! - store.dot(li, yOff, i)) / f[li + i]!;
+          f[yOff + i] = yi;
+          rho2 += yi * yi;
+        }
       }
     } else {
       const lower = p < m + nl;
       const j = lower ? lbIdx[p - m]! : ubIdx[p - m - nl]!;
       const sign = lower ? -1 : 1;
-      const oj = j * w;
-      for (let col = 0; col < w; col++) d[col] = sign * jr[oj + col]!;
+      for (let col = 0; col < w; col++) d[col] = sign * f[jr + col * ld + j]!;
       if (rE > 0) {
-        ytmp.fill(0, j);
-        ytmp[j] = 1;
-        forwardSolveFrom(L, n, ytmp, j);
-        for (let i = j; i < n; i++) rho2 += ytmp[i]! * ytmp[i]!;
+        // y = L⁻¹ e_j: zero before j, so the substitution starts at row j
+        f.fill(0, yOff + j, yOff + n);
+        f[yOff + j] = 1;
+        for (let i = j; i < n; i++) {
+          const li = lOff + i * n;
+          const yi = (f[yOff + i]! - store.dot(li + j, yOff + j, i - j)) / f[li + i]!;
+          f[yOff + i] = yi;
+          rho2 += yi * yi;
+        }
       }
     }
     if (rE === 0) for (let col = 0; col < w; col++) rho2 += d[col]! * d[col]!;
@@ -481,9 +492,10 @@ function iterate(
       if (t1 <= t2) {
         // full step, then p joins the working set
         givensZeroTail(d, k, w - 1, gc, gs);
-        rotateColumnsAdd(jr, n, w, k, w - 1, gc, gs);
+        store.rotateAdd(k, w - 1);
         const h = d[k]!;
-        for (let i = 0; i < n; i++) dz[i] = -h * jr[i * w + k]!;
+        const ok = jr + k * ld;
+        for (let i = 0; i < n; i++) f[dzOff + i] = -h * f[ok + i]!;
         moveZ(t1);
         for (let j = 0; j < k; j++) u[j] -= t1 * rv[j]!;
         uP += t1;
@@ -499,14 +511,30 @@ function iterate(
       }
       // partial step t2, then the blocking row leaves the working set
       if (t1 !== Infinity) {
-        for (let i = 0; i < n; i++) dz[i] = -dotFrom(jr, i * w, d, 0, k, w);
+        // dz_i = −Σ_{c ≥ k} jr_ic d_c, summed as dotFrom does (four running sums)
+        for (let i = 0; i < n; i++) {
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          let c = k;
+          let o = jr + k * ld + i;
+          for (; c + 3 < w; c += 4, o += 4 * ld) {
+            s0 += f[o]! * d[c]!;
+            s1 += f[o + ld]! * d[c + 1]!;
+            s2 += f[o + 2 * ld]! * d[c + 2]!;
+            s3 += f[o + 3 * ld]! * d[c + 3]!;
+          }
+          for (; c < w; c++, o += ld) s0 += f[o]! * d[c]!;
+          f[dzOff + i] = -(s0 + s1 + (s2 + s3));
+        }
         moveZ(t2);
       }
       for (let j = 0; j < k; j++) u[j] -= t2 * rv[j]!;
       uP += t2;
       u[drop] = 0;
       active[act[drop]!] = 0;
-      k = dropColumn(R, w, k, drop, jr, n, d, act, u, gc, gs);
+      k = dropColumn(R, w, k, drop, store, d, act, u);
       if (iterations >= maxIter) return { status: 'max_iter', iterations, message: '', act, u, k };
       if (performance.now() > deadline) return { status: 'time_limit', iterations, message: '', act, u, k };
     }
@@ -524,14 +552,12 @@ function dropColumn(
   w: number,
   k: number,
   l: number,
-  jr: Float64Array,
-  n: number,
+  store: IterStore,
   d: Float64Array,
   act: Int32Array,
   u: Float64Array,
-  gc: Float64Array,
-  gs: Float64Array,
 ): number {
+  const { gc, gs } = store;
   for (let col = l; col < k - 1; col++) {
     const dst = col * w;
     const src = (col + 1) * w;
@@ -563,7 +589,7 @@ function dropColumn(
     d[j] = cs * dj + sn * dj1;
     d[j + 1] = cs * dj1 - sn * dj;
   }
-  rotateColumnsDrop(jr, n, w, l, k - 1, gc, gs);
+  store.rotateDrop(l, k - 1);
   for (let j = l; j < k - 1; j++) {
     act[j] = act[j + 1]!;
     u[j] = u[j + 1]!;

@@ -3,6 +3,7 @@
  * into the (n + p)-square matrix, factored through the LinearSystem interface. See kkt.ts.
  */
 import { LinearAlgebraError } from '../../../errors.ts';
+import { TRI_LOWER, gemmAcc } from '../../../linalg/gemm.ts';
 import { createLinearSystem, factorChecked, type LinearSystem } from '../../../linalg/linsys.ts';
 import type { DenseMatrix } from '../../../linalg/types.ts';
 import { maxAbs } from '../../../linalg/vec.ts';
@@ -25,8 +26,8 @@ export class DenseKkt implements KktSystem {
   private readonly work: Float64Array;
   /** G̃ᵀ, n × m row-major (rows of Gᵀ are contiguous for the Gᵀ W⁻¹ G products) */
   private readonly GT: Float64Array;
-  /** four scaled rows of Gᵀ (work, 4·m) */
-  private readonly rowsW: Float64Array;
+  /** Gᵀ W⁻¹ (work, n × m) */
+  private readonly scaled: Float64Array;
 
   constructor(data: DenseQpData) {
     this.data = data;
@@ -46,7 +47,7 @@ export class DenseKkt implements KktSystem {
     const GT = new Float64Array(n * m);
     for (let k = 0; k < m; k++) for (let j = 0; j < n; j++) GT[j * m + k] = G[k * n + j]!;
     this.GT = GT;
-    this.rowsW = new Float64Array(4 * m);
+    this.scaled = new Float64Array(n * m);
   }
 
   convexityCheck(): boolean {
@@ -69,88 +70,18 @@ export class DenseKkt implements KktSystem {
       for (let j = 0; j <= i; j++) M[off + j] = P[poff + j]!;
       M[off + i] += rho + boxDiag[i]!;
     }
-    // H += G̃ᵀ W⁻¹ G̃: H_ij += Σ_k Gᵀ_ik w_k Gᵀ_jk as dot products of rows of Gᵀ (contiguous,
-    // length m), four rows i at a time so each loaded row j serves four sums
+    // H += G̃ᵀ W⁻¹ G̃ on and below the diagonal: (Gᵀ W⁻¹) Gᵀᵀ through the packed GEMM
+    // (linalg/gemm.ts), the scaled copy of Gᵀ in `scaled` (n × m)
     const GT = this.GT;
     const winv = this.winv;
     for (let k = 0; k < m; k++) winv[k] = 1 / W[k]!;
     if (m > 0) {
-      const t = this.rowsW;
-      for (let i0 = 0; i0 < n; i0 += 4) {
-        const nb = Math.min(4, n - i0);
-        for (let b = 0; b < nb; b++) {
-          const src = (i0 + b) * m;
-          const dst = b * m;
-          for (let k = 0; k < m; k++) t[dst + k] = GT[src + k]! * winv[k]!;
-        }
-        const iMax = i0 + nb - 1;
-        let j = 0;
-        if (nb === 4) {
-          // 4 × 2 blocks: rows i0..i0+3 against rows j, j+1 of Gᵀ
-          for (; j + 1 <= iMax; j += 2) {
-            const ga = j * m;
-            const gb = ga + m;
-            let a0 = 0;
-            let a1 = 0;
-            let a2 = 0;
-            let a3 = 0;
-            let b0 = 0;
-            let b1 = 0;
-            let b2 = 0;
-            let b3 = 0;
-            for (let k = 0; k < m; k++) {
-              const x = GT[ga + k]!;
-              const y = GT[gb + k]!;
-              const t0 = t[k]!;
-              const t1 = t[m + k]!;
-              const t2 = t[2 * m + k]!;
-              const t3 = t[3 * m + k]!;
-              a0 += t0 * x;
-              a1 += t1 * x;
-              a2 += t2 * x;
-              a3 += t3 * x;
-              b0 += t0 * y;
-              b1 += t1 * y;
-              b2 += t2 * y;
-              b3 += t3 * y;
-            }
-            for (let b = 0; b < 4; b++) {
-              const row = (i0 + b) * N;
-              const sa = b === 0 ? a0 : b === 1 ? a1 : b === 2 ? a2 : a3;
-              const sb = b === 0 ? b0 : b === 1 ? b1 : b === 2 ? b2 : b3;
-              if (j <= i0 + b) M[row + j] += sa;
-              if (j + 1 <= i0 + b) M[row + j + 1] += sb;
-            }
-          }
-        }
-        for (; j <= iMax; j++) {
-          const gj = j * m;
-          let s0 = 0;
-          let s1 = 0;
-          let s2 = 0;
-          let s3 = 0;
-          if (nb === 4) {
-            for (let k = 0; k < m; k++) {
-              const g = GT[gj + k]!;
-              s0 += t[k]! * g;
-              s1 += t[m + k]! * g;
-              s2 += t[2 * m + k]! * g;
-              s3 += t[3 * m + k]! * g;
-            }
-          } else {
-            for (let k = 0; k < m; k++) {
-              const g = GT[gj + k]!;
-              s0 += t[k]! * g;
-              if (nb > 1) s1 += t[m + k]! * g;
-              if (nb > 2) s2 += t[2 * m + k]! * g;
-            }
-          }
-          if (j <= i0) M[i0 * N + j] += s0;
-          if (nb > 1 && j <= i0 + 1) M[(i0 + 1) * N + j] += s1;
-          if (nb > 2 && j <= i0 + 2) M[(i0 + 2) * N + j] += s2;
-          if (nb > 3 && j <= i0 + 3) M[(i0 + 3) * N + j] += s3;
-        }
+      const t = this.scaled;
+      for (let i = 0; i < n; i++) {
+        const o = i * m;
+        for (let k = 0; k < m; k++) t[o + k] = GT[o + k]! * winv[k]!;
       }
+      gemmAcc(n, n, m, 1, t, 0, m, 1, GT, 0, 1, m, M, 0, N, TRI_LOWER);
     }
     // [Ã  −δI] rows
     for (let i = 0; i < p; i++) {
