@@ -49,20 +49,24 @@
  * (triangular solves, residual and norm for the refinement).
  */
 import { DimensionError, InputError, ZeroPivotError } from '../errors.ts';
-import { amdOrder } from './amd.ts';
 import { checkRegularization } from './check.ts';
 import { invertPermutation } from './csc.ts';
 import { frontLayout, leftUpdate1, pairUpdate, schur1, schurF } from './ldl-front.ts';
 import { checkStructure, columnOf, permutedLower, postorderedOrdering } from './ldl-pattern.ts';
 import { simplicialSolveInPlace, supernodalSolveInPlace, symmetricNormInf, symmetricResidual } from './ldl-solve.ts';
 import { columnCounts, simplicialStructure, supernodes } from './ldl-symbolic.ts';
+import { fillReducingOrdering, type OrderingMethod } from './ordering.ts';
 import type { LinearSystem, LinearSystemOptions } from './linsys.ts';
 import type { CscMatrix } from './types.ts';
 
 /** SparseLdl's options: the regularization settings of every LinearSystem, plus the sparse ones. */
 export interface LdlOptions extends LinearSystemOptions {
-  /** fill-reducing ordering: 'amd' (default), 'natural' or an explicit permutation perm[k] = original index k-th */
-  ordering?: 'amd' | 'natural' | Int32Array;
+  /**
+   * fill-reducing ordering (ordering.ts, docs/solvers.md#orderings): 'amd' (default), 'nd'
+   * (nested dissection), 'auto' (AMD or ND by predicted flops), 'natural', or an explicit
+   * permutation perm[k] = original index k-th
+   */
+  ordering?: OrderingMethod | Int32Array;
   /**
    * relaxed supernode amalgamation (default true): merge small supernodes with their parent when
    * few explicit zeros are added; faster dense kernels, same solution. false = exact structure.
@@ -223,14 +227,7 @@ export class SparseLdl implements LinearSystem {
 
     // ---- fill-reducing ordering ----
     const t0 = now();
-    let perm0: Int32Array;
-    const ord = options.ordering ?? 'amd';
-    if (ord === 'amd') perm0 = amdOrder(K);
-    else if (ord === 'natural') {
-      perm0 = new Int32Array(n);
-      for (let i = 0; i < n; i++) perm0[i] = i;
-    } else if (ord instanceof Int32Array) perm0 = ord;
-    else throw new InputError('ordering', "'amd', 'natural' or an Int32Array permutation", String(ord));
+    const perm0 = fillReducingOrdering(K, options.ordering ?? 'amd');
     const pinv0 = invertPermutation(perm0, n, 'ordering');
     this.timings.orderMs = now() - t0;
 
