@@ -41,7 +41,7 @@ const INITIAL_TRIES = 6;
 /** a part may hold at most this fraction of the total vertex weight (plus one vertex) */
 const BALANCE = 0.55;
 /** Fiduccia–Mattheyses passes per level (a pass that does not improve ends the refinement) */
-const FM_PASSES = Number(process.env.NDP ?? 6);
+const FM_PASSES = 4;
 
 /** Max-heap of (key, vertex) pairs with lazy deletion (the caller checks validity on pop). */
 class MaxHeap {
@@ -249,7 +249,7 @@ function refine(g: WeightedGraph, s: Bisection, maxW: number, work: RefineWork):
       inList[u] = 1;
     }
   }
-  const stallLimit = Math.max(Number(process.env.NDS0 ?? 30), Math.min(Number(process.env.NDS1 ?? 300), n >> 5));
+  const stallLimit = Math.max(30, Math.min(300, n >> 5));
   const excess = (): number => Math.max(0, pw[0]! - maxW) + Math.max(0, pw[1]! - maxW);
   for (let pass = 0; pass < FM_PASSES; pass++) {
     heaps[0].clear();
