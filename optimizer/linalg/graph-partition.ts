@@ -37,7 +37,7 @@ const COARSEST_SIZE = 120;
 /** coarsening stops when a level removes less than this fraction of the vertices */
 const MIN_REDUCTION = 0.08;
 /** greedy-growing trials on the coarsest graph */
-const INITIAL_TRIES = 6;
+const INITIAL_TRIES = 3;
 /** a part may hold at most this fraction of the total vertex weight (plus one vertex) */
 const BALANCE = 0.55;
 /** Fiduccia–Mattheyses passes per level (a pass that does not improve ends the refinement) */
