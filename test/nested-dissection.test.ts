@@ -145,8 +145,8 @@ describe('ndOrder', () => {
     }
   });
 
-  it('fills a large 2-D grid less than AMD (structural counts)', () => {
-    const k = 120;
+  it('fills a large triangulated 2-D grid less than AMD (structural counts)', () => {
+    const k = 200;
     const K = fromEdges(k * k, gridEdges(k, true));
     const fa = predictFill(K, amdOrder(K));
     const fn = predictFill(K, ndOrder(K));
@@ -287,14 +287,23 @@ describe('orderings in SparseLdl and kktOrdering', () => {
     expect(fillReducingOrdering(small, 'auto', info)).toEqual(amdOrder(small));
     expect(info.chosen).toBe('amd');
     expect(info.nd).toBeNull();
-    const k = Math.ceil(Math.sqrt(ND_MIN_SIZE)) + 1;
-    const big = fromEdges(k * k, gridEdges(k, true));
-    const p = fillReducingOrdering(big, 'auto', info);
-    expect(info.amd).not.toBeNull();
-    expect(info.nd).not.toBeNull();
-    const better = info.nd!.flops < 0.9 * info.amd!.flops ? 'nd' : 'amd';
-    expect(info.chosen).toBe(better);
-    expect(predictFill(big, p).flops).toBe(better === 'nd' ? info.nd!.flops : info.amd!.flops);
+    // a triangulated 200×200 grid (a mesh: ND saves flops) and a 5-point 150×150 one (AMD does better)
+    for (const [k, triangles] of [
+      [200, true],
+      [150, false],
+    ] as const) {
+      expect(k * k).toBeGreaterThanOrEqual(ND_MIN_SIZE);
+      const big = fromEdges(k * k, gridEdges(k, triangles));
+      const p = fillReducingOrdering(big, 'auto', info);
+      const fa = predictFill(big, amdOrder(big));
+      const fn = predictFill(big, ndOrder(big));
+      expect(info.amd).toEqual(fa);
+      expect(info.nd).toEqual(fn);
+      const better = fn.flops < 0.9 * fa.flops ? 'nd' : 'amd';
+      expect(info.chosen).toBe(better);
+      expect(predictFill(big, p)).toEqual(better === 'nd' ? fn : fa);
+      expect(better).toBe(triangles ? 'nd' : 'amd');
+    }
   });
 
   it('kktOrdering with an ND base still places every constraint row after its definite variables', () => {

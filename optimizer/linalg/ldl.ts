@@ -1,7 +1,7 @@
 /**
  * Sparse LDLᵀ factorization of a symmetric (possibly indefinite, quasi-definite) matrix K,
  *     P K Pᵀ + R = L D Lᵀ,
- * with P a fill-reducing permutation (AMD by default, then postordered along the elimination
+ * with P a fill-reducing permutation (ordering.ts: AMD or ND, then postordered along the elimination
  * tree), L unit lower triangular, D diagonal and R a diagonal regularization (zero unless
  * requested). No numerical pivoting: this is meant for quasi-definite matrices (e.g. KKT systems
  * [P+ρI  Aᵀ; A  −δI]) and for KKT matrices made quasi-definite by regularization, where the
@@ -62,9 +62,9 @@ import type { CscMatrix } from './types.ts';
 /** SparseLdl's options: the regularization settings of every LinearSystem, plus the sparse ones. */
 export interface LdlOptions extends LinearSystemOptions {
   /**
-   * fill-reducing ordering (ordering.ts, docs/solvers.md#orderings): 'amd' (default), 'nd'
-   * (nested dissection), 'auto' (AMD or ND by predicted flops), 'natural', or an explicit
-   * permutation perm[k] = original index k-th
+   * fill-reducing ordering (ordering.ts, docs/solvers.md#orderings): 'auto' (default: AMD, or
+   * nested dissection for large matrices where it predicts fewer flops), 'amd', 'nd', 'natural',
+   * or an explicit permutation perm[k] = original index k-th
    */
   ordering?: OrderingMethod | Int32Array;
   /**
@@ -111,7 +111,7 @@ export class SparseLdl implements LinearSystem {
   readonly supernodeCount: number;
   /** the numeric method in use (LdlOptions.method resolved) */
   readonly method: 'supernodal' | 'simplicial';
-  /** perm[k] = original row/column eliminated k-th (the AMD order, postordered) */
+  /** perm[k] = original row/column eliminated k-th (the fill-reducing order, postordered) */
   readonly perm: Int32Array;
   /** pinv[i] = position of original row i in the elimination order */
   readonly pinv: Int32Array;
@@ -227,7 +227,7 @@ export class SparseLdl implements LinearSystem {
 
     // ---- fill-reducing ordering ----
     const t0 = now();
-    const perm0 = fillReducingOrdering(K, options.ordering ?? 'amd');
+    const perm0 = fillReducingOrdering(K, options.ordering ?? 'auto');
     const pinv0 = invertPermutation(perm0, n, 'ordering');
     this.timings.orderMs = now() - t0;
 
