@@ -18,6 +18,7 @@
  * over all orderings first (JIT), then R rounds (default 3) alternating the orderings; times are
  * medians over the rounds.
  */
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { InputError } from '../optimizer/errors.ts';
 import { cscFromTriplets, cscRowCompressed, cscSymUpperMatVec } from '../optimizer/linalg/csc.ts';
@@ -171,45 +172,48 @@ async function main(): Promise<void> {
     if (!(Number.isInteger(ns) && ns >= 10 && ns <= 1e6)) throw new InputError('--sparse', 'an integer in [10, 1000000]', values.sparse);
     cases.push(() => sparseFamilyKkt(ns));
   }
-  const out: Row[] = [];
+  const head = ['matrix', 'n', 'ordering', 'chosen', 'order ms', 'nnz(L)', 'flops', 'factor ms', 'order+sym+factor ms', 'residual'];
+  const w = [24, 7, 8, 6, 8, 7, 7, 9, 19, 8];
+  const fmt = (l: string[]): string => l.map((s, i) => (i === 0 ? s.padEnd(w[i]!) : s.padStart(w[i]!))).join('  ');
+  if (!values.json) {
+    process.stdout.write(`medians over ${repeats} rounds after one warm-up round; load ${loadavg()[0]!.toFixed(2)} at the start\n`);
+    process.stdout.write(fmt(head) + '\n');
+  }
   for (const make of cases) {
     const c = make();
     process.stderr.write(`${c.label}: n = ${c.K.ncols}, nnz(upper K) = ${c.K.colPtr[c.K.ncols]}\n`);
     for (const o of orderings) runOnce(c, o); // warm-up
     const runs = new Map<OrderingMethod, Row[]>(orderings.map((o) => [o, []]));
     for (let r = 0; r < repeats; r++) for (const o of orderings) runs.get(o)!.push(runOnce(c, o));
+    // printed matrix by matrix (the large ones take minutes)
     for (const o of orderings) {
       const rs = runs.get(o)!;
-      out.push({
+      const row: Row = {
         ...rs[0]!,
         orderMs: median(rs.map((x) => x.orderMs)),
         factorMs: median(rs.map((x) => x.factorMs)),
         totalMs: median(rs.map((x) => x.totalMs)),
         residual: Math.max(...rs.map((x) => x.residual)),
-      });
+      };
+      if (values.json) {
+        process.stdout.write(JSON.stringify(row) + '\n');
+        continue;
+      }
+      const line = [
+        row.matrix,
+        String(row.n),
+        row.ordering,
+        row.chosen,
+        row.orderMs.toFixed(0),
+        (row.nnzL / 1e6).toFixed(2) + 'M',
+        (row.flops / 1e9).toFixed(3) + 'G',
+        row.factorMs.toFixed(0),
+        row.totalMs.toFixed(0),
+        row.residual.toExponential(1),
+      ];
+      process.stdout.write(fmt(line) + '\n');
     }
   }
-  if (values.json) {
-    for (const r of out) process.stdout.write(JSON.stringify(r) + '\n');
-    return;
-  }
-  const head = ['matrix', 'n', 'ordering', 'chosen', 'order ms', 'nnz(L)', 'flops', 'factor ms', 'order+sym+factor ms', 'residual'];
-  const lines = out.map((r) => [
-    r.matrix,
-    String(r.n),
-    r.ordering,
-    r.chosen,
-    r.orderMs.toFixed(0),
-    (r.nnzL / 1e6).toFixed(2) + 'M',
-    (r.flops / 1e9).toFixed(3) + 'G',
-    r.factorMs.toFixed(0),
-    r.totalMs.toFixed(0),
-    r.residual.toExponential(1),
-  ]);
-  const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (l: string[]): string => l.map((s, i) => (i === 0 ? s.padEnd(w[i]!) : s.padStart(w[i]!))).join('  ');
-  process.stdout.write(`medians over ${repeats} rounds after one warm-up round; load ${(await import('node:os')).loadavg()[0]!.toFixed(2)}\n`);
-  process.stdout.write(fmt(head) + '\n' + lines.map(fmt).join('\n') + '\n');
 }
 
 await main();

@@ -323,8 +323,83 @@ function orderLeaf(
   if (info) info.leaves++;
   if (m <= 1) return;
   const sg = g ?? subgraph(perm, lo, hi, xadj, adj, deg, isDense, local);
-  // the symmetric adjacency lists are a full-pattern CSC matrix for amdOrder
-  const order = amdOrder({ format: 'csc', nrows: m, ncols: m, colPtr: sg.xadj, rowIdx: sg.adj }, { dense: Infinity });
+  // small leaves: exact minimum degree on bit sets (AMD costs a few µs per vertex whatever the
+  // graph size, as much as the whole dissection above the leaves); larger ones (a component
+  // list or a failed bisection): AMD, the adjacency lists being a full-pattern CSC matrix
+  const order =
+    m <= BITSET_MD_MAX
+      ? bitsetMinimumDegree(sg)
+      : amdOrder({ format: 'csc', nrows: m, ncols: m, colPtr: sg.xadj, rowIdx: sg.adj }, { dense: Infinity });
   const verts = perm.slice(lo, hi);
   for (let k = 0; k < m; k++) perm[lo + k] = verts[order[k]!]!;
+}
+
+/** leaves up to this size are ordered by bitsetMinimumDegree */
+const BITSET_MD_MAX = 256;
+
+function popcount(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+/**
+ * Exact minimum-degree ordering of a small graph by simulating the elimination on adjacency bit
+ * sets (m words of ⌈m/32⌉ bits): the pivot is the uneliminated vertex of least current degree
+ * (lowest index on ties); its neighbours become a clique. O(m² · m/32).
+ */
+function bitsetMinimumDegree(g: WeightedGraph): Int32Array {
+  const m = g.n;
+  const W = (m + 31) >>> 5;
+  const A = new Int32Array(m * W);
+  const d = new Int32Array(m);
+  for (let u = 0; u < m; u++) {
+    for (let p = g.xadj[u]!, end = g.xadj[u + 1]!; p < end; p++) {
+      const v = g.adj[p]!;
+      A[u * W + (v >>> 5)]! |= 1 << (v & 31);
+    }
+  }
+  for (let u = 0; u < m; u++) {
+    let c = 0;
+    for (let w = 0; w < W; w++) c += popcount(A[u * W + w]!);
+    d[u] = c;
+  }
+  const done = new Uint8Array(m);
+  const order = new Int32Array(m);
+  const nb = new Int32Array(W);
+  for (let k = 0; k < m; k++) {
+    let p = -1;
+    let best = 0x7fffffff;
+    for (let u = 0; u < m; u++) {
+      if (done[u] === 0 && d[u]! < best) {
+        best = d[u]!;
+        p = u;
+      }
+    }
+    order[k] = p;
+    done[p] = 1;
+    // neighbours of p (the adjacency sets only ever hold uneliminated vertices)
+    for (let w = 0; w < W; w++) nb[w] = A[p * W + w]!;
+    const pw = p >>> 5;
+    const pb = ~(1 << (p & 31));
+    for (let w = 0; w < W; w++) {
+      let bits = nb[w]!;
+      while (bits !== 0) {
+        const t = bits & -bits;
+        bits ^= t;
+        const u = (w << 5) + (31 - Math.clz32(t));
+        const base = u * W;
+        let c = 0;
+        for (let x = 0; x < W; x++) {
+          let a = A[base + x]! | nb[x]!;
+          if (x === pw) a &= pb;
+          if (x === u >>> 5) a &= ~(1 << (u & 31));
+          A[base + x] = a;
+          c += popcount(a);
+        }
+        d[u] = c;
+      }
+    }
+  }
+  return order;
 }
