@@ -194,6 +194,17 @@ describe('ndOrder', () => {
     expect(predictFill(two, tp).nnzL).toBeLessThanOrEqual(2 * one.nnzL + 200);
   });
 
+  it('orders a tree without fill (small graphs: minimum degree eliminates leaves first)', () => {
+    const rand = rng(5);
+    for (const n of [60, 128, 250]) {
+      const edges: [number, number][] = [];
+      for (let i = 1; i < n; i++) edges.push([i, Math.floor(rand() * i)]);
+      const K = fromEdges(n, edges);
+      // one leaf: no separator (a separator in a tree would fill)
+      expect(predictFill(K, ndOrder(K, { dense: Infinity, leafSize: n })).nnzL).toBe(n - 1);
+    }
+  });
+
   it('reads the upper, the lower or the full triangle alike, and rejects bad input', () => {
     const edges = gridEdges(15, true);
     const U = fromEdges(225, edges);
