@@ -171,7 +171,7 @@ function coarsen(g: WeightedGraph, rand: () => number, maxVw: number): { coarse:
     for (let q = start; q < e; q++) pos[cadj[q]!] = -1;
   }
   cx[nc] = e;
-  return { coarse: { n: nc, xadj: cx, adj: cadj.slice(0, e), ewgt: cew.slice(0, e), vwgt: cvw }, cmap };
+  return { coarse: { n: nc, xadj: cx, adj: cadj.subarray(0, e), ewgt: cew.subarray(0, e), vwgt: cvw }, cmap };
 }
 
 /** State of a two-way partition: labels, part weights, internal/external degrees, edge cut. */

@@ -242,7 +242,14 @@ function subgraph(
   }
   for (let k = 0; k < m; k++) local[perm[lo + k]!] = -1;
   const ga = gadj.subarray(0, e);
-  return { n: m, xadj: gx, adj: ga, ewgt: new Int32Array(e).fill(1), vwgt: new Int32Array(m).fill(1) };
+  return { n: m, xadj: gx, adj: ga, ewgt: ones(e), vwgt: ones(m) };
+}
+
+let onesBuffer = new Int32Array(0);
+/** A read-only view of `len` ones (unit weights of the subgraphs), shared between calls. */
+function ones(len: number): Int32Array {
+  if (onesBuffer.length < len) onesBuffer = new Int32Array(Math.max(len, 2 * onesBuffer.length)).fill(1);
+  return onesBuffer.subarray(0, len);
 }
 
 /** Connected components: comp[u] = component id (in order of the smallest vertex), count. */
