@@ -2,7 +2,7 @@
  * Fill-reducing orderings compared on large sparse KKT matrices (docs/benchmarks.md#orderings):
  *
  *   npx tsx bench/orderings.ts [--grids 123,200,300] [--sparse N] [--orderings amd,nd,auto]
- *                              [--repeats R] [--json]
+ *                              [--repeats R] [--no-factor] [--json]
  *
  * Matrices:
  *   mesh KKT  the reference mesh KKT (bench/mesh-kkt.ts) at each grid size (123 → 31 284 rows,
@@ -16,7 +16,8 @@
  * ordering chosen, order ms, nnz(L), flops = Σ_j (cc_j − 1)² (multiply-adds of the
  * factorization), factor ms, order + symbolic + factor ms, residual ‖Kx − 1‖∞. One warm-up round
  * over all orderings first (JIT), then R rounds (default 3) alternating the orderings; times are
- * medians over the rounds.
+ * medians over the rounds. --no-factor: orderings and predicted nnz(L)/flops only (no numeric
+ * work; for matrices whose factorization takes minutes).
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -108,7 +109,7 @@ function sparseFamilyKkt(n: number): Case {
   return { label: `sparse family n=${n}`, K, signs };
 }
 
-function runOnce(c: Case, ordering: OrderingMethod): Row {
+function runOnce(c: Case, ordering: OrderingMethod, factor: boolean): Row {
   const K = c.K;
   const n = K.ncols;
   // the ordering as SparseLdl.analyze computes it, timed here to learn what 'auto' chose
@@ -116,6 +117,11 @@ function runOnce(c: Case, ordering: OrderingMethod): Row {
   const t0 = performance.now();
   const perm0 = fillReducingOrdering(K, ordering, info);
   const orderMs = performance.now() - t0;
+  const row: Row = { matrix: c.label, n, nnz: K.colPtr[n]!, ordering, chosen: info.chosen, orderMs, nnzL: 0, flops: 0, factorMs: NaN, totalMs: NaN, residual: NaN };
+  if (!factor) {
+    const fill = predictFill(K, perm0);
+    return { ...row, nnzL: fill.nnzL, flops: fill.flops };
+  }
   const ldl = SparseLdl.analyze(K, { ordering: perm0, signs: c.signs, staticReg: 1e-8, dynamicReg: { eps: 1e-12, delta: 1e-7 } });
   ldl.factor();
   const rhs = new Float64Array(n).fill(1);
@@ -123,17 +129,11 @@ function runOnce(c: Case, ordering: OrderingMethod): Row {
   const Kx = cscSymUpperMatVec(K, x);
   let res = 0;
   for (let i = 0; i < n; i++) res = Math.max(res, Math.abs(Kx[i]! - 1));
-  const fill = predictFill(K, ldl.perm);
   const t = ldl.timings;
   return {
-    matrix: c.label,
-    n,
-    nnz: K.colPtr[n]!,
-    ordering,
-    chosen: info.chosen,
-    orderMs,
+    ...row,
     nnzL: ldl.nnzL,
-    flops: fill.flops,
+    flops: predictFill(K, ldl.perm).flops,
     factorMs: t.factorMs,
     totalMs: orderMs + t.orderMs + t.symbolicMs + t.factorMs,
     residual: res,
@@ -154,6 +154,7 @@ async function main(): Promise<void> {
       orderings: { type: 'string', default: 'amd,nd,auto' },
       repeats: { type: 'string', default: '3' },
       json: { type: 'boolean', default: false },
+      'no-factor': { type: 'boolean', default: false },
     },
   });
   const grids = values.grids === '' ? [] : parseList('--grids', values.grids!);
@@ -182,9 +183,10 @@ async function main(): Promise<void> {
   for (const make of cases) {
     const c = make();
     process.stderr.write(`${c.label}: n = ${c.K.ncols}, nnz(upper K) = ${c.K.colPtr[c.K.ncols]}\n`);
-    for (const o of orderings) runOnce(c, o); // warm-up
+    const factor = !values['no-factor'];
+    for (const o of orderings) runOnce(c, o, factor); // warm-up
     const runs = new Map<OrderingMethod, Row[]>(orderings.map((o) => [o, []]));
-    for (let r = 0; r < repeats; r++) for (const o of orderings) runs.get(o)!.push(runOnce(c, o));
+    for (let r = 0; r < repeats; r++) for (const o of orderings) runs.get(o)!.push(runOnce(c, o, factor));
     // printed matrix by matrix (the large ones take minutes)
     for (const o of orderings) {
       const rs = runs.get(o)!;
@@ -207,9 +209,9 @@ async function main(): Promise<void> {
         row.orderMs.toFixed(0),
         (row.nnzL / 1e6).toFixed(2) + 'M',
         (row.flops / 1e9).toFixed(3) + 'G',
-        row.factorMs.toFixed(0),
-        row.totalMs.toFixed(0),
-        row.residual.toExponential(1),
+        Number.isNaN(row.factorMs) ? '—' : row.factorMs.toFixed(0),
+        Number.isNaN(row.totalMs) ? '—' : row.totalMs.toFixed(0),
+        Number.isNaN(row.residual) ? '—' : row.residual.toExponential(1),
       ];
       process.stdout.write(fmt(line) + '\n');
     }

@@ -15,8 +15,9 @@
  *      Fiduccia–Mattheyses passes (boundary vertices moved by decreasing gain, bucket order by a
  *      heap, each vertex once per pass, negative moves allowed, the best balanced prefix kept);
  *   4. the edge separator (cut edges) becomes a vertex separator: a minimum vertex cover of the
- *      bipartite graph of the cut edges (maximum matching by augmenting paths, then König's
- *      construction), then separator vertices that touch only one part join that part.
+ *      bipartite graph of the cut edges (maximum matching by augmenting paths within a work
+ *      budget, then König's construction), then separator vertices that touch only one part
+ *      join that part.
  * Written for dqp from the published algorithm descriptions (George 1973; Karypis & Kumar 1998;
  * Fiduccia & Mattheyses 1982). Everything is deterministic for a given seed.
  */
@@ -471,11 +472,16 @@ export function vertexSeparator(g: WeightedGraph, rand: () => number): Uint8Arra
       }
     }
   }
+  // augmenting paths within a work budget of a few passes over the graph: on expander-like
+  // graphs the cut graph is most of the graph and the augmentations would be quadratic. The
+  // König construction below yields a vertex cover for any matching (a minimum one for a
+  // maximum matching), so stopping early only makes the separator larger.
+  let budget = 2 * adj.length + 1024;
   const visitR = new Int32Array(nr).fill(-1);
   const stackA = new Int32Array(nl + 1);
   const stackP = new Int32Array(nl + 1);
   const via = new Int32Array(nl + 1); // right vertex used to reach stack level k
-  for (let a0 = 0; a0 < nl; a0++) {
+  for (let a0 = 0; a0 < nl && budget > 0; a0++) {
     if (mateL[a0] !== -1) continue;
     let top = 0;
     stackA[0] = a0;
@@ -487,6 +493,7 @@ export function vertexSeparator(g: WeightedGraph, rand: () => number): Uint8Arra
       const end = xadj[u + 1]!;
       let advanced = false;
       while (stackP[top]! < end) {
+        budget--;
         const v = adj[stackP[top]!++]!;
         if (where[v] === left) continue;
         const b = idx[v]!;
