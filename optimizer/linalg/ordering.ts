@@ -23,11 +23,14 @@ import type { CscPattern } from './types.ts';
 export type OrderingMethod = 'amd' | 'nd' | 'auto' | 'natural';
 
 /**
- * 'auto' orders matrices with fewer rows than this by AMD alone: below it ND rarely saves flops
- * and its ordering time (several times AMD's) is not paid back by the factorization (measured
- * on the mesh KKTs and the Maros–Meszaros set, bench/orderings.ts).
+ * 'auto' orders matrices with fewer rows than this by AMD alone. 'auto' computes both orderings
+ * (AMD + ND + two predictions: 3–10× AMD's time alone), which the factorizations pay back only
+ * when ND saves enough per factorization: mesh KKT at 31 284 rows, ND saves 25% of the flops
+ * (~100 ms per factorization) for ~0.7 s more ordering; at 182 442 rows 43% (~0.5 s per
+ * factorization) for ~2 s (bench/orderings.ts). Below this size the saving needs too many
+ * refactorizations of one pattern to pay.
  */
-export const ND_MIN_SIZE = 20000;
+export const ND_MIN_SIZE = 50000;
 
 /** 'auto' takes ND when its predicted flops are below (1 − ND_MIN_GAIN) × AMD's */
 export const ND_MIN_GAIN = 0.1;
@@ -76,9 +79,15 @@ const now = (): number => performance.now();
 /**
  * The fill-reducing ordering `method` of the symmetric pattern K (any triangle or full; the graph
  * is that of K + Kᵀ). An Int32Array is returned as given (not checked here). Throws InputError
- * naming `name` for an unknown method.
+ * naming `name` for an unknown method. ndMinSize: the size below which 'auto' is AMD (for tests).
  */
-export function fillReducingOrdering(K: CscPattern, method: OrderingMethod | Int32Array, info?: OrderingInfo, name = 'ordering'): Int32Array {
+export function fillReducingOrdering(
+  K: CscPattern,
+  method: OrderingMethod | Int32Array,
+  info?: OrderingInfo,
+  name = 'ordering',
+  ndMinSize: number = ND_MIN_SIZE,
+): Int32Array {
   const n = K.ncols;
   if (info) {
     info.amd = null;
@@ -99,7 +108,7 @@ export function fillReducingOrdering(K: CscPattern, method: OrderingMethod | Int
   if (method !== 'amd' && method !== 'nd' && method !== 'auto') {
     throw new InputError(name, "'amd', 'nd', 'auto', 'natural' or an Int32Array permutation", String(method));
   }
-  if (method === 'amd' || (method === 'auto' && n < ND_MIN_SIZE)) {
+  if (method === 'amd' || (method === 'auto' && n < ndMinSize)) {
     const t = now();
     const p = amdOrder(K);
     if (info) {
