@@ -14,7 +14,8 @@
  *   - a subgraph with several connected components is split into them; components of at most
  *     `leafSize` vertices are ordered together as one leaf;
  *   - a leaf (≤ leafSize vertices), or a subgraph whose separator is poor (a part empty or the
- *     separator larger than half the subgraph), is ordered by AMD (amd.ts) on its own graph;
+ *     separator larger than half the subgraph), is ordered on its own graph by an exact
+ *     minimum degree on bit sets (≤ 256 vertices) or by AMD (amd.ts);
  *   - the vertices of a subgraph are kept in a contiguous range of the output, which is
  *     rearranged in place ([part 0 | part 1 | separator]), so the recursion needs no copies
  *     beyond the subgraph's adjacency lists.
@@ -28,7 +29,7 @@ import { vertexSeparator, type WeightedGraph } from './graph-partition.ts';
 import type { CscPattern } from './types.ts';
 
 export interface NdOptions {
-  /** subgraphs of at most this many vertices are ordered by AMD (default ND_LEAF_SIZE) */
+  /** subgraphs of at most this many vertices are ordered by minimum degree (default ND_LEAF_SIZE) */
   leafSize?: number;
   /** rows with more off-diagonal entries than this are dense and numbered last (default: see ND_DENSE_FACTOR) */
   dense?: number;
@@ -44,7 +45,7 @@ export interface NdInfo {
   separators: number;
   /** vertices of the first separator found (the top level for a connected graph), ascending */
   topSeparator: Int32Array;
-  /** AMD-ordered leaves */
+  /** leaves ordered by minimum degree / AMD */
   leaves: number;
 }
 
@@ -57,7 +58,7 @@ export interface NdInfo {
  */
 export const ND_DENSE_FACTOR = 10;
 
-/** default leaf size: below it AMD orders the subgraph (measured on the mesh KKTs, bench/orderings.ts) */
+/** default leaf size: below it minimum degree orders the subgraph (measured on the mesh KKTs, bench/orderings.ts) */
 export const ND_LEAF_SIZE = 128;
 
 /**
