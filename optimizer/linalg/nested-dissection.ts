@@ -314,7 +314,7 @@ function splitComponents(
   return { small, ranges };
 }
 
-/** Order perm[lo..hi) by AMD of its induced subgraph. */
+/** Order perm[lo..hi) by minimum degree (small) or AMD of its induced subgraph. */
 function orderLeaf(
   perm: Int32Array,
   lo: number,
