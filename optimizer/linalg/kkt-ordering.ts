@@ -9,7 +9,7 @@
  * until its variables are placed (see there); definiteVariables finds the variables with
  * P_vv ≠ 0; matchRowsByMagnitude pairs rows with distinct variables.
  */
-import { amdOrder } from './amd.ts';
+import { fillReducingOrdering, type OrderingMethod } from './ordering.ts';
 import type { CscMatrix } from './types.ts';
 
 /**
@@ -21,11 +21,15 @@ export const DEFINITE_DIAGONAL_TOL = 100 * 1e-14;
 /**
  * Fill-reducing ordering of K̃ that keeps the LDLᵀ pivots away from zero.
  *
- * Base order: mode 'matched', AMD of K̃; mode 'all', AMD of the VARIABLE graph pattern(P + BᵀB)
- * (n nodes: two variables are adjacent when P couples them or a row of B contains both; rows
- * with more than max(16, 10√n) entries are left out of the graph, like AMD's dense rows) — the
- * graph the elimination of K̃ acts on once each row is placed after its variables, and a smaller
- * one than K̃ (N nodes); when that graph would be much larger than K̃ (long rows), AMD of K̃.
+ * Base order (`base`: 'amd', 'nd' or 'auto', the fill-reducing orderings of ordering.ts; default
+ * 'auto': AMD, or nested dissection on large mesh-like graphs where it predicts fewer flops):
+ * mode 'matched', that ordering of K̃; mode 'all', that ordering of the VARIABLE graph
+ * pattern(P + BᵀB) (n nodes: two variables are adjacent when P couples them or a row of B
+ * contains both; rows with more than max(16, 10√n) entries are left out of the graph, like AMD's
+ * dense rows) — the graph the elimination of K̃ acts on once each row is placed after its
+ * variables, and a smaller one than K̃ (N nodes); when that graph would be much larger than K̃
+ * (long rows), that ordering of K̃. Whatever the base order, the rules below place every row
+ * after its variables.
  *
  * Then each node is held back until it is READY and placed right after the node that made it
  * ready:
@@ -65,18 +69,21 @@ export const DEFINITE_DIAGONAL_TOL = 100 * 1e-14;
  *   U         upper triangle of K̃ (N×N), the n primal rows first, diagonal stored (not modified)
  *   n         number of primal rows
  *   definite  optional precomputed definiteVariables(U, n)
- *   mode      'matched' (default) or 'all' 
- * Returns perm (length N): perm[k] = node eliminated k-th. Cost: AMD + O(nnz(U) + Σ_short rows |c|²).
+ *   mode      'matched' (default) or 'all'
+ *   base      the base ordering: 'auto' (default), 'amd' or 'nd'
+ * Returns perm (length N): perm[k] = node eliminated k-th. Cost: the base ordering + O(nnz(U) +
+ * Σ_short rows |c|²).
  */
 export function kktOrdering(
   U: CscMatrix,
   n: number,
   definite: Uint8Array = definiteVariables(U, n),
   mode: KktOrderingMode = 'matched',
+  base: Exclude<OrderingMethod, 'natural'> = 'auto',
 ): Int32Array {
   const N = U.ncols;
   const r = N - n;
-  if (r <= 0 || n === 0) return amdOrder(U);
+  if (r <= 0 || n === 0) return fillReducingOrdering(U, base, undefined, 'base');
   const { colPtr, rowIdx } = U;
   // constraint rows are columns n..N−1 of U: their variables are the entries with row index < n.
   // need[t]: how many more placements row t waits for
@@ -100,16 +107,16 @@ export function kktOrdering(
     rowHasDefinite[t] = def > 0 ? 1 : 0;
   }
   for (let v = 0; v < n; v++) varPtr[v + 1] += varPtr[v]!;
-  // the base order: 'matched' AMD of K̃; 'all' AMD of the variable graph (or of K̃ when too big)
+  // the base order: 'matched' of K̃; 'all' of the variable graph (or of K̃ when too big)
   const longRow = Math.max(16, 10 * Math.sqrt(n));
   const G = mode === 'all' ? variableGraph(U, n, rowLen, longRow, 4 * colPtr[N]! + 2 * N) : null;
-  const base = G ? amdOrder(G) : amdOrder(U);
+  const baseOrder = fillReducingOrdering(G ?? U, base, undefined, 'base');
   const rowsByReadiness = G !== null;
   // 'matched': a row with a matched variable waits for that variable only
   let match: Int32Array | null = null;
   if (mode === 'matched') {
     const pos = new Int32Array(N);
-    for (let k = 0; k < N; k++) pos[base[k]!] = k;
+    for (let k = 0; k < N; k++) pos[baseOrder[k]!] = k;
     match = matchRowsByMagnitude(U, n, definite, pos);
     for (let t = 0; t < r; t++) if (match[t]! >= 0) need[t] = 1;
   }
@@ -133,7 +140,7 @@ export function kktOrdering(
     }
   };
   if (rowsByReadiness) for (let c = n; c < N; c++) addRow(c);
-  else for (let k = 0; k < N; k++) if (base[k]! >= n) addRow(base[k]!);
+  else for (let k = 0; k < N; k++) if (baseOrder[k]! >= n) addRow(baseOrder[k]!);
 
   // state: 0 not reached, 1 held (reached, not ready), 2 placed (or queued)
   const state = new Uint8Array(N);
@@ -141,8 +148,8 @@ export function kktOrdering(
   const order = new Int32Array(N);
   const queue = new Int32Array(N);
   let o = 0;
-  for (let k = 0; k < base.length; k++) {
-    const x0 = base[k]!;
+  for (let k = 0; k < baseOrder.length; k++) {
+    const x0 = baseOrder[k]!;
     if (state[x0] !== 0) continue;
     const isReady = x0 < n ? definite[x0] === 1 || activated[x0] === 1 : need[x0 - n] === 0;
     if (!isReady) {
@@ -185,8 +192,8 @@ export function kktOrdering(
     }
   }
   // never placed (held, or rows without a base position that never became ready): base order
-  for (let k = 0; k < base.length; k++) {
-    const x = base[k]!;
+  for (let k = 0; k < baseOrder.length; k++) {
+    const x = baseOrder[k]!;
     if (state[x] === 1) order[o++] = x;
   }
   if (rowsByReadiness) for (let c = n; c < N; c++) if (state[c] !== 2) order[o++] = c;

@@ -1,7 +1,7 @@
 /**
  * Sparse LDLᵀ factorization of a symmetric (possibly indefinite, quasi-definite) matrix K,
  *     P K Pᵀ + R = L D Lᵀ,
- * with P a fill-reducing permutation (AMD by default, then postordered along the elimination
+ * with P a fill-reducing permutation (ordering.ts: AMD or ND, then postordered along the elimination
  * tree), L unit lower triangular, D diagonal and R a diagonal regularization (zero unless
  * requested). No numerical pivoting: this is meant for quasi-definite matrices (e.g. KKT systems
  * [P+ρI  Aᵀ; A  −δI]) and for KKT matrices made quasi-definite by regularization, where the
@@ -49,20 +49,24 @@
  * (triangular solves, residual and norm for the refinement).
  */
 import { DimensionError, InputError, ZeroPivotError } from '../errors.ts';
-import { amdOrder } from './amd.ts';
 import { checkRegularization } from './check.ts';
 import { invertPermutation } from './csc.ts';
 import { frontLayout, leftUpdate1, pairUpdate, schur1, schurF } from './ldl-front.ts';
 import { checkStructure, columnOf, permutedLower, postorderedOrdering } from './ldl-pattern.ts';
 import { simplicialSolveInPlace, supernodalSolveInPlace, symmetricNormInf, symmetricResidual } from './ldl-solve.ts';
 import { columnCounts, simplicialStructure, supernodes } from './ldl-symbolic.ts';
+import { fillReducingOrdering, type OrderingMethod } from './ordering.ts';
 import type { LinearSystem, LinearSystemOptions } from './linsys.ts';
 import type { CscMatrix } from './types.ts';
 
 /** SparseLdl's options: the regularization settings of every LinearSystem, plus the sparse ones. */
 export interface LdlOptions extends LinearSystemOptions {
-  /** fill-reducing ordering: 'amd' (default), 'natural' or an explicit permutation perm[k] = original index k-th */
-  ordering?: 'amd' | 'natural' | Int32Array;
+  /**
+   * fill-reducing ordering (ordering.ts, docs/solvers.md#orderings): 'auto' (default: AMD, or
+   * nested dissection for large matrices where it predicts fewer flops), 'amd', 'nd', 'natural',
+   * or an explicit permutation perm[k] = original index k-th
+   */
+  ordering?: OrderingMethod | Int32Array;
   /**
    * relaxed supernode amalgamation (default true): merge small supernodes with their parent when
    * few explicit zeros are added; faster dense kernels, same solution. false = exact structure.
@@ -107,7 +111,7 @@ export class SparseLdl implements LinearSystem {
   readonly supernodeCount: number;
   /** the numeric method in use (LdlOptions.method resolved) */
   readonly method: 'supernodal' | 'simplicial';
-  /** perm[k] = original row/column eliminated k-th (the AMD order, postordered) */
+  /** perm[k] = original row/column eliminated k-th (the fill-reducing order, postordered) */
   readonly perm: Int32Array;
   /** pinv[i] = position of original row i in the elimination order */
   readonly pinv: Int32Array;
@@ -223,14 +227,7 @@ export class SparseLdl implements LinearSystem {
 
     // ---- fill-reducing ordering ----
     const t0 = now();
-    let perm0: Int32Array;
-    const ord = options.ordering ?? 'amd';
-    if (ord === 'amd') perm0 = amdOrder(K);
-    else if (ord === 'natural') {
-      perm0 = new Int32Array(n);
-      for (let i = 0; i < n; i++) perm0[i] = i;
-    } else if (ord instanceof Int32Array) perm0 = ord;
-    else throw new InputError('ordering', "'amd', 'natural' or an Int32Array permutation", String(ord));
+    const perm0 = fillReducingOrdering(K, options.ordering ?? 'auto');
     const pinv0 = invertPermutation(perm0, n, 'ordering');
     this.timings.orderMs = now() - t0;
 
