@@ -2,15 +2,16 @@
  * `dqp bench dense --baseline cvxopt` as a child process: the flag's errors (wrong suite,
  * unknown baseline, a Python without cvxopt), and, where this machine's /usr/bin/python3 has
  * numpy, scipy and cvxopt, a tiny run whose JSON carries the baseline's rows next to ours.
- * (Tests never need Python: the last case is skipped without it.)
+ * (Without that Python the last case is skipped, except under DQP_REQUIRE_BASELINES=1 as in CI,
+ * where it fails: test/helpers.ts baselinePythonAvailable.)
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { DQP_BIN, plainEnv } from './helpers.ts';
+import { baselinePythonAvailable, DQP_BIN, plainEnv } from './helpers.ts';
 
 const run = (args: string[], env: NodeJS.ProcessEnv = plainEnv()) => spawnSync(process.execPath, [DQP_BIN, 'bench', ...args], { encoding: 'utf8', env });
 
-const havePython = spawnSync('/usr/bin/python3', ['-c', 'import numpy, scipy, cvxopt'], { encoding: 'utf8' }).status === 0;
+const havePython = baselinePythonAvailable();
 
 describe('dqp bench dense --baseline', () => {
   it('only the dense suite takes it', () => {

@@ -2,6 +2,7 @@
  * Small helpers shared by test files (not a test file itself): the seeded generator, the error
  * catcher, a stdout capture and warning captures.
  */
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resetDqpWarnings, setDqpWarningHandler, type DqpWarning } from '../optimizer/dqp/warnings.ts';
 import { resetWarnOnce, setWarningHandler } from '../optimizer/qp/warnings.ts';
@@ -110,3 +111,16 @@ export const QP3 = {
   lb: [-1, -0.2, -1],
   ub: [2, 2, 2],
 };
+
+/**
+ * Whether Debian's /usr/bin/python3 has the benchmark baselines' packages (numpy, scipy, cvxopt).
+ * Tests of the baselines run where it does; with DQP_REQUIRE_BASELINES=1 (set by .ci/run, which
+ * installs them) a missing package is a failure, not a skip.
+ */
+export function baselinePythonAvailable(): boolean {
+  const ok = spawnSync('/usr/bin/python3', ['-c', 'import numpy, scipy, cvxopt'], { encoding: 'utf8' }).status === 0;
+  if (!ok && process.env.DQP_REQUIRE_BASELINES === '1') {
+    throw new Error('DQP_REQUIRE_BASELINES=1 but /usr/bin/python3 lacks numpy/scipy/cvxopt (apt-get install python3-cvxopt python3-scipy)');
+  }
+  return ok;
+}
