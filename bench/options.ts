@@ -17,6 +17,14 @@ export interface BenchOptions {
   readonly epsRel?: number;
   /** ldl suite: a Matrix Market file */
   readonly matrix?: string;
+  /** ldl suite: grid points per side of the mesh KKT (bench/mesh-kkt.ts; default 123) */
+  readonly grid?: number;
+  /** ldl suite: LdlOptions.ordering by name (validated by the suite against LDL_ORDERINGS) */
+  readonly ordering?: string;
+  /** ldl suite: write the factored matrix as a symmetric Matrix Market file */
+  readonly writeMatrix?: string;
+  /** ldl suite: a baseline to run on the same matrix in the same run ('cholmod') */
+  readonly baseline?: string;
   readonly csv?: string;
   readonly svg?: string;
   readonly json: boolean;

@@ -87,6 +87,12 @@ export interface LdlOptions extends LinearSystemOptions {
  */
 export const SIMPLICIAL_MAX_FLOPS_PER_ENTRY = 40;
 
+/**
+ * The orderings LdlOptions.ordering accepts by name (keep in step with its type), for the flags
+ * that pass a name through (`dqp bench ldl --ordering`).
+ */
+export const LDL_ORDERINGS: readonly string[] = ['amd', 'natural'];
+
 /** Timings (ms) of the phases of analyze / the last factor, for benchmarks. */
 export interface LdlTimings {
   orderMs: number;
