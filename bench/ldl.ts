@@ -22,9 +22,13 @@
  * Each repeat runs analyze (order + symbolic) + factor + solve with rhs = ones. One extra
  * first run carries the JIT warm-up (V8 compiles the kernels while they run); it is reported
  * separately as the "cold" run and the printed figures are MEDIANS over the following repeats
- * (default 5, `--samples`). residual = ‖K x − r‖∞ / ‖r‖∞, totalMs = order + symbolic + factor.
+ * (default 5, `--samples`). residual = ‖K x − r‖∞ / ‖r‖∞ (residualRefined: after one step of iterative refinement with the same factor,
+ * x += K⁻¹(r − K x), CHOLMOD's row likewise), totalMs = order + symbolic + factor.
+ * analyzeCpuMs / factorCpuMs: CPU time of this process (user + system) in analyze and factor,
+ * which a loaded machine disturbs less than wall time (CHOLMOD's row has the same).
  * --json prints one line:
- *   {"n","nnz","nnzL","orderMs","symbolicMs","factorMs","solveMs","totalMs","residual"[,"cholmod"]}
+ *   {"n","nnz","nnzL","orderMs","symbolicMs","factorMs","solveMs","totalMs","residual","residualRefined","analyzeCpuMs",
+ *    "factorCpuMs"[,"cholmod": {"simplicial": {…}, "supernodal": {…}}]}
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,6 +56,11 @@ export interface LdlBenchResult {
   solveMs: number;
   totalMs: number;
   residual: number;
+  /** residual after one step of iterative refinement x += K̃⁻¹ (r − K x) with the same factor */
+  residualRefined: number;
+  /** CPU time (user + system, ms) of analyze (order + symbolic) and of factor: less disturbed by a loaded machine than wall time */
+  analyzeCpuMs: number;
+  factorCpuMs: number;
   /** order + symbolic + factor of the first (cold, JIT warm-up) run, not part of the medians */
   coldTotalMs: number;
 }
@@ -72,6 +81,14 @@ function symmetricUpper(M: CscMatrix, file: string): CscMatrix {
   return cscUpperTriangle(M);
 }
 
+/** ‖K x − b‖∞ for upper-triangle K */
+function residualInf(K: CscMatrix, x: Float64Array, b: Float64Array): number {
+  const Kx = cscSymUpperMatVec(K, x);
+  let res = 0;
+  for (let i = 0; i < b.length; i++) res = Math.max(res, Math.abs(Kx[i]! - b[i]!));
+  return res;
+}
+
 /** Run the benchmark on upper-triangle K; returns medians. Throws LinearAlgebraError on failure. */
 export function benchmarkLdl(K: CscMatrix, options: LdlOptions, repeats: number): LdlBenchResult {
   const n = K.ncols;
@@ -80,12 +97,19 @@ export function benchmarkLdl(K: CscMatrix, options: LdlOptions, repeats: number)
   const symbolic: number[] = [];
   const factor: number[] = [];
   const solve: number[] = [];
+  const analyzeCpu: number[] = [];
+  const factorCpu: number[] = [];
+  const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e3;
   let nnzL = 0;
   let residual = NaN;
+  let residualRefined = NaN;
   let coldTotalMs = NaN;
   for (let r = 0; r <= repeats; r++) {
+    const c0 = process.cpuUsage();
     const ldl = SparseLdl.analyze(K, options);
+    const c1 = process.cpuUsage(c0);
     ldl.factor();
+    const c2 = process.cpuUsage(c0);
     const t0 = performance.now();
     const x = ldl.solve(rhs);
     const t1 = performance.now();
@@ -97,11 +121,14 @@ export function benchmarkLdl(K: CscMatrix, options: LdlOptions, repeats: number)
     symbolic.push(ldl.timings.symbolicMs);
     factor.push(ldl.timings.factorMs);
     solve.push(t1 - t0);
+    analyzeCpu.push(cpuMs(c1));
+    factorCpu.push(cpuMs(c2) - cpuMs(c1));
     nnzL = ldl.nnzL;
-    const Kx = cscSymUpperMatVec(K, x);
-    let res = 0;
-    for (let i = 0; i < n; i++) res = Math.max(res, Math.abs(Kx[i]! - rhs[i]!));
-    residual = res; // ‖r‖∞ = 1
+    residual = residualInf(K, x, rhs); // ‖r‖∞ = 1
+    const r1 = cscSymUpperMatVec(K, x).map((v, i) => rhs[i]! - v);
+    const dx = ldl.solve(r1);
+    for (let i = 0; i < n; i++) x[i] += dx[i]!;
+    residualRefined = residualInf(K, x, rhs);
   }
   const orderMs = median(order);
   const symbolicMs = median(symbolic);
@@ -116,6 +143,9 @@ export function benchmarkLdl(K: CscMatrix, options: LdlOptions, repeats: number)
     solveMs: median(solve),
     totalMs: median(order.map((o, i) => o + symbolic[i]! + factor[i]!)),
     residual,
+    residualRefined,
+    analyzeCpuMs: median(analyzeCpu),
+    factorCpuMs: median(factorCpu),
     coldTotalMs,
   };
 }
@@ -130,9 +160,12 @@ export const MESH_CONSTRAINT_DIAGONAL = -1e-10;
 export interface CholmodRow {
   symbolicMs?: number;
   factorMs?: number;
+  symbolicCpuMs?: number;
+  factorCpuMs?: number;
   solveMs?: number;
   totalMs?: number;
   residual?: number;
+  residualRefined?: number;
   nnzL?: number;
   failed?: string;
 }
@@ -248,23 +281,27 @@ export async function run(options: BenchOptions): Promise<void> {
     `    total    ${f(result.totalMs)}   (order + symbolic + factor)`,
     `    solve    ${f(result.solveMs)}   (incl. iterative refinement when regularized)`,
     `  first (cold, JIT warm-up) run: order + symbolic + factor = ${result.coldTotalMs.toFixed(1)} ms`,
-    `  residual ‖Kx − r‖∞/‖r‖∞ = ${result.residual.toExponential(2)}`,
+    `  residual ‖Kx − r‖∞/‖r‖∞ = ${result.residual.toExponential(2)} (${result.residualRefined.toExponential(2)} after one refinement step)`,
   ];
   if (cholmod !== undefined) {
     const row = (name: string, c: CholmodRow) =>
       c.failed !== undefined
         ? `  ${name.padEnd(25)} failed: ${c.failed}`
-        : `  ${name.padEnd(25)}${f(c.symbolicMs)}${f(c.factorMs)}${f(c.totalMs)}${f(c.solveMs)}  ${(c.residual ?? NaN).toExponential(2)}  ${c.nnzL ?? '—'}`;
+        : `  ${name.padEnd(25)}${f(c.symbolicMs)}${f(c.factorMs)}${f(c.totalMs)}${f(c.solveMs)}        ${f(c.symbolicCpuMs)}${f(c.factorCpuMs)}  ${(c.residual ?? NaN).toExponential(2)} (${(c.residualRefined ?? NaN).toExponential(2)})  ${c.nnzL ?? '—'}`;
     const s = cholmod.simplicial;
     lines.push(
       '',
-      `  same matrix, same run (ms; medians of ${repeats}):  order+symbolic  factor   total   solve  residual  nnz(L)`,
-      `  ${'dqp SparseLdl'.padEnd(25)}${f(result.orderMs + result.symbolicMs)}${f(result.factorMs)}${f(result.totalMs)}${f(result.solveMs)}  ${result.residual.toExponential(2)}  ${result.nnzL}`,
+      `  same matrix, same run; medians of ${repeats} (ms)     wall: order+symbolic  factor   total   solve   CPU: symbolic  factor  residual (refined)  nnz(L)`,
+      `  ${'dqp SparseLdl'.padEnd(25)}${f(result.orderMs + result.symbolicMs)}${f(result.factorMs)}${f(result.totalMs)}${f(result.solveMs)}        ${f(result.analyzeCpuMs)}${f(result.factorCpuMs)}  ${result.residual.toExponential(2)} (${result.residualRefined.toExponential(2)})  ${result.nnzL}`,
       row('CHOLMOD simplicial LDLᵀ', s),
       row('CHOLMOD supernodal LLᵀ', cholmod.supernodal),
     );
     if (s.factorMs !== undefined && s.totalMs !== undefined) {
-      lines.push(`  ours / CHOLMOD simplicial: factor ${(result.factorMs / s.factorMs).toFixed(2)}×, total ${(result.totalMs / s.totalMs).toFixed(2)}×`);
+      const cpu =
+        s.factorCpuMs !== undefined && s.symbolicCpuMs !== undefined
+          ? `; CPU time: factor ${(result.factorCpuMs / s.factorCpuMs).toFixed(2)}×, total ${((result.analyzeCpuMs + result.factorCpuMs) / (s.symbolicCpuMs + s.factorCpuMs)).toFixed(2)}×`
+          : '';
+      lines.push(`  ours / CHOLMOD simplicial: wall time: factor ${(result.factorMs / s.factorMs).toFixed(2)}×, total ${(result.totalMs / s.totalMs).toFixed(2)}×${cpu}`);
     }
   }
   process.stdout.write(lines.join('\n') + '\n');

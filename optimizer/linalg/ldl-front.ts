@@ -8,8 +8,9 @@ import type { Supernodes } from './ldl-symbolic.ts';
 /**
  * Storage layout of the multifrontal factorization: offsets of each supernode's m × k block of L,
  * children lists (first child, next sibling; increasing order), the stack offset of each update
- * matrix (stored as the trailing u = m − k columns of its front, m × u) (children's updates are consecutive on top of the stack when their parent is
- * processed, in postorder), the largest front (m²) and the stack peak.
+ * matrix (u × u with u = m − k, column-major, lower triangle filled; children's updates are
+ * consecutive on top of the stack when their parent is processed, in postorder), the largest
+ * front (m²) and the stack peak.
  */
 export function frontLayout(sn: Supernodes): {
   snLPtr: Float64Array;
@@ -47,7 +48,7 @@ export function frontLayout(sn: Supernodes): {
     const u = m - k;
     if (sn.parent[s] !== -1) {
       stackOff[s] = top;
-      top += u * m;
+      top += u * u;
       if (top > maxStack) maxStack = top;
     }
   }
@@ -55,17 +56,18 @@ export function frontLayout(sn: Supernodes): {
 }
 
 /**
- * Update of the two adjacent columns c and c+1 of the front F by its first np columns
+ * Update of the two adjacent columns c and c+1 of the front F by its columns p0 .. np−1
  * (np ≤ c, each already scaled to L(:, p), with pivots d_p = D[f + p]):
- * F(i, t) −= Σ_{p<np} L(i, p) d_p L(t, p) for t ∈ {c, c+1}, rows i ≥ t. F modified.
- * The left-looking step of the pivot pair (q, q+1) is pairUpdate(F, m, q, q, D, f); a pass of
- * the Schur update after k pivots is pairUpdate(F, m, j, k, D, f).
+ * F(i, t) −= Σ_{p0≤p<np} L(i, p) d_p L(t, p) for t ∈ {c, c+1}, rows i ≥ t. F modified.
+ * The left-looking step of the pivot pair (q, q+1) inside a panel starting at p0 is
+ * pairUpdate(F, m, q, p0, q, D, f); a pass of the trailing update after the panel p0 .. p1−1 is
+ * pairUpdate(F, m, j, p0, p1, D, f).
  * Register-blocked: four columns of L per pass.
  */
-export function pairUpdate(F: Float64Array, m: number, c: number, np: number, D: Float64Array, f: number): void {
+export function pairUpdate(F: Float64Array, m: number, c: number, p0: number, np: number, D: Float64Array, f: number): void {
   const c0 = c * m;
   const c1 = c0 + m;
-  let p = 0;
+  let p = p0;
   for (; p + 3 < np; p += 4) {
     const a0 = p * m;
     const a1 = a0 + m;
@@ -107,10 +109,10 @@ export function pairUpdate(F: Float64Array, m: number, c: number, np: number, D:
   }
 }
 
-/** Left-looking update of pivot column q of F by the columns p < q (rows i ≥ q). F modified. */
-export function leftUpdate1(F: Float64Array, m: number, q: number, D: Float64Array, f: number): void {
+/** Left-looking update of pivot column q of F by the columns p0 ≤ p < q (rows i ≥ q). F modified. */
+export function leftUpdate1(F: Float64Array, m: number, q: number, p0: number, D: Float64Array, f: number): void {
   const c0 = q * m;
-  let p = 0;
+  let p = p0;
   for (; p + 3 < q; p += 4) {
     const a0 = p * m;
     const a1 = a0 + m;
@@ -130,30 +132,32 @@ export function leftUpdate1(F: Float64Array, m: number, q: number, D: Float64Arr
 }
 
 /**
- * Schur update of a front after ONE pivot column (k = 1): F[1.., 1..] −= l d lᵀ (lower
- * triangle), l = F[1..m-1, 0] (already scaled by 1/d), d = the pivot. F modified.
+ * Trailing update of a front by ONE pivot column c: F[c+1.., c+1..] −= l d lᵀ (lower
+ * triangle), l = F[c+1..m-1, c] (already scaled by 1/d), d = the pivot. F modified.
  */
-export function schur1(F: Float64Array, m: number, d: number): void {
-  for (let j = 1; j < m; j++) {
-    const x = F[j]! * d;
+export function schur1(F: Float64Array, m: number, c: number, d: number): void {
+  const cc = c * m;
+  for (let j = c + 1; j < m; j++) {
+    const x = F[cc + j]! * d;
     if (x === 0) continue;
     const cj = j * m;
-    for (let i = j; i < m; i++) F[cj + i] -= x * F[i]!;
+    for (let i = j; i < m; i++) F[cj + i] -= x * F[cc + i]!;
   }
 }
 
 /**
- * Schur update of a front: F[k.., k..] −= L21 D L21ᵀ (lower triangle), with L21 = rows k..m-1 of
- * the first k columns of F (column-major, leading dimension m) and D = D[f .. f+k). F modified.
+ * Trailing update of a front after the panel of pivot columns p0 .. k−1:
+ * F[k.., k..] −= L21 D L21ᵀ (lower triangle), with L21 = rows k..m-1 of the columns p0 .. k−1 of
+ * F (column-major, leading dimension m) and D = D[f+p0 .. f+k). F modified.
  * Two columns of the trailing block per pass (pairUpdate), the last odd one alone.
  */
-export function schurF(F: Float64Array, m: number, k: number, D: Float64Array, f: number): void {
+export function schurF(F: Float64Array, m: number, p0: number, k: number, D: Float64Array, f: number): void {
   let j = k;
-  for (; j + 1 < m; j += 2) pairUpdate(F, m, j, k, D, f);
+  for (; j + 1 < m; j += 2) pairUpdate(F, m, j, p0, k, D, f);
   if (j < m) {
     const c0 = j * m;
     let s = F[c0 + j]!;
-    for (let p = 0; p < k; p++) {
+    for (let p = p0; p < k; p++) {
       const l = F[p * m + j]!;
       s -= l * D[f + p]! * l;
     }

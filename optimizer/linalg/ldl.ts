@@ -102,6 +102,15 @@ export interface LdlTimings {
 
 const now = (): number => performance.now();
 
+/**
+ * Pivot columns per panel of the blocked front factorization (numeric()). Measured on the
+ * 300 × 300 mesh KKT (fronts up to 725 rows): panels of 32 cut the factor time by ~10% against
+ * unblocked left-looking fronts (cache reuse); a packed 4 × 4 register-tiled SYRK for the
+ * trailing update measured no faster than the column-pair kernel (pairUpdate, ~3.8 GFlop/s
+ * both), so the kernel stayed.
+ */
+const PANEL = 32;
+
 export class SparseLdl implements LinearSystem {
   /** order of K */
   readonly n: number;
@@ -310,6 +319,7 @@ export class SparseLdl implements LinearSystem {
       this.stack = new Float64Array(0);
       this.relpos = none;
       this.rel = none;
+
       this.timings.symbolicMs = now() - tStart - this.timings.orderMs;
       return;
     }
@@ -454,14 +464,12 @@ export class SparseLdl implements LinearSystem {
         for (let p = Cp[j]!, end = Cp[j + 1]!; p < end; p++) F[cq + relpos[Ci[p]!]!] += Cx[p]!;
       }
       // extend-add the update matrices of the children (they are on top of the stack); the
-      // update of child c is stored with leading dimension mc: entry (ii, jj) of it (rows and
-      // columns counted from kc) is at stackOff[c] + jj·mc + kc + ii
+      // update of child c (u × u, lower triangle) has entry (ii, jj) at stackOff[c] + jj·u + ii
       for (let c = snChild[s]!; c !== -1; c = snSibling[c]!) {
         const kc = snFirst[c + 1]! - snFirst[c]!;
         const pc = snRowPtr[c]! + kc;
-        const mc = snRowPtr[c + 1]! - snRowPtr[c]!;
-        const u = mc - kc;
-        const off = stackOff[c]! + kc;
+        const u = snRowPtr[c + 1]! - pc;
+        const off = stackOff[c]!;
         if (u === 1) {
           const rr = relpos[snRows[pc]!]!;
           F[rr * m + rr] += S[off]!;
@@ -470,41 +478,49 @@ export class SparseLdl implements LinearSystem {
         for (let t = 0; t < u; t++) rel[t] = relpos[snRows[pc + t]!]!;
         for (let jj = 0; jj < u; jj++) {
           const colF = rel[jj]! * m;
-          const src = off + jj * mc;
+          const src = off + jj * u;
           for (let ii = jj; ii < u; ii++) F[colF + rel[ii]!] += S[src + ii]!;
         }
       }
-      // dense partial LDLᵀ of the k pivot columns (left-looking inside the front, two at a time)
-      let q = 0;
-      for (; q + 1 < k; q += 2) {
-        pairUpdate(F, m, q, q, D, f);
-        this.finishPivot(F, m, q, f);
-        const cq = q * m;
-        const cq1 = cq + m;
-        const t = F[cq + q + 1]! * D[f + q]!;
-        if (t !== 0) for (let i = q + 1; i < m; i++) F[cq1 + i] -= t * F[cq + i]!;
-        this.finishPivot(F, m, q + 1, f);
-      }
-      if (q < k) {
-        if (q > 0) leftUpdate1(F, m, q, D, f);
-        this.finishPivot(F, m, q, f);
-      }
-      if (m > k) {
-        if (k === 1) schur1(F, m, D[f]!);
-        else schurF(F, m, k, D, f);
+      // dense partial LDLᵀ of the k pivot columns, by panels of at most PANEL columns: each
+      // panel is factored left-looking (two pivots at a time), then the columns after it (the
+      // later panels and the Schur block) get its rank-nb update, two columns per pass
+      for (let p0 = 0; p0 < k; p0 += PANEL) {
+        const p1 = p0 + PANEL < k ? p0 + PANEL : k;
+        let q = p0;
+        for (; q + 1 < p1; q += 2) {
+          pairUpdate(F, m, q, p0, q, D, f);
+          this.finishPivot(F, m, q, f);
+          const cq = q * m;
+          const cq1 = cq + m;
+          const t = F[cq + q + 1]! * D[f + q]!;
+          if (t !== 0) for (let i = q + 1; i < m; i++) F[cq1 + i] -= t * F[cq + i]!;
+          this.finishPivot(F, m, q + 1, f);
+        }
+        if (q < p1) {
+          if (q > p0) leftUpdate1(F, m, q, p0, D, f);
+          this.finishPivot(F, m, q, f);
+        }
+        if (m > p1) {
+          if (p1 - p0 === 1) schur1(F, m, p0, D[f + p0]!);
+          else schurF(F, m, p0, p1, D, f);
+        }
       }
       // store the k columns of L
       const base = snLPtr[s]!;
       const km = k * m;
       if (km < 256) for (let t = 0; t < km; t++) Lx[base + t] = F[t]!;
       else Lx.set(F.subarray(0, km), base);
-      // pop the children, push this update matrix: the trailing u columns of F as they are
-      // (leading dimension m; rows k..m-1 hold the update)
+      // pop the children, push this update matrix: the lower triangle of the trailing
+      // (m−k) × (m−k) block of F, with leading dimension u = m − k
       if (m > k) {
+        const u = m - k;
         const so = stackOff[s]!;
-        const len = m * m - km;
-        if (len < 256) for (let t = 0; t < len; t++) S[so + t] = F[km + t]!;
-        else S.set(F.subarray(km, m * m), so);
+        for (let jj = 0; jj < u; jj++) {
+          const from = (k + jj) * m + k;
+          const to = so + jj * u;
+          for (let ii = jj; ii < u; ii++) S[to + ii] = F[from + ii]!;
+        }
       }
     }
     this.regularized = this.nReg > 0 || staticShift !== null;
