@@ -85,7 +85,7 @@ function denseLdl(S: Sym, perm: Int32Array, opts: LdlOptions): { D: Float64Array
   for (const [key, v] of S.entries) {
     const i = pinv[Math.floor(key / n)]!;
     const j = pinv[key % n]!;
-    A[i * n + j] += i === j ? v : v;
+    A[i * n + j] += v;
     if (i !== j) A[j * n + i] += v;
   }
   const sg = (k: number) => S.signs[perm[k]!]!;
@@ -94,7 +94,7 @@ function denseLdl(S: Sym, perm: Int32Array, opts: LdlOptions): { D: Float64Array
   for (let k = 0; k < n; k++) {
     let d = A[k * n + k]! + (opts.staticReg ?? 0) * sg(k);
     const dyn = opts.dynamicReg;
-    if (dyn !== undefined && (!(sg(k) * d >= dyn.eps) || d === 0)) {
+    if (dyn !== undefined && dyn !== null && (!(sg(k) * d >= dyn.eps) || d === 0)) {
       d = sg(k) * dyn.delta;
       replaced++;
     }
