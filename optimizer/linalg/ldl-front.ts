@@ -10,7 +10,10 @@ import type { Supernodes } from './ldl-symbolic.ts';
  * children lists (first child, next sibling; increasing order), the stack offset of each update
  * matrix (u × u with u = m − k, column-major, lower triangle filled; children's updates are
  * consecutive on top of the stack when their parent is processed, in postorder), the largest
- * front (m²) and the stack peak.
+ * front (m²) and the stack peak. A supernode whose parent is the next supernode (s + 1: the
+ * parent's last child in postorder, always the case along chains) pushes nothing: its parent
+ * reads the update from the child's front buffer directly (two front buffers alternate), so
+ * stackOff[s] = −1 there.
  */
 export function frontLayout(sn: Supernodes): {
   snLPtr: Float64Array;
@@ -44,9 +47,10 @@ export function frontLayout(sn: Supernodes): {
     if (m * m > maxFront) maxFront = m * m;
     if (m > maxM) maxM = m;
     const c = snChild[s]!;
-    if (c !== -1) top = stackOff[c]!;
+    if (c !== -1 && stackOff[c]! >= 0) top = stackOff[c]!; // pop the children (all but a direct last one are on the stack)
     const u = m - k;
-    if (sn.parent[s] !== -1) {
+    stackOff[s] = -1;
+    if (sn.parent[s] !== -1 && sn.parent[s] !== s + 1) {
       stackOff[s] = top;
       top += u * u;
       if (top > maxStack) maxStack = top;

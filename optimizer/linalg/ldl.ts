@@ -189,6 +189,8 @@ export class SparseLdl implements LinearSystem {
 
   // ---- work ----
   private readonly front: Float64Array;
+  /** the second front buffer: supernodes alternate between the two (see frontLayout) */
+  private readonly front2: Float64Array;
   private readonly stack: Float64Array;
   private readonly stackOff: Float64Array;
   private readonly relpos: Int32Array;
@@ -316,6 +318,7 @@ export class SparseLdl implements LinearSystem {
       this.stackOff = new Float64Array(0);
       this.Lx = new Float64Array(nnzL);
       this.front = new Float64Array(0);
+      this.front2 = this.front;
       this.stack = new Float64Array(0);
       this.relpos = none;
       this.rel = none;
@@ -346,6 +349,7 @@ export class SparseLdl implements LinearSystem {
     this.stackOff = stackOff;
     this.Lx = new Float64Array(snLPtr[ns]!);
     this.front = new Float64Array(maxFront);
+    this.front2 = new Float64Array(maxFront);
     this.stack = new Float64Array(maxStack);
     this.relpos = new Int32Array(n);
     this.rel = new Int32Array(maxM);
@@ -441,7 +445,7 @@ export class SparseLdl implements LinearSystem {
    * small reused front buffer measured faster than factoring in place in Lx: cache locality.)
    */
   private numeric(): void {
-    const { Cp, Ci, Cx, Cd, staticShift, snFirst, snRowPtr, snRows, snLPtr, snChild, snSibling, stackOff, Lx, D, front: F, stack: S, relpos, rel } =
+    const { Cp, Ci, Cx, Cd, staticShift, snFirst, snRowPtr, snRows, snLPtr, snChild, snSibling, stackOff, Lx, D, front: F0, front2: F1, stack: S, relpos, rel } =
       this;
     const ns = this.supernodeCount;
     this.nReg = 0;
@@ -452,6 +456,9 @@ export class SparseLdl implements LinearSystem {
       const k = snFirst[s + 1]! - f;
       const r0 = snRowPtr[s]!;
       const m = snRowPtr[s + 1]! - r0;
+      // this front's buffer; the other one still holds the front of s − 1
+      const F = (s & 1) === 0 ? F0 : F1;
+      const Fprev = (s & 1) === 0 ? F1 : F0;
       // relative positions of the rows of s, zero the lower triangle of the front (plain loops:
       // most fronts are tiny, where native fill/set/subarray calls cost more than the work)
       for (let i = 0; i < m; i++) relpos[snRows[r0 + i]!] = i;
@@ -463,23 +470,27 @@ export class SparseLdl implements LinearSystem {
         F[cq + q] = Cd[j]! + (staticShift !== null ? staticShift[j]! : 0);
         for (let p = Cp[j]!, end = Cp[j + 1]!; p < end; p++) F[cq + relpos[Ci[p]!]!] += Cx[p]!;
       }
-      // extend-add the update matrices of the children (they are on top of the stack); the
-      // update of child c (u × u, lower triangle) has entry (ii, jj) at stackOff[c] + jj·u + ii
+      // extend-add the update matrices of the children: from the stack (u × u, lower triangle,
+      // entry (ii, jj) at stackOff[c] + jj·u + ii), or for the direct child c = s − 1 (no stack
+      // offset) from its front, still in the other buffer (entry at (kc + jj)·mc + kc + ii)
       for (let c = snChild[s]!; c !== -1; c = snSibling[c]!) {
         const kc = snFirst[c + 1]! - snFirst[c]!;
         const pc = snRowPtr[c]! + kc;
         const u = snRowPtr[c + 1]! - pc;
-        const off = stackOff[c]!;
+        const direct = stackOff[c]! < 0;
+        const src0 = direct ? Fprev : S;
+        const ld = direct ? kc + u : u;
+        const off = direct ? kc * ld + kc : stackOff[c]!;
         if (u === 1) {
           const rr = relpos[snRows[pc]!]!;
-          F[rr * m + rr] += S[off]!;
+          F[rr * m + rr] += src0[off]!;
           continue;
         }
         for (let t = 0; t < u; t++) rel[t] = relpos[snRows[pc + t]!]!;
         for (let jj = 0; jj < u; jj++) {
           const colF = rel[jj]! * m;
-          const src = off + jj * u;
-          for (let ii = jj; ii < u; ii++) F[colF + rel[ii]!] += S[src + ii]!;
+          const src = off + jj * ld;
+          for (let ii = jj; ii < u; ii++) F[colF + rel[ii]!] += src0[src + ii]!;
         }
       }
       // dense partial LDLᵀ of the k pivot columns, by panels of at most PANEL columns: each
@@ -511,11 +522,11 @@ export class SparseLdl implements LinearSystem {
       const km = k * m;
       if (km < 256) for (let t = 0; t < km; t++) Lx[base + t] = F[t]!;
       else Lx.set(F.subarray(0, km), base);
-      // pop the children, push this update matrix: the lower triangle of the trailing
-      // (m−k) × (m−k) block of F, with leading dimension u = m − k
-      if (m > k) {
+      // pop the children, push this update matrix (unless the parent is s + 1, which reads it
+      // from F): the lower triangle of the trailing (m−k) × (m−k) block of F, leading dimension u
+      const so = stackOff[s]!;
+      if (m > k && so >= 0) {
         const u = m - k;
-        const so = stackOff[s]!;
         for (let jj = 0; jj < u; jj++) {
           const from = (k + jj) * m + k;
           const to = so + jj * u;
