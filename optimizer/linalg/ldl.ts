@@ -21,8 +21,9 @@
  *                supernodal  MULTIFRONTAL: for each supernode in postorder, a dense frontal matrix
  *                            is assembled from C and the children's update matrices (extend-add),
  *                            its k pivot columns are factored densely (pivot by pivot, with the
- *                            regularization rules below) and the Schur complement is passed to
- *                            the parent;
+ *                            regularization rules below, by panels of 32 columns with register-
+ *                            blocked rank updates) and the Schur complement is passed to the
+ *                            parent;
  *                simplicial  UP-LOOKING, row by row over the precomputed row patterns of L (a
  *                            sparse triangular solve per row), L stored column by column: no
  *                            fronts, so no per-supernode overhead when L is very sparse (a
@@ -440,9 +441,12 @@ export class SparseLdl implements LinearSystem {
    * Numeric multifrontal LDLᵀ of C + diag(staticShift). For each supernode s (postorder): the
    * front F (m × m, column-major, lower triangle; rows/columns = the row structure of s) is
    * assembled from C and the children's update matrices (extend-add), its k pivot columns are
-   * factored densely (left-looking inside the front), the trailing (m−k)² block gets the Schur
-   * update, the k columns go to Lx and the trailing block onto the update stack. (Factoring in a
-   * small reused front buffer measured faster than factoring in place in Lx: cache locality.)
+   * factored densely by panels of PANEL columns (left-looking inside a panel; after each panel
+   * every later column, including the trailing (m−k)² block, gets the panel's rank update:
+   * schurF, four columns per pass), the k columns go to Lx and the lower triangle of the
+   * trailing block onto the update stack, unless the parent is supernode s + 1, which reads it
+   * from this front directly (the two front buffers alternate). (Factoring in small reused front
+   * buffers measured faster than factoring in place in Lx: cache locality.)
    */
   private numeric(): void {
     const { Cp, Ci, Cx, Cd, staticShift, snFirst, snRowPtr, snRows, snLPtr, snChild, snSibling, stackOff, Lx, D, front: F0, front2: F1, stack: S, relpos, rel } =
