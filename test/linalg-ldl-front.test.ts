@@ -200,4 +200,24 @@ describe('SparseLdl fronts against a brute-force dense LDLᵀ', () => {
       expect(reused.diagonal()).toEqual(SparseLdl.analyze(K1, opts).factor().diagonal());
     }
   });
+
+  it('a chain into a front of more than 1024 rows (the second front buffer is capped): same D as the simplicial method', () => {
+    // natural order: the chain 0..5 (each column coupled to the next), then a dense block of
+    // 1030 columns that column 5 touches entirely: the chain's supernodes feed one big front
+    const nChain = 6;
+    const nDense = 1030;
+    const n = nChain + nDense;
+    const rand = rng(7);
+    const S: Sym = { n, entries: new Map(), signs: new Int8Array(n).fill(1) };
+    for (let i = 0; i + 1 < nChain; i++) addEntry(S, i, i + 1, rand() - 0.5);
+    for (let j = nChain; j < n; j++) addEntry(S, nChain - 1, j, (rand() - 0.5) / n);
+    for (let j = nChain; j < n; j++) for (let i = nChain; i < j; i++) addEntry(S, i, j, (rand() - 0.5) / n);
+    for (let i = 0; i < n; i++) addEntry(S, i, i, 2 + rand());
+    const K = upperCsc(S);
+    const sup = SparseLdl.analyze(K, { ordering: 'natural', method: 'supernodal' }).factor();
+    const simp = SparseLdl.analyze(K, { ordering: 'natural', method: 'simplicial' }).factor();
+    expect(relDiff(sup.diagonal(), simp.diagonal())).toBeLessThan(1e-13);
+    const b = Float64Array.from({ length: n }, (_, i) => Math.cos(i));
+    expect(relDiff(sup.solve(b), simp.solve(b))).toBeLessThan(1e-12);
+  });
 });

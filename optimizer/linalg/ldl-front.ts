@@ -10,17 +10,24 @@ import type { Supernodes } from './ldl-symbolic.ts';
  * children lists (first child, next sibling; increasing order), the stack offset of each update
  * matrix (u × u with u = m − k, column-major, lower triangle filled; children's updates are
  * consecutive on top of the stack when their parent is processed, in postorder), the largest
- * front (m²) and the stack peak. A supernode whose parent is the next supernode (s + 1: the
- * parent's last child in postorder, always the case along chains) pushes nothing: its parent
- * reads the update from the child's front buffer directly (two front buffers alternate), so
- * stackOff[s] = −1 there.
+ * front (m²) and the stack peak.
+ * Direct children: a supernode c whose parent is the next supernode (c + 1: the parent's last
+ * child in postorder, always the case along chains) may push nothing (stackOff[c] = −1): its
+ * parent reads the update from c's front, which it leaves intact by using the other of two front
+ * buffers (buf[s] = 0 or 1). Buffer 0 holds the largest front; buffer 1 only fronts of at most
+ * SECOND_FRONT_MAX entries (so a matrix with huge fronts does not pay twice their memory): c is
+ * direct when c uses buffer 1, or its parent's front fits buffer 1. maxFront2 = the largest
+ * front in buffer 1.
  */
+const SECOND_FRONT_MAX = 1 << 20;
 export function frontLayout(sn: Supernodes): {
   snLPtr: Float64Array;
   snChild: Int32Array;
   snSibling: Int32Array;
   stackOff: Float64Array;
+  buf: Uint8Array;
   maxFront: number;
+  maxFront2: number;
   maxM: number;
   maxStack: number;
 } {
@@ -36,6 +43,8 @@ export function frontLayout(sn: Supernodes): {
     }
   }
   let maxFront = 0;
+  let maxFront2 = 0;
+  const buf = new Uint8Array(ns);
   let maxM = 0;
   let top = 0;
   let maxStack = 0;
@@ -48,15 +57,20 @@ export function frontLayout(sn: Supernodes): {
     if (m > maxM) maxM = m;
     const c = snChild[s]!;
     if (c !== -1 && stackOff[c]! >= 0) top = stackOff[c]!; // pop the children (all but a direct last one are on the stack)
+    // the direct child is s − 1 (stackOff −1): use the other buffer
+    if (s > 0 && sn.parent[s - 1] === s && stackOff[s - 1]! < 0) buf[s] = buf[s - 1] === 1 ? 0 : 1;
+    if (buf[s] === 1 && m * m > maxFront2) maxFront2 = m * m;
     const u = m - k;
     stackOff[s] = -1;
-    if (sn.parent[s] !== -1 && sn.parent[s] !== s + 1) {
+    const p = sn.parent[s]!;
+    const direct = p === s + 1 && (buf[s] === 1 || (sn.rowPtr[p + 1]! - sn.rowPtr[p]!) ** 2 <= SECOND_FRONT_MAX);
+    if (p !== -1 && !direct) {
       stackOff[s] = top;
       top += u * u;
       if (top > maxStack) maxStack = top;
     }
   }
-  return { snLPtr, snChild, snSibling, stackOff, maxFront, maxM, maxStack };
+  return { snLPtr, snChild, snSibling, stackOff, buf, maxFront, maxFront2, maxM, maxStack };
 }
 
 /**

@@ -190,8 +190,9 @@ export class SparseLdl implements LinearSystem {
 
   // ---- work ----
   private readonly front: Float64Array;
-  /** the second front buffer: supernodes alternate between the two (see frontLayout) */
+  /** the second front buffer (small fronts only) and each supernode's buffer (see frontLayout) */
   private readonly front2: Float64Array;
+  private readonly snBuf: Uint8Array;
   private readonly stack: Float64Array;
   private readonly stackOff: Float64Array;
   private readonly relpos: Int32Array;
@@ -320,6 +321,7 @@ export class SparseLdl implements LinearSystem {
       this.Lx = new Float64Array(nnzL);
       this.front = new Float64Array(0);
       this.front2 = this.front;
+      this.snBuf = new Uint8Array(0);
       this.stack = new Float64Array(0);
       this.relpos = none;
       this.rel = none;
@@ -343,14 +345,15 @@ export class SparseLdl implements LinearSystem {
     this.snFirst = sn.first;
     this.snRowPtr = sn.rowPtr;
     this.snRows = sn.rows;
-    const { snLPtr, snChild, snSibling, stackOff, maxFront, maxM, maxStack } = frontLayout(sn);
+    const { snLPtr, snChild, snSibling, stackOff, buf, maxFront, maxFront2, maxM, maxStack } = frontLayout(sn);
     this.snLPtr = snLPtr;
     this.snChild = snChild;
     this.snSibling = snSibling;
     this.stackOff = stackOff;
     this.Lx = new Float64Array(snLPtr[ns]!);
     this.front = new Float64Array(maxFront);
-    this.front2 = new Float64Array(maxFront);
+    this.front2 = new Float64Array(maxFront2);
+    this.snBuf = buf;
     this.stack = new Float64Array(maxStack);
     this.relpos = new Int32Array(n);
     this.rel = new Int32Array(maxM);
@@ -445,11 +448,11 @@ export class SparseLdl implements LinearSystem {
    * every later column, including the trailing (m−k)² block, gets the panel's rank update:
    * schurF, four columns per pass), the k columns go to Lx and the lower triangle of the
    * trailing block onto the update stack, unless the parent is supernode s + 1, which reads it
-   * from this front directly (the two front buffers alternate). (Factoring in small reused front
+   * from this front directly (two front buffers, see frontLayout). (Factoring in small reused front
    * buffers measured faster than factoring in place in Lx: cache locality.)
    */
   private numeric(): void {
-    const { Cp, Ci, Cx, Cd, staticShift, snFirst, snRowPtr, snRows, snLPtr, snChild, snSibling, stackOff, Lx, D, front: F0, front2: F1, stack: S, relpos, rel } =
+    const { Cp, Ci, Cx, Cd, staticShift, snFirst, snRowPtr, snRows, snLPtr, snChild, snSibling, stackOff, Lx, D, front: F0, front2: F1, snBuf, stack: S, relpos, rel } =
       this;
     const ns = this.supernodeCount;
     this.nReg = 0;
@@ -460,9 +463,9 @@ export class SparseLdl implements LinearSystem {
       const k = snFirst[s + 1]! - f;
       const r0 = snRowPtr[s]!;
       const m = snRowPtr[s + 1]! - r0;
-      // this front's buffer; the other one still holds the front of s − 1
-      const F = (s & 1) === 0 ? F0 : F1;
-      const Fprev = (s & 1) === 0 ? F1 : F0;
+      // this front's buffer; when s − 1 is a direct child, the other one still holds its front
+      const F = snBuf[s] === 0 ? F0 : F1;
+      const Fprev = snBuf[s] === 0 ? F1 : F0;
       // relative positions of the rows of s, zero the lower triangle of the front (plain loops:
       // most fronts are tiny, where native fill/set/subarray calls cost more than the work)
       for (let i = 0; i < m; i++) relpos[snRows[r0 + i]!] = i;
