@@ -1,30 +1,48 @@
 /**
- * `dqp bench ldl [--matrix FILE.mtx] [--json] [--samples R]`: the sparse LDLᵀ benchmark.
+ * `dqp bench ldl [--grid N | --matrix FILE.mtx] [--ordering amd|nd|auto|natural] [--write-matrix FILE.mtx]
+ *  [--baseline cholmod] [--json] [--samples R]`: the sparse LDLᵀ benchmark.
  *
- * Without --matrix: the reference mesh KKT (bench/mesh-kkt.ts, 31 284 rows), factored as a
- * quasi-definite system with its sign vector (+1 variables, −1 constraint rows), static
- * regularization 1e-8, dynamic regularization {eps 1e-12, delta 1e-7} and iterative refinement
- * against the unregularized K.
+ * Without --matrix: the mesh KKT of bench/mesh-kkt.ts (grid N × N, --grid, default 123 → 31 284
+ * rows; 300 → 182 442 rows) with −1e-10 on the diagonal of its constraint block (quasi-definite),
+ * factored as it is (no static regularization) with its sign vector (+1 variables, −1 constraint
+ * rows) and dynamic regularization {eps 1e-12, delta 1e-7} as a safety net (it replaces no pivot
+ * on these matrices, so no iterative refinement runs: the same plain LDLᵀ CHOLMOD computes).
  * With --matrix: a symmetric Matrix Market file (read by optimizer/linalg/mtx.ts; a "general"
- * file must be numerically symmetric). No sign vector is known, so plain LDLᵀ on the AMD order
- * without regularization; a zero pivot is reported as such (ZeroPivotError names the column).
+ * file must be numerically symmetric). No sign vector is known, so plain LDLᵀ without
+ * regularization; a zero pivot is reported as such (ZeroPivotError names the column).
+ * --ordering: LdlOptions.ordering by name (LDL_ORDERINGS; default amd).
+ * --write-matrix: the factored matrix as a symmetric Matrix Market file (lower triangle), written
+ * through the command's output transaction (report/outputs.ts).
+ * --baseline cholmod: the same matrix (written to a temporary file) factored by CHOLMOD's
+ * simplicial LDLᵀ (and, for information, its supernodal LLᵀ, which fails on indefinite K)
+ * through bench/baselines/cholmod_ldl.py with /usr/bin/python3 (cvxopt), same repeats; printed
+ * beside our row with the ratios ours / CHOLMOD of factor time and of the totals (ours: order +
+ * symbolic + factor; CHOLMOD: symbolic incl. its AMD ordering + numeric).
  *
- * Each repeat runs analyze (AMD order + symbolic) + factor + solve with rhs = ones. One extra
+ * Each repeat runs analyze (order + symbolic) + factor + solve with rhs = ones. One extra
  * first run carries the JIT warm-up (V8 compiles the kernels while they run); it is reported
  * separately as the "cold" run and the printed figures are MEDIANS over the following repeats
- * (default 5, `--samples`). residual = ‖K x − r‖∞ / ‖r‖∞, totalMs = order + symbolic + factor.
+ * (default 5, `--samples`). residual = ‖K x − r‖∞ / ‖r‖∞ (residualRefined: after one step of iterative refinement with the same factor,
+ * x += K⁻¹(r − K x), CHOLMOD's row likewise), totalMs = order + symbolic + factor.
+ * analyzeCpuMs / factorCpuMs: CPU time of this process (user + system) in analyze and factor,
+ * which a loaded machine disturbs less than wall time (CHOLMOD's row has the same).
  * --json prints one line:
- *   {"n","nnz","nnzL","orderMs","symbolicMs","factorMs","solveMs","totalMs","residual"}
+ *   {"n","nnz","nnzL","orderMs","symbolicMs","factorMs","solveMs","totalMs","residual","residualRefined","analyzeCpuMs",
+ *    "factorCpuMs"[,"cholmod": {"simplicial": {…}, "supernodal": {…}}]}
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InputError, LinearAlgebraError } from '../optimizer/errors.ts';
 import { cscSymUpperMatVec, cscTranspose, cscUpperTriangle } from '../optimizer/linalg/csc.ts';
-import { SparseLdl } from '../optimizer/linalg/ldl.ts';
+import { LDL_ORDERINGS, SparseLdl } from '../optimizer/linalg/ldl.ts';
 import type { LdlOptions } from '../optimizer/linalg/ldl.ts';
-import { readMatrixMarket } from '../optimizer/linalg/mtx.ts';
+import { readMatrixMarket, writeMatrixMarket } from '../optimizer/linalg/mtx.ts';
 import type { CscMatrix } from '../optimizer/linalg/types.ts';
 import { printJson, progress } from '../report/console.ts';
+import { writeFileAtomic } from '../report/outputs.ts';
 import type { BenchOptions } from './options.ts';
 import { buildMeshKkt } from './mesh-kkt.ts';
 
@@ -38,6 +56,11 @@ export interface LdlBenchResult {
   solveMs: number;
   totalMs: number;
   residual: number;
+  /** residual after one step of iterative refinement x += K̃⁻¹ (r − K x) with the same factor */
+  residualRefined: number;
+  /** CPU time (user + system, ms) of analyze (order + symbolic) and of factor: less disturbed by a loaded machine than wall time */
+  analyzeCpuMs: number;
+  factorCpuMs: number;
   /** order + symbolic + factor of the first (cold, JIT warm-up) run, not part of the medians */
   coldTotalMs: number;
 }
@@ -58,6 +81,14 @@ function symmetricUpper(M: CscMatrix, file: string): CscMatrix {
   return cscUpperTriangle(M);
 }
 
+/** ‖K x − b‖∞ for upper-triangle K */
+function residualInf(K: CscMatrix, x: Float64Array, b: Float64Array): number {
+  const Kx = cscSymUpperMatVec(K, x);
+  let res = 0;
+  for (let i = 0; i < b.length; i++) res = Math.max(res, Math.abs(Kx[i]! - b[i]!));
+  return res;
+}
+
 /** Run the benchmark on upper-triangle K; returns medians. Throws LinearAlgebraError on failure. */
 export function benchmarkLdl(K: CscMatrix, options: LdlOptions, repeats: number): LdlBenchResult {
   const n = K.ncols;
@@ -66,12 +97,19 @@ export function benchmarkLdl(K: CscMatrix, options: LdlOptions, repeats: number)
   const symbolic: number[] = [];
   const factor: number[] = [];
   const solve: number[] = [];
+  const analyzeCpu: number[] = [];
+  const factorCpu: number[] = [];
+  const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e3;
   let nnzL = 0;
   let residual = NaN;
+  let residualRefined = NaN;
   let coldTotalMs = NaN;
   for (let r = 0; r <= repeats; r++) {
+    const c0 = process.cpuUsage();
     const ldl = SparseLdl.analyze(K, options);
+    const c1 = process.cpuUsage(c0);
     ldl.factor();
+    const c2 = process.cpuUsage(c0);
     const t0 = performance.now();
     const x = ldl.solve(rhs);
     const t1 = performance.now();
@@ -83,11 +121,14 @@ export function benchmarkLdl(K: CscMatrix, options: LdlOptions, repeats: number)
     symbolic.push(ldl.timings.symbolicMs);
     factor.push(ldl.timings.factorMs);
     solve.push(t1 - t0);
+    analyzeCpu.push(cpuMs(c1));
+    factorCpu.push(cpuMs(c2) - cpuMs(c1));
     nnzL = ldl.nnzL;
-    const Kx = cscSymUpperMatVec(K, x);
-    let res = 0;
-    for (let i = 0; i < n; i++) res = Math.max(res, Math.abs(Kx[i]! - rhs[i]!));
-    residual = res; // ‖r‖∞ = 1
+    residual = residualInf(K, x, rhs); // ‖r‖∞ = 1
+    const r1 = cscSymUpperMatVec(K, x).map((v, i) => rhs[i]! - v);
+    const dx = ldl.solve(r1);
+    for (let i = 0; i < n; i++) x[i] += dx[i]!;
+    residualRefined = residualInf(K, x, rhs);
   }
   const orderMs = median(order);
   const symbolicMs = median(symbolic);
@@ -102,14 +143,91 @@ export function benchmarkLdl(K: CscMatrix, options: LdlOptions, repeats: number)
     solveMs: median(solve),
     totalMs: median(order.map((o, i) => o + symbolic[i]! + factor[i]!)),
     residual,
+    residualRefined,
+    analyzeCpuMs: median(analyzeCpu),
+    factorCpuMs: median(factorCpu),
     coldTotalMs,
   };
+}
+
+/** The baselines of --baseline. */
+export const LDL_BASELINES: readonly string[] = ['cholmod'];
+
+/** Diagonal value of the constraint block of the benchmark's mesh KKT (quasi-definite). */
+export const MESH_CONSTRAINT_DIAGONAL = -1e-10;
+
+/** One factorization of bench/baselines/cholmod_ldl.py (a failed one carries `failed`). */
+export interface CholmodRow {
+  symbolicMs?: number;
+  factorMs?: number;
+  symbolicCpuMs?: number;
+  factorCpuMs?: number;
+  solveMs?: number;
+  totalMs?: number;
+  residual?: number;
+  residualRefined?: number;
+  nnzL?: number;
+  failed?: string;
+}
+
+/** The mesh KKT at grid size `grid` with MESH_CONSTRAINT_DIAGONAL on its constraint diagonal. */
+export function benchMeshKkt(grid: number): { K: CscMatrix; signs: Int8Array; label: string } {
+  const mesh = buildMeshKkt({ gridSize: grid });
+  const K = mesh.K;
+  const values = K.values.slice();
+  for (let j = mesh.nVars; j < K.ncols; j++) {
+    const last = K.colPtr[j + 1]! - 1; // upper triangle, rows ascending: the diagonal is last
+    if (last >= K.colPtr[j]! && K.rowIdx[last] === j) values[last] = MESH_CONSTRAINT_DIAGONAL;
+  }
+  return {
+    K: { ...K, values },
+    signs: mesh.signs,
+    label: `mesh KKT ${grid}×${grid} (${mesh.nVars} variables, ${mesh.nEq} equalities, ${mesh.nIneq} extra rows)`,
+  };
+}
+
+/** the folder holding bench/baselines (source checkout or installed package; dist/ too) */
+function baselineScript(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 5; up++) {
+    const f = join(dir, 'bench', 'baselines', 'cholmod_ldl.py');
+    if (existsSync(f)) return f;
+    const g = join(dir, 'baselines', 'cholmod_ldl.py');
+    if (existsSync(g)) return g;
+    dir = dirname(dir);
+  }
+  throw new InputError('--baseline', 'bench/baselines/cholmod_ldl.py next to the dqp package', 'no such file');
+}
+
+/** Run CHOLMOD (cvxopt) on the symmetric Matrix Market text; throws InputError naming --baseline. */
+function runCholmod(mtx: string, repeats: number): { simplicial: CholmodRow; supernodal: CholmodRow } {
+  const script = baselineScript();
+  const dir = mkdtempSync(join(tmpdir(), 'dqp-ldl-'));
+  try {
+    const file = join(dir, 'K.mtx');
+    writeFileSync(file, mtx);
+    const r = spawnSync('/usr/bin/python3', [script, file, String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.error !== undefined || r.status !== 0) {
+      const why = r.error !== undefined ? r.error.message : `exit code ${r.status}: ${r.stderr.trim().split('\n').pop() ?? ''}`;
+      throw new InputError('--baseline', 'cholmod through /usr/bin/python3 with cvxopt and scipy', why);
+    }
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    return JSON.parse(line) as { simplicial: CholmodRow; supernodal: CholmodRow };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function run(options: BenchOptions): Promise<void> {
   const log = progress(options.quiet);
   const repeats = options.samples ?? 5;
   if (!(Number.isInteger(repeats) && repeats >= 1)) throw new InputError('--samples', 'an integer ≥ 1', String(options.samples));
+  const ordering = options.ordering ?? 'amd';
+  if (!LDL_ORDERINGS.includes(ordering)) throw new InputError('--ordering', `one of ${LDL_ORDERINGS.join(', ')}`, `"${ordering}"`);
+  if (options.baseline !== undefined && !LDL_BASELINES.includes(options.baseline)) {
+    throw new InputError('--baseline', `one of ${LDL_BASELINES.join(', ')}`, `"${options.baseline}"`);
+  }
+  if (options.matrix !== undefined && options.grid !== undefined) throw new InputError('--grid', 'no --matrix (one matrix per run)', `--grid ${options.grid} with --matrix`);
   let K: CscMatrix;
   let ldlOptions: LdlOptions;
   let label: string;
@@ -121,41 +239,70 @@ export async function run(options: BenchOptions): Promise<void> {
     ldlOptions = {};
     label = basename(file);
   } else {
-    log('building the mesh KKT matrix (123×123 grid)…');
-    const mesh = buildMeshKkt();
+    const grid = options.grid ?? 123;
+    log(`building the mesh KKT matrix (${grid}×${grid} grid)…`);
+    const mesh = benchMeshKkt(grid);
     K = mesh.K;
-    ldlOptions = { signs: mesh.signs, staticReg: 1e-8, dynamicReg: { eps: 1e-12, delta: 1e-7 } };
-    label = `mesh KKT (${mesh.nVars} variables, ${mesh.nEq} equalities, ${mesh.nIneq} extra rows)`;
+    ldlOptions = { signs: mesh.signs, dynamicReg: { eps: 1e-12, delta: 1e-7 } };
+    label = mesh.label;
   }
-  log(`factoring ${label}: n = ${K.ncols}, nnz(upper K) = ${K.colPtr[K.ncols]}, ${repeats} repeats…`);
+  ldlOptions = { ...ldlOptions, ordering: ordering as LdlOptions['ordering'] };
+  const needText = options.writeMatrix !== undefined || options.baseline !== undefined;
+  const mtx = needText ? writeMatrixMarket(K, { symmetric: true, comment: `${label}\nwritten by dqp bench ldl` }) : '';
+  if (options.writeMatrix !== undefined) writeFileAtomic(options.writeMatrix, mtx, '--write-matrix');
+  log(`factoring ${label}: n = ${K.ncols}, nnz(upper K) = ${K.colPtr[K.ncols]}, ordering ${ordering}, ${repeats} repeats…`);
   let result: LdlBenchResult;
   try {
     result = benchmarkLdl(K, ldlOptions, repeats);
   } catch (e) {
     if (e instanceof LinearAlgebraError) {
-      throw new LinearAlgebraError(`${label}: ${e.message} (plain LDLᵀ without pivoting or regularization on the AMD order)`);
+      throw new LinearAlgebraError(`${label}: ${e.message} (plain LDLᵀ without pivoting or regularization on the ${ordering} order)`);
     }
     throw e;
   }
+  let cholmod: { simplicial: CholmodRow; supernodal: CholmodRow } | undefined;
+  if (options.baseline === 'cholmod') {
+    log(`factoring the same matrix with CHOLMOD (bench/baselines/cholmod_ldl.py), ${repeats} repeats…`);
+    cholmod = runCholmod(mtx, repeats);
+  }
   if (options.json) {
     const { coldTotalMs: _cold, ...keys } = result;
-    printJson(keys);
+    printJson(cholmod === undefined ? keys : { ...keys, cholmod });
     return;
   }
-  const f = (x: number) => x.toFixed(1).padStart(8);
-  process.stdout.write(
-    [
-      `LDLᵀ of ${label}`,
-      `  n = ${result.n}, nnz(upper K) = ${result.nnz}, nnz(L) = ${result.nnzL}`,
-      `  medians over ${repeats} repeats after one warm-up run (ms):`,
-      `    order    ${f(result.orderMs)}`,
-      `    symbolic ${f(result.symbolicMs)}`,
-      `    factor   ${f(result.factorMs)}`,
-      `    total    ${f(result.totalMs)}   (order + symbolic + factor)`,
-      `    solve    ${f(result.solveMs)}   (incl. iterative refinement when regularized)`,
-      `  first (cold, JIT warm-up) run: order + symbolic + factor = ${result.coldTotalMs.toFixed(1)} ms`,
-      `  residual ‖Kx − r‖∞/‖r‖∞ = ${result.residual.toExponential(2)}`,
+  const f = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(1)).padStart(8);
+  const lines = [
+    `LDLᵀ of ${label}`,
+    `  n = ${result.n}, nnz(upper K) = ${result.nnz}, nnz(L) = ${result.nnzL}, ordering ${ordering}`,
+    `  medians over ${repeats} repeats after one warm-up run (ms):`,
+    `    order    ${f(result.orderMs)}`,
+    `    symbolic ${f(result.symbolicMs)}`,
+    `    factor   ${f(result.factorMs)}`,
+    `    total    ${f(result.totalMs)}   (order + symbolic + factor)`,
+    `    solve    ${f(result.solveMs)}   (incl. iterative refinement when regularized)`,
+    `  first (cold, JIT warm-up) run: order + symbolic + factor = ${result.coldTotalMs.toFixed(1)} ms`,
+    `  residual ‖Kx − r‖∞/‖r‖∞ = ${result.residual.toExponential(2)} (${result.residualRefined.toExponential(2)} after one refinement step)`,
+  ];
+  if (cholmod !== undefined) {
+    const row = (name: string, c: CholmodRow) =>
+      c.failed !== undefined
+        ? `  ${name.padEnd(25)} failed: ${c.failed}`
+        : `  ${name.padEnd(25)}${f(c.symbolicMs)}${f(c.factorMs)}${f(c.totalMs)}${f(c.solveMs)}        ${f(c.symbolicCpuMs)}${f(c.factorCpuMs)}  ${(c.residual ?? NaN).toExponential(2)} (${(c.residualRefined ?? NaN).toExponential(2)})  ${c.nnzL ?? '—'}`;
+    const s = cholmod.simplicial;
+    lines.push(
       '',
-    ].join('\n'),
-  );
+      `  same matrix, same run; medians of ${repeats} (ms)     wall: order+symbolic  factor   total   solve   CPU: symbolic  factor  residual (refined)  nnz(L)`,
+      `  ${'dqp SparseLdl'.padEnd(25)}${f(result.orderMs + result.symbolicMs)}${f(result.factorMs)}${f(result.totalMs)}${f(result.solveMs)}        ${f(result.analyzeCpuMs)}${f(result.factorCpuMs)}  ${result.residual.toExponential(2)} (${result.residualRefined.toExponential(2)})  ${result.nnzL}`,
+      row('CHOLMOD simplicial LDLᵀ', s),
+      row('CHOLMOD supernodal LLᵀ', cholmod.supernodal),
+    );
+    if (s.factorMs !== undefined && s.totalMs !== undefined) {
+      const cpu =
+        s.factorCpuMs !== undefined && s.symbolicCpuMs !== undefined
+          ? `; CPU time: factor ${(result.factorCpuMs / s.factorCpuMs).toFixed(2)}×, total ${((result.analyzeCpuMs + result.factorCpuMs) / (s.symbolicCpuMs + s.factorCpuMs)).toFixed(2)}×`
+          : '';
+      lines.push(`  ours / CHOLMOD simplicial: wall time: factor ${(result.factorMs / s.factorMs).toFixed(2)}×, total ${(result.totalMs / s.totalMs).toFixed(2)}×${cpu}`);
+    }
+  }
+  process.stdout.write(lines.join('\n') + '\n');
 }

@@ -15,10 +15,19 @@ export interface BenchOptions {
   /** absolute / relative tolerance given to the forward solver (file suites; suite default when undefined) */
   readonly epsAbs?: number;
   readonly epsRel?: number;
-  /** dense suite: an external baseline run on the same problems in the same run ('cvxopt') */
+  /**
+   * an external baseline run on the same inputs in the same run: dense suite 'cvxopt' (the same
+   * problems), ldl suite 'cholmod' (the same matrix)
+   */
   readonly baseline?: string;
   /** ldl suite: a Matrix Market file */
   readonly matrix?: string;
+  /** ldl suite: grid points per side of the mesh KKT (bench/mesh-kkt.ts; default 123) */
+  readonly grid?: number;
+  /** ldl suite: LdlOptions.ordering by name (validated by the suite against LDL_ORDERINGS) */
+  readonly ordering?: string;
+  /** ldl suite: write the factored matrix as a symmetric Matrix Market file */
+  readonly writeMatrix?: string;
   readonly csv?: string;
   readonly svg?: string;
   readonly json: boolean;

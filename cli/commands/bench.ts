@@ -32,6 +32,7 @@ const SUITE_MODULES: Readonly<Record<Suite, () => Promise<BenchSuiteModule>>> = 
 
 const SIZE_RANGE: Range = { min: 1, max: 1e7, integer: true };
 const SAMPLES_RANGE: Range = { min: 1, max: 1e6, integer: true };
+const GRID_RANGE: Range = { min: 3, max: 2000, integer: true };
 
 export const command: CommandModule = {
   command: 'bench <suite>',
@@ -48,11 +49,10 @@ export const command: CommandModule = {
       .option('eps-abs', numberOption("absolute tolerance of the forward solver (default: the dQP layer's 1e-9)", RANGES.eps))
       .option('eps-rel', numberOption('relative tolerance of the forward solver (default 0)', RANGES.epsRel))
       .option('matrix', { type: 'string', describe: 'ldl suite: a Matrix Market file to factor' })
-      .option('baseline', {
-        type: 'string',
-        requiresArg: true,
-        describe: 'dense suite: also run this external baseline on the same problems (cvxopt: bench/baselines/cvxopt_dense.py through /usr/bin/python3 or $DQP_PYTHON)',
-      })
+      .option('grid', { type: 'string', requiresArg: true, describe: `ldl suite: grid points per side of the mesh KKT (an integer in [${GRID_RANGE.min}, ${GRID_RANGE.max}]; default 123)` })
+      .option('ordering', { type: 'string', requiresArg: true, describe: 'ldl suite: fill-reducing ordering of the sparse LDLᵀ: amd (default), nd, auto or natural' })
+      .option('write-matrix', { type: 'string', requiresArg: true, describe: 'ldl suite: also write the factored matrix as a symmetric Matrix Market file' })
+      .option('baseline', { type: 'string', requiresArg: true, describe: 'also run an external baseline on the same inputs in the same run: dense suite cvxopt (bench/baselines/cvxopt_dense.py), ldl suite cholmod (bench/baselines/cholmod_ldl.py); through /usr/bin/python3 with cvxopt or $DQP_PYTHON' })
       .option('csv', { type: 'string', describe: 'also write the rows as CSV to this file' })
       .option('svg', { type: 'string', describe: 'also write a plot to this SVG file' })
       .option('json', { type: 'boolean', default: false, describe: 'print only the results as one JSON line on stdout (the tables go to stderr)' })
@@ -67,7 +67,10 @@ export const command: CommandModule = {
     const csv = argv.csv === undefined ? undefined : String(argv.csv);
     const svg = argv.svg === undefined ? undefined : String(argv.svg);
     const matrix = argv.matrix === undefined ? undefined : String(argv.matrix);
-    if (argv.baseline !== undefined && suite !== 'dense') throw new InputError('--baseline', 'the dense suite (dqp bench dense --baseline cvxopt)', `suite ${suite}`);
+    if (argv.baseline !== undefined && suite !== 'dense' && suite !== 'ldl') {
+      throw new InputError('--baseline', 'the dense suite (dqp bench dense --baseline cvxopt) or the ldl suite (dqp bench ldl --baseline cholmod)', `suite ${suite}`);
+    }
+    const writeMatrix = argv['write-matrix'] === undefined ? undefined : String(argv['write-matrix']);
     const solvers = listFlag(argv.solver);
     if (solvers) checkSolverFlag('--solver', solvers, (await import('../../optimizer/qp/registry.ts')).getBackend);
     const options: BenchOptions = {
@@ -80,7 +83,10 @@ export const command: CommandModule = {
       epsAbs: numberFlag(argv, '--eps-abs', RANGES.eps),
       epsRel: numberFlag(argv, '--eps-rel', RANGES.epsRel),
       matrix,
-      ...(argv.baseline === undefined ? {} : { baseline: String(argv.baseline) }),
+      grid: numberFlag(argv, '--grid', GRID_RANGE),
+      ordering: argv.ordering === undefined ? undefined : String(argv.ordering),
+      writeMatrix,
+      baseline: argv.baseline === undefined ? undefined : String(argv.baseline),
       csv,
       svg,
       json: Boolean(argv.json),
@@ -90,7 +96,11 @@ export const command: CommandModule = {
     // plan.run those writes are staged and land together when the suite returns, or not at all
     const plan = prepareOutputs({
       inputs: [matrix === undefined ? undefined : { flag: '--matrix', path: matrix }],
-      outputs: [csv === undefined ? undefined : { flag: '--csv', path: csv }, svg === undefined ? undefined : { flag: '--svg', path: svg }],
+      outputs: [
+        csv === undefined ? undefined : { flag: '--csv', path: csv },
+        svg === undefined ? undefined : { flag: '--svg', path: svg },
+        writeMatrix === undefined ? undefined : { flag: '--write-matrix', path: writeMatrix },
+      ],
     });
     const mod = await load();
     // the suite prints its JSON before plan.run commits the files: hold the line until then
