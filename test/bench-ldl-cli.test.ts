@@ -1,7 +1,7 @@
 /**
  * `dqp bench ldl` flags as a child process: --grid, --ordering, --write-matrix (round trip through
- * the Matrix Market reader), --json keys, and bad values naming the flag. (--baseline cholmod needs
- * Python with cvxopt and is not run here; its bad values are.)
+ * the Matrix Market reader), --json keys, bad values naming the flag, and --baseline cholmod where
+ * /usr/bin/python3 has cvxopt (always in CI: DQP_REQUIRE_BASELINES, test/helpers.ts).
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,9 @@ import { benchMeshKkt, MESH_CONSTRAINT_DIAGONAL } from '../bench/ldl.ts';
 import { readMatrixMarket } from '../optimizer/linalg/mtx.ts';
 import { cscUpperTriangle } from '../optimizer/linalg/csc.ts';
 import { dqp } from './cli-run.ts';
+import { baselinePythonAvailable } from './helpers.ts';
+
+const havePython = baselinePythonAvailable();
 
 const dirs: string[] = [];
 function freshDir(): string {
@@ -60,12 +63,27 @@ describe('dqp bench ldl flags', () => {
     expect(b.nnz).toBe(a.nnz);
   });
 
+  it.skipIf(!havePython)('--baseline cholmod factors the same matrix: same nnz(L) on the same AMD-type order, both residuals small after refinement', async () => {
+    const cwd = freshDir();
+    const r = await dqp(['bench', 'ldl', '--grid', '8', '--samples', '1', '--baseline', 'cholmod', '--json', '--quiet'], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    const row = JSON.parse(r.stdout.trim()) as { n: number; nnzL: number; residualRefined: number; cholmod: { simplicial: Record<string, number>; supernodal: Record<string, unknown> } };
+    const c = row.cholmod.simplicial;
+    expect(c.failed).toBeUndefined();
+    for (const key of ['symbolicMs', 'factorMs', 'solveMs']) expect(c[key]).toBeGreaterThanOrEqual(0);
+    // an independent factorization of the same K: its refined residual is as small as ours
+    expect(c.residualRefined).toBeLessThan(1e-8);
+    expect(row.residualRefined).toBeLessThan(1e-8);
+    expect(c.nnzL).toBeGreaterThanOrEqual(row.n);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
   it('bad values name the flag, write nothing', async () => {
     const cwd = freshDir();
     const cases: [string[], RegExp][] = [
       [['--grid', '2'], /--grid: expected an integer in \[3, 2000\], found 2/],
       [['--grid', 'abc'], /--grid: expected .*found "?abc"?/],
-      [['--ordering', 'metis'], /--ordering: expected one of amd, natural.*found "metis"/],
+      [['--ordering', 'metis'], /--ordering: expected one of amd, nd, auto, natural.*found "metis"/],
       [['--baseline', 'pardiso'], /--baseline: expected one of cholmod, found "pardiso"/],
     ];
     for (const [args, msg] of cases) {
