@@ -25,7 +25,7 @@ import { InputError } from '../../optimizer/errors.ts';
 import { printJson, progress } from '../../report/console.ts';
 import { prepareOutputs } from '../../report/outputs.ts';
 import { fmt, formatTable, toCsv } from '../../report/table.ts';
-import { checkSolverFlag, numberFlag, numberOption, RANGES, type Range } from '../flags.ts';
+import { checkSolverFlag, lossFlag, numberFlag, numberOption, RANGES, type Range } from '../flags.ts';
 import { EXIT_INTERRUPTED, EXIT_NOT_CERTIFIED, installInterrupt } from '../interrupt.ts';
 
 export interface RefineRow {
@@ -40,6 +40,10 @@ export interface RefineRow {
   readonly totalMs: number;
   /** why the loop stopped: 'converged', 'max-iter', 'time-limit', 'solver-failed', 'interrupted' */
   readonly stopReason: StopReason;
+  /** forwards solved with the tight tolerance (docs/geometry.md#stopping-rule) */
+  readonly tightSolves: number;
+  /** forwards whose duals passed the dual test on a map that still folded (the loop went on) */
+  readonly blockedStops: number;
 }
 
 /**
@@ -99,6 +103,16 @@ export const command: CommandModule = {
       .option('solver', { type: 'string', default: BILEVEL_DEFAULTS.solver, describe: 'inner QP solver' })
       .option('max-iter', numberOption('maximum Adam steps per size', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter))
       .option('time-limit', numberOption('seconds per size (that size stops with stopReason "time-limit")', RANGES.timeLimit))
+      .option('lr', numberOption('Adam learning rate', RANGES.lr, BILEVEL_DEFAULTS.lr))
+      .option('beta2', numberOption("Adam's second-moment decay β₂", RANGES.beta2, BILEVEL_DEFAULTS.beta2))
+      .option('eps-abs', numberOption('inner solver tolerance during the loop (the paper: 1e-5; rows are re-solved at 1e-9 when inconsistent)', RANGES.eps, BILEVEL_DEFAULTS.epsAbs))
+      .option('loss', {
+        type: 'string',
+        choices: ['norm', 'squared-norm', 'log-norm'],
+        describe: "the dual loss (docs/geometry.md#step-count): norm ‖μ‖₂ (the authors' code, default), squared-norm ‖μ‖₂² (the paper's text; = --squared), log-norm log(1 + ‖μ‖₂/1e-4) (same minimizers; Adam's steps do not fade as the duals shrink)",
+      })
+      .option('cone-margin', numberOption('κ: the cone rows ask for the flux inside the corner\'s wedge by κ × (mean polygon edge length at the corner) instead of on its boundary (docs/geometry.md#step-count; the paper: 0)', RANGES.coneMargin, 0))
+      .option('squared', { type: 'boolean', default: false, describe: "minimize ‖μ‖₂² (the paper text) instead of ‖μ‖₂ (the authors' code, default)" })
       .option('grid', {
         type: 'string',
         choices: ['anti', 'corners'],
@@ -121,6 +135,10 @@ export const command: CommandModule = {
     const maxVertices = numberFlag(argv, '--max-vertices', MAX_VERTICES_RANGE, 10_000);
     const maxIter = numberFlag(argv, '--max-iter', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter);
     const timeLimit = numberFlag(argv, '--time-limit', RANGES.timeLimit);
+    const lr = numberFlag(argv, '--lr', RANGES.lr, BILEVEL_DEFAULTS.lr);
+    const beta2 = numberFlag(argv, '--beta2', RANGES.beta2, BILEVEL_DEFAULTS.beta2);
+    const epsAbs = numberFlag(argv, '--eps-abs', RANGES.eps, BILEVEL_DEFAULTS.epsAbs);
+    const coneMargin = numberFlag(argv, '--cone-margin', RANGES.coneMargin, 0);
     const sizes = argv.sizes === undefined ? refineSizes(maxVertices) : chosenSizes(String(argv.sizes), maxVertices);
     if (sizes.length === 0) throw new InputError('--sizes', `at least one grid size N with N² ≤ --max-vertices (${maxVertices})`, `"${String(argv.sizes)}"`);
     const solver = String(argv.solver);
@@ -155,11 +173,16 @@ export const command: CommandModule = {
             break;
           }
           const c = cornerExample(N, argv.grid === 'corners' ? 'corners' : 'anti');
-          const qp = EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets);
+          const qp = EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets, { coneMargin });
           const r = await embedBilevelAsync(qp, {
             solver,
             maxIter,
             timeLimit,
+            lr,
+            beta2,
+            epsAbs,
+            squared: Boolean(argv.squared),
+            loss: lossFlag(argv),
             signal: stop.signal,
             onIteration: quiet
               ? null
@@ -180,6 +203,8 @@ export const command: CommandModule = {
             backwardMsMedian: r.backwardMsMedian,
             totalMs: r.totalMs,
             stopReason: r.stopReason,
+            tightSolves: r.tightSolves,
+            blockedStops: r.blockedStops,
           };
           rows.push(row);
           say(
