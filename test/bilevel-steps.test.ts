@@ -15,6 +15,7 @@ import { crossExample } from '../geometry/examples/cross.ts';
 import { embedBilevel } from '../geometry/embed/driver.ts';
 import { EmbeddingObjective } from '../geometry/embed/family.ts';
 import { dualLossKind, dualNormLoss, LOG_NORM_TAU } from '../optimizer/bilevel/dual-loss.ts';
+import { adamStep } from '../optimizer/bilevel/loop.ts';
 import { prepareBilevel } from '../optimizer/bilevel/tf-runtime.ts';
 import type { DqpForwardResult } from '../optimizer/dqp/types.ts';
 import { InputError } from '../optimizer/errors.ts';
@@ -105,8 +106,8 @@ describe('cone-row margin (EmbeddingQP coneMargin)', () => {
     expect(Array.from(zero.instance(plain.initialTheta()).problem.d!)).toEqual([0, 0]);
     for (const v of m.d) expect(v).toBeCloseTo(-kappa * h, 14);
     const t = plain.initialTheta();
-    const [p0, p1] = [plain.instance(t).problem, m.instance(t).problem];
-    expect(Array.from(p1.C!.values)).toEqual(Array.from(p0.C!.values));
+    const [p0, p1] = [plain.instance(t), m.instance(t)];
+    expect(Array.from(p1.C.values)).toEqual(Array.from(p0.C.values));
     expect(Array.from(p1.P.values)).toEqual(Array.from(p0.P.values));
     expect(() => EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets, { coneMargin: -1 })).toThrow(/coneMargin/);
   });
@@ -116,8 +117,7 @@ describe('cone-row margin (EmbeddingQP coneMargin)', () => {
     const qp = EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets, { coneMargin: 0.2 });
     const r = embedBilevel(qp, { maxIter: 500 });
     expect(r.converged).toBe(true);
-    const inst = qp.instance(r.theta).problem;
-    const C = inst.C!;
+    const C = qp.instance(r.theta).C;
     const x = new Float64Array(2 * qp.domain.nv);
     for (let i = 0; i < qp.domain.nv; i++) {
       x[i] = r.V[2 * i]!;
@@ -129,10 +129,40 @@ describe('cone-row margin (EmbeddingQP coneMargin)', () => {
   });
 });
 
+describe("adam 'float64'", () => {
+  it('adamStep is the tf.train.adam update (bias-corrected moments), written out by hand', () => {
+    const theta = Float64Array.from([-1, 0.5]);
+    const m = new Float64Array(2);
+    const v = new Float64Array(2);
+    const g1 = Float64Array.from([0.2, -4]);
+    const t1 = adamStep(theta, g1, m, v, 1, 0.01, 0.999);
+    // step 1: m̂ = g, v̂ = g², so θ moves by −lr · g / (|g| + ε)
+    expect(t1[0]).toBeCloseTo(-1 - 0.01 * 0.2 / (0.2 + 1e-8), 15);
+    expect(t1[1]).toBeCloseTo(0.5 + 0.01 * 4 / (4 + 1e-8), 15);
+    const g2 = Float64Array.from([0.1, 0]);
+    const t2 = adamStep(t1, g2, m, v, 2, 0.01, 0.999);
+    const mm = 0.9 * 0.1 * 0.2 + 0.1 * 0.1;
+    const vv = 0.999 * 0.001 * 0.04 + 0.001 * 0.01;
+    expect(t2[0]).toBeCloseTo(t1[0]! - (0.01 * (mm / (1 - 0.81))) / (Math.sqrt(vv / (1 - 0.999 ** 2)) + 1e-8), 15);
+  });
+
+  it('certifies the cross; its first steps follow the tfjs path to float32 precision', () => {
+    const c = crossExample(13);
+    const qp = EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets);
+    const f = embedBilevel(qp, { adam: 'float64', maxIter: 400 });
+    expect(f.converged).toBe(true);
+    expect(f.flips).toBe(0);
+    const a = embedBilevel(qp, { maxIter: 3 });
+    const b = embedBilevel(qp, { adam: 'float64', maxIter: 3 });
+    for (let e = 0; e < qp.ne; e++) expect(Math.abs(a.theta[e]! - b.theta[e]!)).toBeLessThanOrEqual(1e-6);
+    expect(() => embedBilevel(qp, { adam: 'sgd' as 'tfjs' })).toThrow(/adam/);
+  });
+});
+
 describe('CLI flags (child process)', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'dqp-steps-'));
   it('refine --sizes with --loss log-norm --cone-margin runs the chosen sizes and reports tight solves and blocked stops', async () => {
-    const r = await dqp(['refine', '--sizes', '5,4', '--loss', 'log-norm', '--cone-margin', '0.2', '--beta2', '0.999', '--json', '--quiet'], cwd);
+    const r = await dqp(['refine', '--sizes', '5,4', '--loss', 'log-norm', '--cone-margin', '0.2', '--beta2', '0.999', '--adam', 'float64', '--json', '--quiet'], cwd);
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout.trim().split('\n').pop()!).rows as Record<string, number | boolean>[];
     expect(rows.map((x) => x.N)).toEqual([5, 4]);

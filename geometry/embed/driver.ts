@@ -95,6 +95,7 @@ function setUp(qp: EmbeddingQP, options: BilevelOptions) {
     solver: o.solver,
     lr: o.lr,
     beta2: o.beta2,
+    adam: o.adam,
     maxIter: o.maxIter,
     epsAbs: o.epsAbs,
     epsRel: o.epsRel,

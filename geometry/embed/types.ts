@@ -35,6 +35,8 @@ export interface BilevelOptions {
    * with 0.999, 1 102 with 0.99, 533 with 0.9)
    */
   readonly beta2?: number;
+  /** where Adam runs: 'tfjs' (default, float32) or 'float64' (optimizer/bilevel/types.ts BilevelLoopOptions.adam) */
+  readonly adam?: 'tfjs' | 'float64';
   /** λ_reg ≥ 0, weight of ‖L̂ − L̂₀‖∞; default 0 */
   readonly reg?: number;
   /** maximum number of Adam steps; default 10 000 */
