@@ -7,10 +7,13 @@
  *
  * Output: a table on stdout; --csv FILE, --svg FILE (scaling plot: time per iteration, total
  * time and iterations vs vertices); --json prints {"rows":[{"vertices","iterations","converged",
- * "flips","forwardMsMedian","backwardMsMedian","totalMs","stopReason", ...}],"interrupted"} as
+ * "flips","forwardMsMedian","backwardMsMedian","totalMs","stopReason","tightSolves","blockedStops",
+ * ...}],"interrupted"} as
  * stdout (the table then goes to stderr). --time-limit SEC bounds each size's loop (stopReason
  * 'time-limit'). --sizes N1,N2,… runs only those grids (N×N, N² vertices, each N ≥ 3), in the
  * given order, still skipping any with N² > --max-vertices (k = log10(N²) in the rows).
+ * The loop's settings as on `dqp embed`: --lr, --beta2, --eps-abs, --squared / --loss, --adam,
+ * --cone-margin (docs/geometry.md#step-count); defaults are the paper's.
  *
  * Exit code 0 when every size converged with 0 flips, 2 otherwise (the outputs are written), 1 on
  * bad input, 130 when interrupted (SIGINT / SIGTERM, cli/interrupt.ts): the study stops after the
