@@ -8,6 +8,7 @@
  * cli/main.ts) so that the message quotes what the user typed ("abc", "1e100"), not yargs' NaN.
  */
 import type { Options } from 'yargs';
+import type { DualLossKind } from '../optimizer/bilevel/dual-loss.ts';
 import { InputError, SolverNotFoundError } from '../optimizer/errors.ts';
 
 /** An accepted range: [min, max], an end open when its *Open flag is set; integers only when integer. */
@@ -104,6 +105,22 @@ export function checkSolverFlag(flag: string, names: readonly string[] | undefin
   }
 }
 
+/** How the summaries write each dual loss. */
+export const LOSS_TEXT: Readonly<Record<DualLossKind, string>> = { norm: '‖μ‖₂', 'squared-norm': '‖μ‖₂²', 'log-norm': 'log(1 + ‖μ‖₂/τ)' };
+
+/**
+ * --loss (norm | squared-norm | log-norm; yargs checks the choices) against --squared: undefined
+ * when --loss is absent (the library's default, or squared-norm with --squared); InputError naming
+ * both flags when they contradict.
+ */
+export function lossFlag(argv: Record<string, unknown>): DualLossKind | undefined {
+  const raw = argv.loss;
+  if (raw === undefined) return undefined;
+  const kind = String(raw) as DualLossKind;
+  if (argv.squared === true && kind !== 'squared-norm') throw new InputError('--loss', `squared-norm with --squared (or drop --squared)`, `--loss ${kind} --squared`);
+  return kind;
+}
+
 /** The ranges shared by several commands (stated in --help). */
 export const RANGES = {
   /** solver tolerances */
@@ -114,6 +131,10 @@ export const RANGES = {
   timeLimit: { min: 0, max: 1e7, minOpen: true } as Range,
   maxIter: { min: 0, max: 1e7, integer: true } as Range,
   lr: { min: 0, max: 10, minOpen: true } as Range,
+  /** κ of the cone rows' margin (embedding-qp.ts) */
+  coneMargin: { min: 0, max: 10 } as Range,
+  /** Adam's β₂ */
+  beta2: { min: 0, max: 1, maxOpen: true } as Range,
   reg: { min: 0, max: 1e6 } as Range,
   seed: { min: 0, max: 2 ** 32 - 1, integer: true } as Range,
 } as const;

@@ -22,7 +22,7 @@
  *   gθ     = laplacianPullback(gL)      (laplacian.ts)
  * Every instance shares the index arrays of the patterns; values are fresh arrays.
  */
-import { DimensionError } from '../optimizer/errors.ts';
+import { DimensionError, InputError } from '../optimizer/errors.ts';
 import type { CscMatrix } from '../optimizer/linalg/types.ts';
 import type { QPProblem } from '../optimizer/qp/types.ts';
 import { conePattern, conePullback, coneValues } from './cone-constraints.ts';
@@ -43,6 +43,13 @@ export interface EmbeddingQPOptions extends EmbeddingDomainOptions {
    * satisfies (cone-constraints.ts)
    */
   readonly strengthen?: StrengthenMode;
+  /**
+   * κ ≥ 0 (default 0, the paper's d = 0): the cone rows of reflex corner k ask for
+   * n_r · (Lx)_i ≥ κ·h_k instead of ≥ 0, h_k the mean length of the two polygon edges at the
+   * corner (target units). All duals 0 then means the flux lies inside the wedge by a margin, not
+   * on its boundary, where the map of a fine mesh can still fold (docs/geometry.md#step-count)
+   */
+  readonly coneMargin?: number;
 }
 
 /** One θ's QP: the problem plus the intermediate values the caller may want. */
@@ -74,6 +81,8 @@ export class EmbeddingQP {
     readonly Ppattern: CscMatrix,
     readonly A: CscMatrix,
     readonly b: Float64Array,
+    /** right-hand side of C x ≤ d: 0, or −κ·h on the cone rows with a margin (shared by every instance) */
+    readonly d: Float64Array,
   ) {
     this.n = 2 * domain.nv;
     this.p = A.nrows;
@@ -86,11 +95,16 @@ export class EmbeddingQP {
    * and polygon checks, reflex corners) and then build(domain).
    */
   static fromMesh(F: Int32Array, nv: number, targets: BoundaryTargets, options: EmbeddingQPOptions = {}): EmbeddingQP {
-    return EmbeddingQP.build(embeddingDomain(F, nv, targets, options), { strengthen: options.strengthen });
+    return EmbeddingQP.build(embeddingDomain(F, nv, targets, options), { strengthen: options.strengthen, coneMargin: options.coneMargin });
   }
 
-  /** options.strengthen: the constraint set (cone-constraints.ts); default 'none', the paper's rows */
-  static build(domain: EmbeddingDomain, options: { readonly strengthen?: StrengthenMode } = {}): EmbeddingQP {
+  /**
+   * options.strengthen: the constraint set (cone-constraints.ts); default 'none', the paper's rows.
+   * options.coneMargin: κ of the cone rows' margin (EmbeddingQPOptions); default 0
+   */
+  static build(domain: EmbeddingDomain, options: { readonly strengthen?: StrengthenMode; readonly coneMargin?: number } = {}): EmbeddingQP {
+    const kappa = options.coneMargin ?? 0;
+    if (!(typeof kappa === 'number' && kappa >= 0 && Number.isFinite(kappa))) throw new InputError('coneMargin', 'a finite number ≥ 0', String(kappa));
     const nv = domain.nv;
     const lap = laplacianPattern(domain.edges);
     const cone = conePattern(lap, domain.corners, { strengthen: options.strengthen, loop: domain.loop, polygon: domain.polygon });
@@ -125,7 +139,20 @@ export class EmbeddingQP {
       b[t] = domain.polygon[2 * t]!;
       b[nb + t] = domain.polygon[2 * t + 1]!;
     }
-    return new EmbeddingQP(domain, lap, cone, Ppattern, A, b);
+    // d: −κ·h_k on the two cone rows of reflex corner k (h_k = mean of its two polygon edges), 0 elsewhere
+    const d = new Float64Array(cone.m);
+    if (kappa > 0) {
+      const poly = domain.polygon;
+      for (let k = 0; k < domain.corners.count; k++) {
+        const t = domain.corners.loopIndex[k]!;
+        const tp = (t - 1 + nb) % nb;
+        const tn = (t + 1) % nb;
+        const h = 0.5 * (Math.hypot(poly[2 * tp]! - poly[2 * t]!, poly[2 * tp + 1]! - poly[2 * t + 1]!) + Math.hypot(poly[2 * tn]! - poly[2 * t]!, poly[2 * tn + 1]! - poly[2 * t + 1]!));
+        d[2 * k] = -kappa * h;
+        d[2 * k + 1] = -kappa * h;
+      }
+    }
+    return new EmbeddingQP(domain, lap, cone, Ppattern, A, b, d);
   }
 
   /** θ at initialization: −1 on every edge. */
@@ -151,7 +178,7 @@ export class EmbeddingQP {
       A: this.A,
       b: this.b,
       C,
-      d: new Float64Array(this.m),
+      d: this.d.slice(),
     };
     return { problem, P, C, Lv };
   }

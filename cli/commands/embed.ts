@@ -48,7 +48,7 @@ import { FileAccessError, FileFormatError, InputError } from '../../optimizer/er
 import { printJson, progress } from '../../report/console.ts';
 import { prepareOutputs } from '../../report/outputs.ts';
 import { fmt } from '../../report/table.ts';
-import { checkSolverFlag, numberFlag, numberOption, RANGES } from '../flags.ts';
+import { checkSolverFlag, lossFlag, LOSS_TEXT, numberFlag, numberOption, RANGES } from '../flags.ts';
 import { EXIT_INTERRUPTED, EXIT_NOT_CERTIFIED, installInterrupt } from '../interrupt.ts';
 
 /** The loaded problem: connectivity, rest positions, targets, and where it came from. */
@@ -203,6 +203,13 @@ export const command: CommandModule = {
       .option('max-iter', numberOption('maximum Adam steps', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter))
       .option('time-limit', numberOption('stop the loop after this many seconds (stopReason "time-limit", exit code 2; the files are written)', RANGES.timeLimit))
       .option('eps-abs', numberOption('inner solver tolerance during the loop (the paper: 1e-5; rows are re-solved at 1e-9 when inconsistent)', RANGES.eps, BILEVEL_DEFAULTS.epsAbs))
+      .option('loss', {
+        type: 'string',
+        choices: ['norm', 'squared-norm', 'log-norm'],
+        describe: "the dual loss (docs/geometry.md#step-count): norm ‖μ‖₂ (the authors' code, default), squared-norm ‖μ‖₂² (the paper's text; = --squared), log-norm log(1 + ‖μ‖₂/1e-4) (same minimizers; Adam's steps do not fade as the duals shrink)",
+      })
+      .option('cone-margin', numberOption('κ: the cone rows ask for the flux inside the corner\'s wedge by κ × (mean polygon edge length at the corner) instead of on its boundary (docs/geometry.md#step-count; the paper: 0)', RANGES.coneMargin, 0))
+      .option('adam', { type: 'string', choices: ['tfjs', 'float64'], default: 'tfjs', describe: "where Adam runs: tfjs (float32, tf.train.adam; the default) or float64 (the same update in a Float64 loop: tens of ms less per step at 10⁵ edges)" })
       .option('squared', { type: 'boolean', default: false, describe: 'minimize ‖μ‖₂² (the paper text) instead of ‖μ‖₂ (the authors\' code, default)' })
       .option('out', { type: 'string', describe: 'output OBJ (default outputs/<mesh name>.obj, outputs/cross.obj without MESH; outputs/ is created, a folder you name must exist)' })
       .option('svg', { type: 'string', describe: 'output SVG of the map (default: the OBJ path with .svg)' })
@@ -293,7 +300,8 @@ export const command: CommandModule = {
     const F = problem.F;
     const nv = problem.nv;
     const domain = embeddingDomain(F, nv, problem.targets, { source: input.source });
-    const qp = EmbeddingQP.build(domain, { strengthen });
+    const coneMargin = numberFlag(argv, '--cone-margin', RANGES.coneMargin, 0);
+    const qp = EmbeddingQP.build(domain, { strengthen, coneMargin });
     if (problem.added.length > 0) {
       say(`${input.source}: split ${problem.added.length} interior edge(s) joining two boundary vertices on one straight polygon edge${problem.splitFaces.length ? ` (${problem.splitFaces.length} triangle(s) flat on a polygon edge: faces ${oneBased(problem.splitFaces)})` : ''}; new vertices ${oneBased(problem.added)}`);
     }
@@ -323,6 +331,8 @@ export const command: CommandModule = {
           timeLimit,
           signal: stop.signal,
           squared: Boolean(argv.squared),
+          loss: lossFlag(argv),
+          adam: argv.adam === 'float64' ? 'float64' : 'tfjs',
           onIteration: quiet ? null : (r) => say(iterationLine(r)),
         });
       } finally {
@@ -339,7 +349,7 @@ export const command: CommandModule = {
       const comment = [
         `dqp embed: ${input.source}${domainPolygon ? ` into ${domainPolygon.source}` : ''}`,
         ...(interrupted ? [`interrupted (SIGINT/SIGTERM) after ${result.iterations} Adam steps: the map of the last iteration`] : []),
-        `${status}; ${result.iterations} Adam steps, λ_reg = ${reg ?? 0}, weights ${weights}, solver ${solver}, loss ${result.loss === 'norm' ? '‖μ‖₂' : '‖μ‖₂²'}`,
+        `${status}; ${result.iterations} Adam steps, λ_reg = ${reg ?? 0}, weights ${weights}, solver ${solver}, loss ${LOSS_TEXT[result.loss]}`,
         ...(problem.added.length ? [`vertices ${oneBased(problem.added)} were added (splitting edges that join two boundary vertices on one straight polygon edge)`] : []),
         uv ? 'v: the input positions; vt: the embedding (texture coordinates); faces v/vt' : 'v: embedded positions (z = 0); faces as in the input',
       ].join('\n');
@@ -401,6 +411,7 @@ export const command: CommandModule = {
           blockedStops: result.blockedStops,
           longestBlockedRun: result.longestBlockedRun,
           strengthen,
+          coneMargin,
           beta2,
           // where the final map folds, in the domain's units (1-based faces and vertex)
           folds: result.folds

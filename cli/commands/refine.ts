@@ -7,10 +7,13 @@
  *
  * Output: a table on stdout; --csv FILE, --svg FILE (scaling plot: time per iteration, total
  * time and iterations vs vertices); --json prints {"rows":[{"vertices","iterations","converged",
- * "flips","forwardMsMedian","backwardMsMedian","totalMs","stopReason", ...}],"interrupted"} as
+ * "flips","forwardMsMedian","backwardMsMedian","totalMs","stopReason","tightSolves","blockedStops",
+ * ...}],"interrupted"} as
  * stdout (the table then goes to stderr). --time-limit SEC bounds each size's loop (stopReason
  * 'time-limit'). --sizes N1,N2,… runs only those grids (N×N, N² vertices, each N ≥ 3), in the
  * given order, still skipping any with N² > --max-vertices (k = log10(N²) in the rows).
+ * The loop's settings as on `dqp embed`: --lr, --beta2, --eps-abs, --squared / --loss, --adam,
+ * --cone-margin (docs/geometry.md#step-count); defaults are the paper's.
  *
  * Exit code 0 when every size converged with 0 flips, 2 otherwise (the outputs are written), 1 on
  * bad input, 130 when interrupted (SIGINT / SIGTERM, cli/interrupt.ts): the study stops after the
@@ -25,7 +28,7 @@ import { InputError } from '../../optimizer/errors.ts';
 import { printJson, progress } from '../../report/console.ts';
 import { prepareOutputs } from '../../report/outputs.ts';
 import { fmt, formatTable, toCsv } from '../../report/table.ts';
-import { checkSolverFlag, numberFlag, numberOption, RANGES, type Range } from '../flags.ts';
+import { checkSolverFlag, lossFlag, numberFlag, numberOption, RANGES, type Range } from '../flags.ts';
 import { EXIT_INTERRUPTED, EXIT_NOT_CERTIFIED, installInterrupt } from '../interrupt.ts';
 
 export interface RefineRow {
@@ -40,6 +43,10 @@ export interface RefineRow {
   readonly totalMs: number;
   /** why the loop stopped: 'converged', 'max-iter', 'time-limit', 'solver-failed', 'interrupted' */
   readonly stopReason: StopReason;
+  /** forwards solved with the tight tolerance (docs/geometry.md#stopping-rule) */
+  readonly tightSolves: number;
+  /** forwards whose duals passed the dual test on a map that still folded (the loop went on) */
+  readonly blockedStops: number;
 }
 
 /**
@@ -99,6 +106,17 @@ export const command: CommandModule = {
       .option('solver', { type: 'string', default: BILEVEL_DEFAULTS.solver, describe: 'inner QP solver' })
       .option('max-iter', numberOption('maximum Adam steps per size', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter))
       .option('time-limit', numberOption('seconds per size (that size stops with stopReason "time-limit")', RANGES.timeLimit))
+      .option('lr', numberOption('Adam learning rate', RANGES.lr, BILEVEL_DEFAULTS.lr))
+      .option('beta2', numberOption("Adam's second-moment decay β₂", RANGES.beta2, BILEVEL_DEFAULTS.beta2))
+      .option('eps-abs', numberOption('inner solver tolerance during the loop (the paper: 1e-5; rows are re-solved at 1e-9 when inconsistent)', RANGES.eps, BILEVEL_DEFAULTS.epsAbs))
+      .option('loss', {
+        type: 'string',
+        choices: ['norm', 'squared-norm', 'log-norm'],
+        describe: "the dual loss (docs/geometry.md#step-count): norm ‖μ‖₂ (the authors' code, default), squared-norm ‖μ‖₂² (the paper's text; = --squared), log-norm log(1 + ‖μ‖₂/1e-4) (same minimizers; Adam's steps do not fade as the duals shrink)",
+      })
+      .option('cone-margin', numberOption('κ: the cone rows ask for the flux inside the corner\'s wedge by κ × (mean polygon edge length at the corner) instead of on its boundary (docs/geometry.md#step-count; the paper: 0)', RANGES.coneMargin, 0))
+      .option('adam', { type: 'string', choices: ['tfjs', 'float64'], default: 'tfjs', describe: "where Adam runs: tfjs (float32, tf.train.adam; the default) or float64 (the same update in a Float64 loop: tens of ms less per step at 10⁵ edges)" })
+      .option('squared', { type: 'boolean', default: false, describe: "minimize ‖μ‖₂² (the paper text) instead of ‖μ‖₂ (the authors' code, default)" })
       .option('grid', {
         type: 'string',
         choices: ['anti', 'corners'],
@@ -121,6 +139,10 @@ export const command: CommandModule = {
     const maxVertices = numberFlag(argv, '--max-vertices', MAX_VERTICES_RANGE, 10_000);
     const maxIter = numberFlag(argv, '--max-iter', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter);
     const timeLimit = numberFlag(argv, '--time-limit', RANGES.timeLimit);
+    const lr = numberFlag(argv, '--lr', RANGES.lr, BILEVEL_DEFAULTS.lr);
+    const beta2 = numberFlag(argv, '--beta2', RANGES.beta2, BILEVEL_DEFAULTS.beta2);
+    const epsAbs = numberFlag(argv, '--eps-abs', RANGES.eps, BILEVEL_DEFAULTS.epsAbs);
+    const coneMargin = numberFlag(argv, '--cone-margin', RANGES.coneMargin, 0);
     const sizes = argv.sizes === undefined ? refineSizes(maxVertices) : chosenSizes(String(argv.sizes), maxVertices);
     if (sizes.length === 0) throw new InputError('--sizes', `at least one grid size N with N² ≤ --max-vertices (${maxVertices})`, `"${String(argv.sizes)}"`);
     const solver = String(argv.solver);
@@ -155,11 +177,17 @@ export const command: CommandModule = {
             break;
           }
           const c = cornerExample(N, argv.grid === 'corners' ? 'corners' : 'anti');
-          const qp = EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets);
+          const qp = EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets, { coneMargin });
           const r = await embedBilevelAsync(qp, {
             solver,
             maxIter,
             timeLimit,
+            lr,
+            beta2,
+            epsAbs,
+            squared: Boolean(argv.squared),
+            loss: lossFlag(argv),
+            adam: argv.adam === 'float64' ? 'float64' : 'tfjs',
             signal: stop.signal,
             onIteration: quiet
               ? null
@@ -180,6 +208,8 @@ export const command: CommandModule = {
             backwardMsMedian: r.backwardMsMedian,
             totalMs: r.totalMs,
             stopReason: r.stopReason,
+            tightSolves: r.tightSolves,
+            blockedStops: r.blockedStops,
           };
           rows.push(row);
           say(

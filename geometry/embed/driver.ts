@@ -39,6 +39,7 @@ import type { BilevelLoopOptions, BilevelLoopResult } from '../../optimizer/bile
 import { InputError } from '../../optimizer/errors.ts';
 import type { EmbeddingQP } from '../embedding-qp.ts';
 import { countFlipped, embeddingReport, interleavedFromSplit, polygonDiameter, signedAreas } from '../validity.ts';
+import { dualLossKind, type DualLossKind } from '../../optimizer/bilevel/dual-loss.ts';
 import { embeddingProblem } from './family.ts';
 import { locateFolds } from './folds.ts';
 import type { BilevelOptions, BilevelResult, StopReason } from './types.ts';
@@ -66,7 +67,8 @@ function setUp(qp: EmbeddingQP, options: BilevelOptions) {
     BilevelOptions;
   const theta0 = o.theta0 ?? qp.initialTheta();
   if (theta0.length !== qp.ne) throw new InputError('theta0', `length ${qp.ne} (one per edge)`, `length ${theta0.length}`);
-  const problem = embeddingProblem(qp, { reg: o.reg, squared: o.squared, theta0 });
+  const lossKind = dualLossKind({ squared: o.squared, kind: o.loss });
+  const problem = embeddingProblem(qp, { reg: o.reg, loss: lossKind, theta0 });
   if (!((Number.isInteger(o.stallSteps) && o.stallSteps >= 1) || o.stallSteps === Infinity)) {
     throw new InputError('stallSteps', 'an integer ≥ 1 (or Infinity: never stop for a stall)', String(o.stallSteps));
   }
@@ -93,6 +95,7 @@ function setUp(qp: EmbeddingQP, options: BilevelOptions) {
     solver: o.solver,
     lr: o.lr,
     beta2: o.beta2,
+    adam: o.adam,
     maxIter: o.maxIter,
     epsAbs: o.epsAbs,
     epsRel: o.epsRel,
@@ -127,7 +130,7 @@ function setUp(qp: EmbeddingQP, options: BilevelOptions) {
       return accept;
     },
   };
-  return { o, problem, loopOptions, stops, release };
+  return { o, lossKind, problem, loopOptions, stops, release };
 }
 
 /**
@@ -138,14 +141,14 @@ function setUp(qp: EmbeddingQP, options: BilevelOptions) {
  */
 export function embedBilevel(qp: EmbeddingQP, options: BilevelOptions = {}): BilevelResult {
   const tStart = performance.now();
-  const { o, problem, loopOptions, stops, release } = setUp(qp, options);
+  const { lossKind, problem, loopOptions, stops, release } = setUp(qp, options);
   let r: BilevelLoopResult;
   try {
     r = runBilevel(problem, loopOptions);
   } finally {
     release();
   }
-  return certify(qp, r, o.squared, stops, tStart);
+  return certify(qp, r, lossKind, stops, tStart);
 }
 
 /**
@@ -156,21 +159,21 @@ export function embedBilevel(qp: EmbeddingQP, options: BilevelOptions = {}): Bil
  */
 export async function embedBilevelAsync(qp: EmbeddingQP, options: BilevelOptions = {}): Promise<BilevelResult> {
   const tStart = performance.now();
-  const { o, problem, loopOptions, stops, release } = setUp(qp, options);
+  const { lossKind, problem, loopOptions, stops, release } = setUp(qp, options);
   let r: BilevelLoopResult;
   try {
     r = await runBilevelAsync(problem, loopOptions);
   } finally {
     release();
   }
-  return certify(qp, r, o.squared, stops, tStart);
+  return certify(qp, r, lossKind, stops, tStart);
 }
 
 /** The embedding result of a finished loop: the final map snapped to the targets and checked. */
 function certify(
   qp: EmbeddingQP,
   r: BilevelLoopResult,
-  squared: boolean,
+  lossKind: DualLossKind,
   stops: { dualRule: { iteration: number; flips: number } | null; longestRun: number; stalledAt: number | null },
   tStart: number,
 ): BilevelResult {
@@ -218,7 +221,7 @@ function certify(
     minArea: rep.minArea,
     violatedRows: rep.violatedRows ?? 0,
     valid,
-    loss: squared ? 'squared-norm' : 'norm',
+    loss: lossKind,
     tightSolves: r.tightSolves,
     blockedStops: r.blockedStops,
     dualRule: stops.dualRule,

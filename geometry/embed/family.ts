@@ -8,7 +8,7 @@
  * EmbeddingObjective is the generic BilevelObjective on this family with the ‖μ‖ loss (for tests
  * and instrumentation: forward, loss and gradient at any θ without running the loop).
  */
-import { dualNormLoss } from '../../optimizer/bilevel/dual-loss.ts';
+import { dualNormLoss, type DualLossKind } from '../../optimizer/bilevel/dual-loss.ts';
 import { BilevelObjective, type ObjectiveOptions } from '../../optimizer/bilevel/objective.ts';
 import type { BilevelProblem, QpFamily, Regularizer } from '../../optimizer/bilevel/types.ts';
 import { InputError } from '../../optimizer/errors.ts';
@@ -36,10 +36,13 @@ export function embeddingRegularizer(qp: EmbeddingQP, theta0: Float64Array, reg:
 }
 
 /** The bi-level problem of an embedding: family, ‖μ‖ (or ‖μ‖²) loss, regularizer. */
-export function embeddingProblem(qp: EmbeddingQP, options: { reg?: number; squared?: boolean; theta0?: Float64Array | null } = {}): BilevelProblem {
+export function embeddingProblem(
+  qp: EmbeddingQP,
+  options: { reg?: number; squared?: boolean; loss?: DualLossKind; theta0?: Float64Array | null } = {},
+): BilevelProblem {
   return {
     family: embeddingFamily(qp),
-    loss: dualNormLoss({ squared: options.squared ?? false }),
+    loss: dualNormLoss({ squared: options.squared ?? false, kind: options.loss }),
     regularizer: embeddingRegularizer(qp, options.theta0 ?? qp.initialTheta(), options.reg ?? 0),
   };
 }
@@ -49,6 +52,8 @@ export interface EmbeddingObjectiveOptions extends ObjectiveOptions {
   readonly reg?: number;
   /** ‖μ‖₂² instead of ‖μ‖₂; default false */
   readonly squared?: boolean;
+  /** the dual loss (dual-loss.ts); default 'norm' ('squared-norm' with squared) */
+  readonly loss?: DualLossKind;
 }
 
 /** The generic objective on an embedding problem (theta0: where L̂₀ is taken; default θ = −1). */
@@ -58,6 +63,6 @@ export class EmbeddingObjective extends BilevelObjective {
     options: EmbeddingObjectiveOptions = {},
     theta0: Float64Array | null = null,
   ) {
-    super(embeddingProblem(qp, { reg: options.reg, squared: options.squared, theta0 }), options);
+    super(embeddingProblem(qp, { reg: options.reg, squared: options.squared, loss: options.loss, theta0 }), options);
   }
 }

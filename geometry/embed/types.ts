@@ -14,11 +14,12 @@
  */
 import type { Tf } from '../../optimizer/tf/load.ts';
 import type { IterationRecord } from '../../optimizer/bilevel/types.ts';
+import type { DualLossKind } from '../../optimizer/bilevel/dual-loss.ts';
 import type { QPStatus } from '../../optimizer/qp/types.ts';
 import type { FoldReport } from './folds.ts';
 import type { StrengthenMode } from '../cone-constraints.ts';
 
-export type { IterationRecord, FoldReport, StrengthenMode };
+export type { IterationRecord, FoldReport, StrengthenMode, DualLossKind };
 
 /** Settings of the inner QP solve and of the outer loop. Every field has a default. */
 export interface BilevelOptions {
@@ -34,12 +35,20 @@ export interface BilevelOptions {
    * with 0.999, 1 102 with 0.99, 533 with 0.9)
    */
   readonly beta2?: number;
+  /** where Adam runs: 'tfjs' (default, float32) or 'float64' (optimizer/bilevel/types.ts BilevelLoopOptions.adam) */
+  readonly adam?: 'tfjs' | 'float64';
   /** λ_reg ≥ 0, weight of ‖L̂ − L̂₀‖∞; default 0 */
   readonly reg?: number;
   /** maximum number of Adam steps; default 10 000 */
   readonly maxIter?: number;
-  /** use ‖μ‖₂² instead of ‖μ‖₂; default false */
+  /** use ‖μ‖₂² instead of ‖μ‖₂; default false (same as loss 'squared-norm') */
   readonly squared?: boolean;
+  /**
+   * the dual loss: 'norm' ‖μ‖₂ (default, the authors' code), 'squared-norm' ‖μ‖₂² (the paper's
+   * text), 'log-norm' log(1 + ‖μ‖₂/1e-4) (same minimizers; keeps Adam's steps from fading as the
+   * duals shrink, see optimizer/bilevel/dual-loss.ts and docs/geometry.md#step-count)
+   */
+  readonly loss?: DualLossKind;
   /** inner solver tolerances during the loop; defaults 1e-5 / 0 (the paper's PIQP settings) */
   readonly epsAbs?: number;
   readonly epsRel?: number;
@@ -161,7 +170,7 @@ export interface BilevelResult {
   /** flips = 0 and boundary deviation within 1e-6 × polygon diameter */
   readonly valid: boolean;
   /** which loss was minimized */
-  readonly loss: 'norm' | 'squared-norm';
+  readonly loss: DualLossKind;
   /** forwards repeated with the tight tolerance (inconsistent active set, or a stop to confirm) */
   readonly tightSolves: number;
   /** times the dual test passed but the map still had flipped triangles (requireValid) */

@@ -49,7 +49,12 @@ export const BILEVEL_LOOP_DEFAULTS = Object.freeze({
   predictActiveSet: true,
   timeLimit: Infinity,
   beta2: 0.999,
+  adam: 'tfjs',
 });
+
+/** Adam's first-moment decay and ε (PyTorch's ε; tfjs's own default would be 1e-7) */
+const BETA1 = 0.9;
+const ADAM_EPS = 1e-8;
 
 function positive(name: string, v: number | undefined): void {
   if (v !== undefined && !(typeof v === 'number' && v > 0)) throw new InputError(name, 'a number > 0', String(v));
@@ -89,6 +94,26 @@ export async function runBilevelAsync(problem: BilevelProblem, options: BilevelL
   }
 }
 
+/**
+ * One Adam step in Float64, the update of tf.train.adam: with t = 1, 2, …
+ *   m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,  θ ← θ − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
+ * m, v updated in place; returns the new θ (a fresh array).
+ */
+export function adamStep(theta: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, t: number, lr: number, beta2: number): Float64Array {
+  const c1 = 1 - BETA1 ** t;
+  const c2 = 1 - beta2 ** t;
+  const out = new Float64Array(theta.length);
+  for (let e = 0; e < theta.length; e++) {
+    const ge = g[e]!;
+    const me = BETA1 * m[e]! + (1 - BETA1) * ge;
+    const ve = beta2 * v[e]! + (1 - beta2) * ge * ge;
+    m[e] = me;
+    v[e] = ve;
+    out[e] = theta[e]! - (lr * (me / c1)) / (Math.sqrt(ve / c2) + ADAM_EPS);
+  }
+  return out;
+}
+
 /** The loop as a generator: yields after each Adam step, returns the result. */
 export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptions): Generator<void, BilevelLoopResult, void> {
   const o = {
@@ -105,7 +130,9 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
   const theta0 = o.theta0;
   if (!(theta0 instanceof Float64Array)) throw new InputError('theta0', 'a Float64Array', theta0 === null ? 'null' : typeof theta0 === 'object' ? (theta0 as object).constructor?.name ?? 'an object' : typeof theta0);
   if (theta0.length !== family.size) throw new InputError('theta0', `length ${family.size} (family.size)`, `length ${theta0.length}`);
-  const tf = bilevelTf(o.tf);
+  if (o.adam !== 'tfjs' && o.adam !== 'float64') throw new InputError('adam', "'tfjs' or 'float64'", String(o.adam));
+  const useTf = o.adam === 'tfjs';
+  const tf = useTf ? bilevelTf(o.tf) : null;
 
   const tStart = performance.now();
   const objective = new BilevelObjective(problem, {
@@ -118,9 +145,12 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
     tightEpsAbs: o.finalEpsAbs,
     predictActiveSet: o.predictActiveSet,
   });
-  const op = bilevelLossOp(tf, objective);
-  const thetaVar = tf.variable(tf.tensor1d(Float32Array.from(theta0), 'float32'), true, undefined, 'float32');
-  const optimizer = tf.train.adam(o.lr, 0.9, o.beta2, 1e-8);
+  const op = tf ? bilevelLossOp(tf, objective) : null;
+  const thetaVar = tf ? tf.variable(tf.tensor1d(Float32Array.from(theta0), 'float32'), true, undefined, 'float32') : null;
+  const optimizer = tf ? tf.train.adam(o.lr, BETA1, o.beta2, ADAM_EPS) : null;
+  // adam 'float64': θ, the moments and the update in Float64 (same formula as tf.train.adam)
+  const m1 = useTf ? null : new Float64Array(theta0.length);
+  const m2 = useTf ? null : new Float64Array(theta0.length);
 
   const lossHistory: number[] = [];
   const maxDualHistory: number[] = [];
@@ -134,13 +164,13 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
   let steps = 0;
   let blockedStops = 0;
   let lastMaxDual = NaN;
-  let theta = Float64Array.from(theta0);
+  let theta: Float64Array = Float64Array.from(theta0);
   let lastZ: Float64Array | null = null;
   let lastLambda: Float64Array | null = null;
   let lastMu: Float64Array | null = null;
   try {
     for (let k = 0; ; k++) {
-      theta = Float64Array.from(thetaVar.dataSync());
+      if (thetaVar) theta = Float64Array.from(thetaVar.dataSync());
       const ev = objective.evaluate(theta);
       const fwd = ev.forward;
       const changed = prevActive !== null && !sameSet(prevActive, fwd.active);
@@ -191,9 +221,11 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
         break;
       }
       const tStep = performance.now();
-      tf.tidy(() => {
-        optimizer.minimize(() => op(thetaVar), false, [thetaVar]);
-      });
+      if (tf && optimizer && op && thetaVar) {
+        tf.tidy(() => {
+          optimizer.minimize(() => op(thetaVar), false, [thetaVar]);
+        });
+      } else theta = adamStep(theta, objective.gradient(ev), m1!, m2!, steps + 1, o.lr, o.beta2);
       const stepMs = performance.now() - tStep;
       backwardMs.push(objective.lastBackwardMs);
       adamMs.push(Math.max(0, stepMs - objective.lastBackwardMs));
@@ -202,8 +234,8 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
       yield;
     }
   } finally {
-    thetaVar.dispose();
-    optimizer.dispose();
+    thetaVar?.dispose();
+    optimizer?.dispose();
   }
 
   // the final tight re-solve at the final θ

@@ -64,6 +64,13 @@ export interface BilevelLoopOptions {
   readonly lr?: number;
   /** Adam's second-moment decay β₂; default 0.999 (β₁ = 0.9, ε = 1e-8 always) */
   readonly beta2?: number;
+  /**
+   * where Adam runs: 'tfjs' (default; tf.train.adam on a float32 variable through tf.customGrad)
+   * or 'float64' (the same update in a Float64 loop, loop.ts adamStep; no tfjs needed, about
+   * 1 ms per step at 10⁵ parameters where tfjs takes tens of ms; θ is not rounded to float32, so
+   * the path differs from 'tfjs' in the last bits)
+   */
+  readonly adam?: 'tfjs' | 'float64';
   /** maximum number of Adam steps; default 10 000 */
   readonly maxIter?: number;
   /** inner solver tolerances during the loop; defaults 1e-5 / 0 */
