@@ -15,7 +15,8 @@ import { crossExample } from '../geometry/examples/cross.ts';
 import { embedBilevel } from '../geometry/embed/driver.ts';
 import { EmbeddingObjective } from '../geometry/embed/family.ts';
 import { dualLossKind, dualNormLoss, LOG_NORM_TAU } from '../optimizer/bilevel/dual-loss.ts';
-import { adamStep } from '../optimizer/bilevel/loop.ts';
+import { adamStep, runBilevel } from '../optimizer/bilevel/loop.ts';
+import type { QpFamily } from '../optimizer/bilevel/types.ts';
 import { prepareBilevel } from '../optimizer/bilevel/tf-runtime.ts';
 import type { DqpForwardResult } from '../optimizer/dqp/types.ts';
 import { InputError } from '../optimizer/errors.ts';
@@ -183,5 +184,73 @@ describe('CLI flags (child process)', () => {
     const c = await dqp(['embed', '--loss', 'log-norm', '--squared'], cwd);
     expect(c.code).toBe(1);
     expect(c.stderr).toContain('--loss');
+  });
+});
+
+/**
+ * A one-parameter family with a dual that shrinks geometrically: min ½z² s.t. z ≥ b(θ) = e^{−5θ}
+ * (C = [−1], d = [−b]). The row is active, z* = μ* = b, loss ‖μ‖ = e^{−5θ}, gradient −5e^{−5θ}:
+ * large at θ = 0, tiny once the dual test passes. θ is read back from the records (θ = −ln z / 5).
+ */
+function shrinkingFamily(): QpFamily {
+  const one = () => ({ format: 'csc' as const, nrows: 1, ncols: 1, colPtr: Int32Array.from([0, 1]), rowIdx: Int32Array.from([0]), values: Float64Array.from([1]) });
+  const minusOne = () => ({ ...one(), values: Float64Array.from([-1]) });
+  return {
+    size: 1,
+    fixed: ['P', 'q', 'A', 'b', 'C'],
+    instance: (theta) => ({ P: one(), q: Float64Array.from([0]), C: minusOne(), d: Float64Array.from([-Math.exp(-5 * theta[0]!)]) }),
+    pullback: (theta, grads, out) => {
+      out[0] = grads.d![0]! * 5 * Math.exp(-5 * theta[0]!); // ∂d/∂θ = 5 e^{−5θ}
+      return out;
+    },
+  };
+}
+
+describe('adamRestart (docs/geometry.md#step-count)', () => {
+  const LR = 0.05;
+  const STOP = 1e-2; // passes when e^{−5θ} < 1e-2, θ > 0.921
+  function run(adamRestart: boolean, refuseUntil: number) {
+    const zs: number[] = [];
+    const r = runBilevel(
+      { family: shrinkingFamily(), loss: dualNormLoss(), regularizer: null },
+      {
+        theta0: Float64Array.from([0]),
+        lr: LR,
+        stopTol: STOP,
+        adam: 'float64',
+        adamRestart,
+        maxIter: 400,
+        acceptStop: (_f, k) => k >= refuseUntil,
+        onIteration: (rec) => zs.push(rec.z[0]!),
+      },
+    );
+    return { r, theta: zs.map((z) => -Math.log(z) / 5) };
+  }
+
+  it('restarts once per run of refused stops; the first step after it is a full Adam step (≈ lr), without it a small one', () => {
+    const plain = run(false, 60);
+    const restarted = run(true, 60);
+    // identical until the first refused stop, which both runs meet at the same iteration
+    const firstBlocked = plain.theta.findIndex((t) => Math.exp(-5 * t) < STOP);
+    expect(firstBlocked).toBeGreaterThan(5);
+    expect(firstBlocked).toBeLessThan(60);
+    for (let k = 0; k <= firstBlocked; k++) expect(restarted.theta[k]).toBe(plain.theta[k]);
+    expect(plain.r.adamRestarts).toBe(0);
+    expect(restarted.r.adamRestarts).toBe(1);
+    // fresh moments: m̂ = g, v̂ = g², the step is lr·g/(|g| + ε) ≈ lr
+    const stepRestarted = restarted.theta[firstBlocked + 1]! - restarted.theta[firstBlocked]!;
+    const stepPlain = plain.theta[firstBlocked + 1]! - plain.theta[firstBlocked]!;
+    expect(stepRestarted).toBeCloseTo(LR, 6);
+    // the second moment still carries the early gradients (5 at θ = 0 against < 0.05 here)
+    expect(stepPlain).toBeLessThan(0.5 * LR);
+    expect(plain.r.blockedStops).toBe(restarted.r.blockedStops);
+  });
+
+  it('does nothing when no stop is refused (bit-identical run)', () => {
+    const a = run(false, 0);
+    const b = run(true, 0);
+    expect(b.r.adamRestarts).toBe(0);
+    expect(b.theta).toEqual(a.theta);
+    expect(Array.from(b.r.theta)).toEqual(Array.from(a.r.theta));
   });
 });

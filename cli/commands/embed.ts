@@ -160,7 +160,7 @@ export function iterationLine(r: IterationRecord): string {
   const bwd = r.backwardMs === null ? '-' : fmt(r.backwardMs);
   return (
     `iter ${String(r.iteration).padStart(5)}  loss ${r.loss.toExponential(3)}  max μ ${r.maxDual.toExponential(2)}  ` +
-    `active ${r.active}${r.activeChanged ? '*' : ' '}  ipm ${r.solverIterations} it  fwd ${fmt(r.forwardMs)} ms  bwd ${bwd} ms` +
+    `active ${r.active}${r.activeChanged ? '*' : ' '}  ${r.inner.predicted ? 'predicted J' : `solver ${r.solverIterations} it`}, ${r.inner.factorizations} fact.  fwd ${fmt(r.forwardMs)} ms  bwd ${bwd} ms` +
     (r.tight ? "  [tight re-solve]" : "") + (r.status === "solved" ? "" : `  [${r.status}]`)
   );
 }
@@ -210,6 +210,8 @@ export const command: CommandModule = {
       })
       .option('cone-margin', numberOption('κ: the cone rows ask for the flux inside the corner\'s wedge by κ × (mean polygon edge length at the corner) instead of on its boundary (docs/geometry.md#step-count; the paper: 0)', RANGES.coneMargin, 0))
       .option('adam', { type: 'string', choices: ['tfjs', 'float64'], default: 'tfjs', describe: "where Adam runs: tfjs (float32, tf.train.adam; the default) or float64 (the same update in a Float64 loop: tens of ms less per step at 10⁵ edges)" })
+      .option('adam-restart', { type: 'boolean', default: false, describe: "restart Adam's moments at the first refused stop of a run (duals vanished, map still folded; docs/geometry.md#step-count)" })
+      .option('predict-active-set', { type: 'boolean', default: true, describe: "solve each forward on the previous forward's active set (one factorization, checked; the solver when the check fails). --no-predict-active-set calls the solver every time (the paper's setting)" })
       .option('squared', { type: 'boolean', default: false, describe: 'minimize ‖μ‖₂² (the paper text) instead of ‖μ‖₂ (the authors\' code, default)' })
       .option('out', { type: 'string', describe: 'output OBJ (default outputs/<mesh name>.obj, outputs/cross.obj without MESH; outputs/ is created, a folder you name must exist)' })
       .option('svg', { type: 'string', describe: 'output SVG of the map (default: the OBJ path with .svg)' })
@@ -333,6 +335,8 @@ export const command: CommandModule = {
           squared: Boolean(argv.squared),
           loss: lossFlag(argv),
           adam: argv.adam === 'float64' ? 'float64' : 'tfjs',
+          adamRestart: Boolean(argv['adam-restart']),
+          predictActiveSet: argv['predict-active-set'] !== false,
           onIteration: quiet ? null : (r) => say(iterationLine(r)),
         });
       } finally {
@@ -409,6 +413,9 @@ export const command: CommandModule = {
           activeChanges: result.activeChanges,
           tightSolves: result.tightSolves,
           blockedStops: result.blockedStops,
+          predictedSolves: result.predictedSolves,
+          factorizationsMedian: result.factorizationsMedian,
+          adamRestarts: result.adamRestarts,
           longestBlockedRun: result.longestBlockedRun,
           strengthen,
           coneMargin,

@@ -8,6 +8,7 @@
  * Output: a table on stdout; --csv FILE, --svg FILE (scaling plot: time per iteration, total
  * time and iterations vs vertices); --json prints {"rows":[{"vertices","iterations","converged",
  * "flips","forwardMsMedian","backwardMsMedian","totalMs","stopReason","tightSolves","blockedStops",
+ * "predictedSolves","factorizationsMedian","adamRestarts",
  * ...}],"interrupted"} as
  * stdout (the table then goes to stderr). --time-limit SEC bounds each size's loop (stopReason
  * 'time-limit'). --sizes N1,N2,… runs only those grids (N×N, N² vertices, each N ≥ 3), in the
@@ -47,6 +48,12 @@ export interface RefineRow {
   readonly tightSolves: number;
   /** forwards whose duals passed the dual test on a map that still folded (the loop went on) */
   readonly blockedStops: number;
+  /** forwards solved by the predicted active set (no solver call) */
+  readonly predictedSolves: number;
+  /** median numeric factorizations per forward */
+  readonly factorizationsMedian: number;
+  /** Adam restarts (--adam-restart) */
+  readonly adamRestarts: number;
 }
 
 /**
@@ -116,6 +123,8 @@ export const command: CommandModule = {
       })
       .option('cone-margin', numberOption('κ: the cone rows ask for the flux inside the corner\'s wedge by κ × (mean polygon edge length at the corner) instead of on its boundary (docs/geometry.md#step-count; the paper: 0)', RANGES.coneMargin, 0))
       .option('adam', { type: 'string', choices: ['tfjs', 'float64'], default: 'tfjs', describe: "where Adam runs: tfjs (float32, tf.train.adam; the default) or float64 (the same update in a Float64 loop: tens of ms less per step at 10⁵ edges)" })
+      .option('adam-restart', { type: 'boolean', default: false, describe: "restart Adam's moments at the first refused stop of a run (duals vanished, map still folded; docs/geometry.md#step-count)" })
+      .option('predict-active-set', { type: 'boolean', default: true, describe: "solve each forward on the previous forward's active set (one factorization, checked; the solver when the check fails). --no-predict-active-set calls the solver every time (the paper's setting)" })
       .option('squared', { type: 'boolean', default: false, describe: "minimize ‖μ‖₂² (the paper text) instead of ‖μ‖₂ (the authors' code, default)" })
       .option('grid', {
         type: 'string',
@@ -188,6 +197,8 @@ export const command: CommandModule = {
             squared: Boolean(argv.squared),
             loss: lossFlag(argv),
             adam: argv.adam === 'float64' ? 'float64' : 'tfjs',
+            adamRestart: Boolean(argv['adam-restart']),
+            predictActiveSet: argv['predict-active-set'] !== false,
             signal: stop.signal,
             onIteration: quiet
               ? null
@@ -210,6 +221,9 @@ export const command: CommandModule = {
             stopReason: r.stopReason,
             tightSolves: r.tightSolves,
             blockedStops: r.blockedStops,
+            predictedSolves: r.predictedSolves,
+            factorizationsMedian: r.factorizationsMedian,
+            adamRestarts: r.adamRestarts,
           };
           rows.push(row);
           say(

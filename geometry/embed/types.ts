@@ -37,6 +37,14 @@ export interface BilevelOptions {
   readonly beta2?: number;
   /** where Adam runs: 'tfjs' (default, float32) or 'float64' (optimizer/bilevel/types.ts BilevelLoopOptions.adam) */
   readonly adam?: 'tfjs' | 'float64';
+  /** restart Adam at the first refused stop of a run (BilevelLoopOptions.adamRestart); default false */
+  readonly adamRestart?: boolean;
+  /**
+   * solve each forward by the predicted active set of the previous one (one factorization, checked,
+   * the solver only when the check fails: BilevelLoopOptions.predictActiveSet); default true,
+   * false = the paper's setting (the solver at every forward)
+   */
+  readonly predictActiveSet?: boolean;
   /** λ_reg ≥ 0, weight of ‖L̂ − L̂₀‖∞; default 0 */
   readonly reg?: number;
   /** maximum number of Adam steps; default 10 000 */
@@ -175,6 +183,12 @@ export interface BilevelResult {
   readonly tightSolves: number;
   /** times the dual test passed but the map still had flipped triangles (requireValid) */
   readonly blockedStops: number;
+  /** forwards solved by the predicted active set (no solver call) */
+  readonly predictedSolves: number;
+  /** median numeric factorizations per forward */
+  readonly factorizationsMedian: number;
+  /** Adam restarts (adamRestart) */
+  readonly adamRestarts: number;
   /**
    * the first forward at which the dual rule held (every dual < stopTol, tightly confirmed),
    * with the flipped triangles of that forward's map: where a loop without requireValid would

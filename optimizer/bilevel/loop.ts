@@ -50,6 +50,7 @@ export const BILEVEL_LOOP_DEFAULTS = Object.freeze({
   timeLimit: Infinity,
   beta2: 0.999,
   adam: 'tfjs',
+  adamRestart: false,
 });
 
 /** Adam's first-moment decay and ε (PyTorch's ε; tfjs's own default would be 1e-7) */
@@ -147,7 +148,7 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
   });
   const op = tf ? bilevelLossOp(tf, objective) : null;
   const thetaVar = tf ? tf.variable(tf.tensor1d(Float32Array.from(theta0), 'float32'), true, undefined, 'float32') : null;
-  const optimizer = tf ? tf.train.adam(o.lr, BETA1, o.beta2, ADAM_EPS) : null;
+  let optimizer = tf ? tf.train.adam(o.lr, BETA1, o.beta2, ADAM_EPS) : null;
   // adam 'float64': θ, the moments and the update in Float64 (same formula as tf.train.adam)
   const m1 = useTf ? null : new Float64Array(theta0.length);
   const m2 = useTf ? null : new Float64Array(theta0.length);
@@ -163,6 +164,10 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
   let stopReason: LoopStopReason = 'max-iter';
   let steps = 0;
   let blockedStops = 0;
+  let adamRestarts = 0;
+  // Adam's own step counter t (bias correction), restarted with the moments by adamRestart
+  let adamT = 0;
+  let previousBlocked = false;
   let lastMaxDual = NaN;
   let theta: Float64Array = Float64Array.from(theta0);
   let lastZ: Float64Array | null = null;
@@ -211,6 +216,20 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
         if (!o.acceptStop || o.acceptStop(fwd, k)) stop = 'duals-vanished';
         else blockedStops++;
       }
+      const blocked = stop === null && fwd.context !== null && ev.maxDual < o.stopTol && ev.solverMaxDual < o.stopTol;
+      if (o.adamRestart && blocked && !previousBlocked) {
+        // the first refused stop of a run: forget the moments of the large early gradients
+        adamRestarts++;
+        adamT = 0;
+        if (tf && optimizer) {
+          optimizer.dispose();
+          optimizer = tf.train.adam(o.lr, BETA1, o.beta2, ADAM_EPS);
+        } else {
+          m1!.fill(0);
+          m2!.fill(0);
+        }
+      }
+      previousBlocked = blocked;
       // the limits apply whatever the dual test said (a blocked stop must not run past them)
       if (stop === null && k >= o.maxIter) stop = 'max-iter';
       if (stop === null && (performance.now() - tStart) / 1000 > o.timeLimit) stop = 'time-limit';
@@ -222,10 +241,12 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
       }
       const tStep = performance.now();
       if (tf && optimizer && op && thetaVar) {
+        const adam = optimizer;
         tf.tidy(() => {
-          optimizer.minimize(() => op(thetaVar), false, [thetaVar]);
+          adam.minimize(() => op(thetaVar), false, [thetaVar]);
         });
-      } else theta = adamStep(theta, objective.gradient(ev), m1!, m2!, steps + 1, o.lr, o.beta2);
+      } else theta = adamStep(theta, objective.gradient(ev), m1!, m2!, adamT + 1, o.lr, o.beta2);
+      adamT++;
       const stepMs = performance.now() - tStep;
       backwardMs.push(objective.lastBackwardMs);
       adamMs.push(Math.max(0, stepMs - objective.lastBackwardMs));
@@ -259,6 +280,7 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
     predictedSolves: objective.predictedSolves,
     forwardFactorizations,
     blockedStops,
+    adamRestarts,
     finalProblem,
     finalSolution,
     finalZ: finite || !lastZ ? finalSolution.z : lastZ,

@@ -71,6 +71,14 @@ export interface BilevelLoopOptions {
    * the path differs from 'tfjs' in the last bits)
    */
   readonly adam?: 'tfjs' | 'float64';
+  /**
+   * restart Adam (moments to zero, bias correction from t = 1) at the first refused stop of a run
+   * of refused stops: the dual test passed but options.acceptStop refused the point (a map that
+   * still folds). Adam's second moment still remembers the early, large gradients (β₂ = 0.999:
+   * ~1 000 steps), so without a restart its steps near vanishing duals are ~lr/100 and the run
+   * crawls (docs/geometry.md#step-count). Default false (the paper's setting).
+   */
+  readonly adamRestart?: boolean;
   /** maximum number of Adam steps; default 10 000 */
   readonly maxIter?: number;
   /** inner solver tolerances during the loop; defaults 1e-5 / 0 */
@@ -204,6 +212,8 @@ export interface BilevelLoopResult {
   readonly forwardFactorizations: readonly number[];
   /** times the dual test passed but acceptStop refused */
   readonly blockedStops: number;
+  /** Adam restarts done by options.adamRestart (0 without it) */
+  readonly adamRestarts: number;
   /** the QP at the final θ, re-solved with finalEpsAbs (epsRel 0), warm-started from the last forward */
   readonly finalProblem: QPProblem;
   readonly finalSolution: QPSolution;
