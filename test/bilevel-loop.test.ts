@@ -403,12 +403,14 @@ describe('generic loop (optimizer/bilevel) on a toy QP family', () => {
     expect(() => runBilevel(toyProblem(false), { theta0: new Float64Array(3) })).toThrow(/theta0.*length 2/);
   });
 
-  it('the synchronous entry point without a loaded tfjs says what to do', async () => {
+  it("the synchronous entry point with adam 'tfjs' and no loaded tfjs says what to do; the default Float64 Adam needs none", async () => {
     vi.resetModules();
     const fresh = await import('../optimizer/bilevel/loop.ts');
-    expect(() => fresh.runBilevel(toyProblem(false), { theta0: Float64Array.from([2, 3]) })).toThrow(/prepareBilevel/);
+    expect(() => fresh.runBilevel(toyProblem(false), { theta0: Float64Array.from([2, 3]), adam: 'tfjs' })).toThrow(/prepareBilevel/);
+    const f = fresh.runBilevel(toyProblem(false), { theta0: Float64Array.from([2, 3]), maxIter: 2 });
+    expect(f.iterations).toBe(2);
     // an explicit module works without preparing
-    const r = fresh.runBilevel(toyProblem(false), { theta0: Float64Array.from([0, 0]), tf });
+    const r = fresh.runBilevel(toyProblem(false), { theta0: Float64Array.from([0, 0]), tf, adam: 'tfjs' });
     expect(r.stopReason).toBe('duals-vanished');
     expect(r.iterations).toBe(0);
   });

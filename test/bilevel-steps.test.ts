@@ -153,7 +153,7 @@ describe("adam 'float64'", () => {
     const f = embedBilevel(qp, { adam: 'float64', maxIter: 400 });
     expect(f.converged).toBe(true);
     expect(f.flips).toBe(0);
-    const a = embedBilevel(qp, { maxIter: 3 });
+    const a = embedBilevel(qp, { adam: 'tfjs', maxIter: 3 });
     const b = embedBilevel(qp, { adam: 'float64', maxIter: 3 });
     for (let e = 0; e < qp.ne; e++) expect(Math.abs(a.theta[e]! - b.theta[e]!)).toBeLessThanOrEqual(1e-6);
     expect(() => embedBilevel(qp, { adam: 'sgd' as 'tfjs' })).toThrow(/adam/);

@@ -35,7 +35,7 @@ export interface BilevelOptions {
    * with 0.999, 1 102 with 0.99, 533 with 0.9)
    */
   readonly beta2?: number;
-  /** where Adam runs: 'tfjs' (default, float32) or 'float64' (optimizer/bilevel/types.ts BilevelLoopOptions.adam) */
+  /** where Adam runs: 'float64' (default) or 'tfjs' (float32; optimizer/bilevel/types.ts BilevelLoopOptions.adam) */
   readonly adam?: 'tfjs' | 'float64';
   /** restart Adam at the first refused stop of a run (BilevelLoopOptions.adamRestart); default false */
   readonly adamRestart?: boolean;

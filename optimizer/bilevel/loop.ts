@@ -8,7 +8,8 @@
  *   const r = await runBilevelAsync(problem, options);         // yields between iterations
  *
  * Loop:
- *   θ: a tfjs float32 variable, θ₀ = options.theta0;  tf.train.adam(lr, 0.9, β₂ = 0.999, 1e-8)
+ *   θ: Float64, θ₀ = options.theta0; Adam(lr, 0.9, β₂ = 0.999, 1e-8) as tf.train.adam computes it
+ *     (adamStep, default options.adam 'float64'; 'tfjs' runs tf.train.adam on a float32 variable)
  *     (ε = 1e-8 as in PyTorch; tfjs's own default would be 1e-7)
  *   for k = 0, 1, …:
  *     forward at θ_k (BilevelObjective.evaluate: QP(θ) through the dQP layer, warm start)
@@ -49,7 +50,7 @@ export const BILEVEL_LOOP_DEFAULTS = Object.freeze({
   predictActiveSet: true,
   timeLimit: Infinity,
   beta2: 0.999,
-  adam: 'tfjs',
+  adam: 'float64' as 'tfjs' | 'float64',
   adamRestart: false,
 });
 
@@ -101,8 +102,17 @@ export async function runBilevelAsync(problem: BilevelProblem, options: BilevelL
  * m, v updated in place; returns the new θ (a fresh array).
  */
 export function adamStep(theta: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, t: number, lr: number, beta2: number): Float64Array {
-  const c1 = 1 - BETA1 ** t;
-  const c2 = 1 - beta2 ** t;
+  // β₁ᵗ and β₂ᵗ by repeated multiplication, not `**`: Math.pow may round differently between
+  // JavaScript engines (Node's and a browser's), products are IEEE-exact everywhere, so the page
+  // and the command give the same map bit for bit
+  let p1 = 1;
+  let p2 = 1;
+  for (let i = 0; i < t; i++) {
+    p1 *= BETA1;
+    p2 *= beta2;
+  }
+  const c1 = 1 - p1;
+  const c2 = 1 - p2;
   const out = new Float64Array(theta.length);
   for (let e = 0; e < theta.length; e++) {
     const ge = g[e]!;

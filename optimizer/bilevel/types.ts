@@ -65,10 +65,11 @@ export interface BilevelLoopOptions {
   /** Adam's second-moment decay β₂; default 0.999 (β₁ = 0.9, ε = 1e-8 always) */
   readonly beta2?: number;
   /**
-   * where Adam runs: 'tfjs' (default; tf.train.adam on a float32 variable through tf.customGrad)
-   * or 'float64' (the same update in a Float64 loop, loop.ts adamStep; no tfjs needed, about
-   * 1 ms per step at 10⁵ parameters where tfjs takes tens of ms; θ is not rounded to float32, so
-   * the path differs from 'tfjs' in the last bits)
+   * where Adam runs: 'float64' (default; tf.train.adam's update in a Float64 loop, loop.ts
+   * adamStep; no tfjs needed, under 1 ms per step at 10⁵ parameters where tfjs takes tens of ms)
+   * or 'tfjs' (tf.train.adam on a float32 variable through tf.customGrad; θ rounded to float32,
+   * so the path differs from 'float64' in the last bits; same step counts on the cross, the ant
+   * and the corner study, docs/geometry.md#step-count)
    */
   readonly adam?: 'tfjs' | 'float64';
   /**
