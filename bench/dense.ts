@@ -12,11 +12,11 @@
  * a "baseline" object. Python: $DQP_PYTHON, else /usr/bin/python3 when it exists, else python3.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DqpError, InputError } from '../optimizer/errors.ts';
+import { join } from 'node:path';
+import { InputError } from '../optimizer/errors.ts';
+import { baselinePython, baselineScript } from './baselines/locate.ts';
 import { writeProblemJson } from '../optimizer/qp/json-format.ts';
 import { progress } from '../report/console.ts';
 import { fmt, markdownTable } from '../report/table.ts';
@@ -63,34 +63,10 @@ interface BaselineProblem {
   readonly backwardMs: number;
 }
 
-/** The dqp package folder (its package.json named "dqp") above this module: works from the sources and from dist/. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj)) {
-      try {
-        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'dqp') return dir;
-      } catch {
-        // not ours: keep walking up
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new DqpError('cannot find the dqp package folder (its package.json) above bench/dense');
-    dir = up;
-  }
-}
-
-function pythonCommand(): string {
-  const env = process.env['DQP_PYTHON'];
-  if (env) return env;
-  return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-}
-
 /** cvxopt + LU on each generated problem, in a child Python process per problem. */
 class CvxoptBaseline {
-  private readonly python = pythonCommand();
-  private readonly script = join(packageRoot(), 'bench', 'baselines', 'cvxopt_dense.py');
+  private readonly python = baselinePython();
+  private readonly script = baselineScript('cvxopt_dense.py');
   private readonly dir = mkdtempSync(join(tmpdir(), 'dqp-bench-dense-'));
   private readonly results = new Map<string, BaselineProblem>();
   private versions: Record<string, string> = {};
@@ -98,7 +74,6 @@ class CvxoptBaseline {
 
   constructor(quiet: boolean) {
     this.log = progress(quiet);
-    if (!existsSync(this.script)) throw new DqpError(`the cvxopt baseline script is missing: ${this.script}`);
     const r = spawnSync(this.python, ['-c', 'import numpy, scipy, cvxopt'], { encoding: 'utf8' });
     if (r.status !== 0) {
       this.dispose();

@@ -31,13 +31,13 @@
  *    "factorCpuMs"[,"cholmod": {"simplicial": {…}, "supernodal": {…}}]}
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
 import { InputError, LinearAlgebraError } from '../optimizer/errors.ts';
 import { cscSymUpperMatVec, cscTranspose, cscUpperTriangle } from '../optimizer/linalg/csc.ts';
 import { LDL_ORDERINGS, SparseLdl } from '../optimizer/linalg/ldl.ts';
+import { baselinePython, baselineScript } from './baselines/locate.ts';
 import type { LdlOptions } from '../optimizer/linalg/ldl.ts';
 import { readMatrixMarket, writeMatrixMarket } from '../optimizer/linalg/mtx.ts';
 import type { CscMatrix } from '../optimizer/linalg/types.ts';
@@ -186,30 +186,18 @@ export function benchMeshKkt(grid: number): { K: CscMatrix; signs: Int8Array; la
   };
 }
 
-/** the folder holding bench/baselines (source checkout or installed package; dist/ too) */
-function baselineScript(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 5; up++) {
-    const f = join(dir, 'bench', 'baselines', 'cholmod_ldl.py');
-    if (existsSync(f)) return f;
-    const g = join(dir, 'baselines', 'cholmod_ldl.py');
-    if (existsSync(g)) return g;
-    dir = dirname(dir);
-  }
-  throw new InputError('--baseline', 'bench/baselines/cholmod_ldl.py next to the dqp package', 'no such file');
-}
-
 /** Run CHOLMOD (cvxopt) on the symmetric Matrix Market text; throws InputError naming --baseline. */
 function runCholmod(mtx: string, repeats: number): { simplicial: CholmodRow; supernodal: CholmodRow } {
-  const script = baselineScript();
+  const script = baselineScript('cholmod_ldl.py');
+  const python = baselinePython();
   const dir = mkdtempSync(join(tmpdir(), 'dqp-ldl-'));
   try {
     const file = join(dir, 'K.mtx');
     writeFileSync(file, mtx);
-    const r = spawnSync('/usr/bin/python3', [script, file, String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(python, [script, file, String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (r.error !== undefined || r.status !== 0) {
       const why = r.error !== undefined ? r.error.message : `exit code ${r.status}: ${r.stderr.trim().split('\n').pop() ?? ''}`;
-      throw new InputError('--baseline', 'cholmod through /usr/bin/python3 with cvxopt and scipy', why);
+      throw new InputError('--baseline', `cholmod through ${python} with cvxopt and scipy (set DQP_PYTHON to choose another)`, why);
     }
     const line = r.stdout.trim().split('\n').pop() ?? '';
     return JSON.parse(line) as { simplicial: CholmodRow; supernodal: CholmodRow };

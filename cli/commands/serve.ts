@@ -17,11 +17,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { DqpError, InputError } from '../../optimizer/errors.ts';
 import { printJson } from '../../report/console.ts';
+import { packageRoot } from '../../report/package-root.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -42,23 +42,6 @@ export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; " +
   "img-src 'self' data: blob:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
-/** The package root (the folder of the package.json named "dqp") above this file. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj)) {
-      try {
-        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'dqp') return dir;
-      } catch {
-        // not ours: keep walking up
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new DqpError('cannot find the dqp package folder (its package.json) above the serve command');
-    dir = up;
-  }
-}
 
 /** The newest mtime (ms) of the files under `dir` with one of `exts` (0 when none). */
 function newest(dir: string, exts: readonly string[]): number {
