@@ -46,9 +46,10 @@ import { BILEVEL_DEFAULTS } from '../../geometry/embed/driver.ts';
 import type { BilevelResult, IterationRecord } from '../../geometry/embed/types.ts';
 import { FileAccessError, FileFormatError, InputError } from '../../optimizer/errors.ts';
 import { printJson, progress } from '../../report/console.ts';
+import { LOOP_FLAG_OPTIONS, loopFlags } from '../loop-flags.ts';
 import { prepareOutputs } from '../../report/outputs.ts';
 import { fmt } from '../../report/table.ts';
-import { checkSolverFlag, lossFlag, LOSS_TEXT, numberFlag, numberOption, RANGES } from '../flags.ts';
+import { checkSolverFlag, LOSS_TEXT, numberFlag, numberOption, RANGES } from '../flags.ts';
 import { EXIT_INTERRUPTED, EXIT_NOT_CERTIFIED, installInterrupt } from '../interrupt.ts';
 
 /** The loaded problem: connectivity, rest positions, targets, and where it came from. */
@@ -195,24 +196,12 @@ export const command: CommandModule = {
       .option('checker-svg', { type: 'string', requiresArg: true, describe: 'with --uv: the UV-checker picture (default: the OBJ path with -checker.svg)' })
       .option('stall-steps', { type: 'string', requiresArg: true, describe: 'stop with "stalled-folded" (exit 2) after this many consecutive steps whose duals all vanished while the map stayed folded with an unchanged flip count (an integer ≥ 1, or inf; default 50); the JSON "folds" says where' })
       .option('strengthen', { type: 'string', choices: ['none', 'reflex-neighbours', 'boundary-directions'], default: 'none', describe: 'extra cone rows (docs/geometry.md#stall): boundary-directions keeps every interior neighbour of a boundary vertex on the inner side of the polygon there (every bijective map satisfies them); reflex-neighbours keeps the interior neighbours of a reflex vertex in its wedge (may exclude valid maps)' })
-      .option('beta2', numberOption("Adam's second-moment decay β₂", { min: 0, max: 1, maxOpen: true }, BILEVEL_DEFAULTS.beta2))
+      .options(LOOP_FLAG_OPTIONS)
       .option('target', { type: 'string', describe: 'OBJ with the same vertices/faces whose (x, y) positions give the boundary targets (default: the vt of MESH)' })
       .option('reg', numberOption('λ_reg, weight of ‖L̂ − L̂₀‖∞ in the loss', RANGES.reg, BILEVEL_DEFAULTS.reg))
       .option('solver', { type: 'string', default: BILEVEL_DEFAULTS.solver, describe: 'inner QP solver (see `dqp solvers`)' })
-      .option('lr', numberOption('Adam learning rate', RANGES.lr, BILEVEL_DEFAULTS.lr))
       .option('max-iter', numberOption('maximum Adam steps', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter))
       .option('time-limit', numberOption('stop the loop after this many seconds (stopReason "time-limit", exit code 2; the files are written)', RANGES.timeLimit))
-      .option('eps-abs', numberOption('inner solver tolerance during the loop (the paper: 1e-5; rows are re-solved at 1e-9 when inconsistent)', RANGES.eps, BILEVEL_DEFAULTS.epsAbs))
-      .option('loss', {
-        type: 'string',
-        choices: ['norm', 'squared-norm', 'log-norm'],
-        describe: "the dual loss (docs/geometry.md#step-count): norm ‖μ‖₂ (the authors' code, default), squared-norm ‖μ‖₂² (the paper's text; = --squared), log-norm log(1 + ‖μ‖₂/1e-4) (same minimizers; Adam's steps do not fade as the duals shrink)",
-      })
-      .option('cone-margin', numberOption('κ: the cone rows ask for the flux inside the corner\'s wedge by κ × (mean polygon edge length at the corner) instead of on its boundary (docs/geometry.md#step-count; the paper: 0)', RANGES.coneMargin, 0))
-      .option('adam', { type: 'string', choices: ['tfjs', 'float64'], default: 'float64', describe: "where Adam runs: float64 (the default: tf.train.adam's update in a Float64 loop, well under 1 ms per step) or tfjs (tf.train.adam on a float32 variable: 12 ms per step on the ant, tens of ms at 10⁵ edges)" })
-      .option('adam-restart', { type: 'boolean', default: false, describe: "restart Adam's moments at the first refused stop of a run (duals vanished, map still folded; docs/geometry.md#step-count)" })
-      .option('predict-active-set', { type: 'boolean', default: true, describe: "solve each forward on the previous forward's active set (one factorization, checked; the solver when the check fails). --no-predict-active-set calls the solver every time (the paper's setting)" })
-      .option('squared', { type: 'boolean', default: false, describe: 'minimize ‖μ‖₂² (the paper text) instead of ‖μ‖₂ (the authors\' code, default)' })
       .option('out', { type: 'string', describe: 'output OBJ (default outputs/<mesh name>.obj, outputs/cross.obj without MESH; outputs/ is created, a folder you name must exist)' })
       .option('svg', { type: 'string', describe: 'output SVG of the map (default: the OBJ path with .svg)' })
       .option('loss-svg', { type: 'string', describe: 'also write the loss curve (loss and max dual per iteration) to this SVG' })
@@ -233,12 +222,10 @@ export const command: CommandModule = {
     const say = progress(quiet);
     // 1. every flag, before any work
     const reg = numberFlag(argv, '--reg', RANGES.reg, BILEVEL_DEFAULTS.reg);
-    const lr = numberFlag(argv, '--lr', RANGES.lr, BILEVEL_DEFAULTS.lr);
-    const epsAbs = numberFlag(argv, '--eps-abs', RANGES.eps, BILEVEL_DEFAULTS.epsAbs);
+    const { loop, coneMargin } = loopFlags(argv);
     const maxIter = numberFlag(argv, '--max-iter', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter);
     const timeLimit = numberFlag(argv, '--time-limit', RANGES.timeLimit);
     const solver = String(argv.solver ?? BILEVEL_DEFAULTS.solver);
-    const beta2 = numberFlag(argv, '--beta2', { min: 0, max: 1, maxOpen: true }, BILEVEL_DEFAULTS.beta2);
     const stallRaw = argv['stall-steps'];
     const stallSteps = stallRaw === undefined || String(stallRaw) === 'inf' ? (stallRaw === undefined ? undefined : Infinity) : numberFlag(argv, '--stall-steps', { min: 1, max: 1e7, integer: true });
     const strengthen = String(argv.strengthen ?? 'none') as 'none' | 'reflex-neighbours' | 'boundary-directions';
@@ -302,7 +289,6 @@ export const command: CommandModule = {
     const F = problem.F;
     const nv = problem.nv;
     const domain = embeddingDomain(F, nv, problem.targets, { source: input.source });
-    const coneMargin = numberFlag(argv, '--cone-margin', RANGES.coneMargin, 0);
     const qp = EmbeddingQP.build(domain, { strengthen, coneMargin });
     if (problem.added.length > 0) {
       say(`${input.source}: split ${problem.added.length} interior edge(s) joining two boundary vertices on one straight polygon edge${problem.splitFaces.length ? ` (${problem.splitFaces.length} triangle(s) flat on a polygon edge: faces ${oneBased(problem.splitFaces)})` : ''}; new vertices ${oneBased(problem.added)}`);
@@ -323,20 +309,13 @@ export const command: CommandModule = {
       try {
         result = await embedBilevelAsync(qp, {
           theta0: problem.theta0,
-          beta2,
+          ...loop,
           stallSteps,
           solver,
           reg,
-          lr,
           maxIter,
-          epsAbs,
           timeLimit,
           signal: stop.signal,
-          squared: Boolean(argv.squared),
-          loss: lossFlag(argv),
-          adam: argv.adam === 'tfjs' ? 'tfjs' : 'float64',
-          adamRestart: Boolean(argv['adam-restart']),
-          predictActiveSet: argv['predict-active-set'] !== false,
           onIteration: quiet ? null : (r) => say(iterationLine(r)),
         });
       } finally {
@@ -419,7 +398,7 @@ export const command: CommandModule = {
           longestBlockedRun: result.longestBlockedRun,
           strengthen,
           coneMargin,
-          beta2,
+          beta2: loop.beta2,
           // where the final map folds, in the domain's units (1-based faces and vertex)
           folds: result.folds
             ? {

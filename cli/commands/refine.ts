@@ -27,9 +27,10 @@ import { BILEVEL_DEFAULTS } from '../../geometry/embed/driver.ts';
 import type { StopReason } from '../../geometry/embed/types.ts';
 import { InputError } from '../../optimizer/errors.ts';
 import { printJson, progress } from '../../report/console.ts';
+import { LOOP_FLAG_OPTIONS, loopFlags } from '../loop-flags.ts';
 import { prepareOutputs } from '../../report/outputs.ts';
 import { fmt, formatTable, toCsv } from '../../report/table.ts';
-import { checkSolverFlag, lossFlag, numberFlag, numberOption, RANGES, type Range } from '../flags.ts';
+import { checkSolverFlag, numberFlag, numberOption, RANGES, type Range } from '../flags.ts';
 import { EXIT_INTERRUPTED, EXIT_NOT_CERTIFIED, installInterrupt } from '../interrupt.ts';
 
 export interface RefineRow {
@@ -113,19 +114,7 @@ export const command: CommandModule = {
       .option('solver', { type: 'string', default: BILEVEL_DEFAULTS.solver, describe: 'inner QP solver' })
       .option('max-iter', numberOption('maximum Adam steps per size', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter))
       .option('time-limit', numberOption('seconds per size (that size stops with stopReason "time-limit")', RANGES.timeLimit))
-      .option('lr', numberOption('Adam learning rate', RANGES.lr, BILEVEL_DEFAULTS.lr))
-      .option('beta2', numberOption("Adam's second-moment decay β₂", RANGES.beta2, BILEVEL_DEFAULTS.beta2))
-      .option('eps-abs', numberOption('inner solver tolerance during the loop (the paper: 1e-5; rows are re-solved at 1e-9 when inconsistent)', RANGES.eps, BILEVEL_DEFAULTS.epsAbs))
-      .option('loss', {
-        type: 'string',
-        choices: ['norm', 'squared-norm', 'log-norm'],
-        describe: "the dual loss (docs/geometry.md#step-count): norm ‖μ‖₂ (the authors' code, default), squared-norm ‖μ‖₂² (the paper's text; = --squared), log-norm log(1 + ‖μ‖₂/1e-4) (same minimizers; Adam's steps do not fade as the duals shrink)",
-      })
-      .option('cone-margin', numberOption('κ: the cone rows ask for the flux inside the corner\'s wedge by κ × (mean polygon edge length at the corner) instead of on its boundary (docs/geometry.md#step-count; the paper: 0)', RANGES.coneMargin, 0))
-      .option('adam', { type: 'string', choices: ['tfjs', 'float64'], default: 'float64', describe: "where Adam runs: float64 (the default: tf.train.adam's update in a Float64 loop, well under 1 ms per step) or tfjs (tf.train.adam on a float32 variable: 12 ms per step on the ant, tens of ms at 10⁵ edges)" })
-      .option('adam-restart', { type: 'boolean', default: false, describe: "restart Adam's moments at the first refused stop of a run (duals vanished, map still folded; docs/geometry.md#step-count)" })
-      .option('predict-active-set', { type: 'boolean', default: true, describe: "solve each forward on the previous forward's active set (one factorization, checked; the solver when the check fails). --no-predict-active-set calls the solver every time (the paper's setting)" })
-      .option('squared', { type: 'boolean', default: false, describe: "minimize ‖μ‖₂² (the paper text) instead of ‖μ‖₂ (the authors' code, default)" })
+      .options(LOOP_FLAG_OPTIONS)
       .option('grid', {
         type: 'string',
         choices: ['anti', 'corners'],
@@ -148,10 +137,7 @@ export const command: CommandModule = {
     const maxVertices = numberFlag(argv, '--max-vertices', MAX_VERTICES_RANGE, 10_000);
     const maxIter = numberFlag(argv, '--max-iter', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter);
     const timeLimit = numberFlag(argv, '--time-limit', RANGES.timeLimit);
-    const lr = numberFlag(argv, '--lr', RANGES.lr, BILEVEL_DEFAULTS.lr);
-    const beta2 = numberFlag(argv, '--beta2', RANGES.beta2, BILEVEL_DEFAULTS.beta2);
-    const epsAbs = numberFlag(argv, '--eps-abs', RANGES.eps, BILEVEL_DEFAULTS.epsAbs);
-    const coneMargin = numberFlag(argv, '--cone-margin', RANGES.coneMargin, 0);
+    const { loop, coneMargin } = loopFlags(argv);
     const sizes = argv.sizes === undefined ? refineSizes(maxVertices) : chosenSizes(String(argv.sizes), maxVertices);
     if (sizes.length === 0) throw new InputError('--sizes', `at least one grid size N with N² ≤ --max-vertices (${maxVertices})`, `"${String(argv.sizes)}"`);
     const solver = String(argv.solver);
@@ -191,14 +177,7 @@ export const command: CommandModule = {
             solver,
             maxIter,
             timeLimit,
-            lr,
-            beta2,
-            epsAbs,
-            squared: Boolean(argv.squared),
-            loss: lossFlag(argv),
-            adam: argv.adam === 'tfjs' ? 'tfjs' : 'float64',
-            adamRestart: Boolean(argv['adam-restart']),
-            predictActiveSet: argv['predict-active-set'] !== false,
+            ...loop,
             signal: stop.signal,
             onIteration: quiet
               ? null
