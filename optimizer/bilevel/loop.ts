@@ -220,13 +220,16 @@ export function* bilevelSteps(problem: BilevelProblem, options: BilevelLoopOptio
         z: fwd.z,
       };
       let stop: LoopStopReason | null = null;
+      let blocked = false;
       if (!fwd.context) stop = 'solver-failed';
       else if (ev.maxDual < o.stopTol && ev.solverMaxDual < o.stopTol) {
         // the dual test passed (tightly confirmed); the application may still refuse the point
         if (!o.acceptStop || o.acceptStop(fwd, k)) stop = 'duals-vanished';
-        else blockedStops++;
+        else {
+          blockedStops++;
+          blocked = true;
+        }
       }
-      const blocked = stop === null && fwd.context !== null && ev.maxDual < o.stopTol && ev.solverMaxDual < o.stopTol;
       if (o.adamRestart && blocked && !previousBlocked) {
         // the first refused stop of a run: forget the moments of the large early gradients
         adamRestarts++;
