@@ -7,6 +7,7 @@
 import type { Options } from 'yargs';
 import { BILEVEL_DEFAULTS } from '../geometry/embed/driver.ts';
 import type { BilevelOptions } from '../geometry/embed/types.ts';
+import type { LaplacianShift } from '../geometry/embedding-qp.ts';
 import { lossFlag, numberFlag, numberOption, RANGES } from './flags.ts';
 
 export const LOOP_FLAG_OPTIONS: Record<string, Options> = {
@@ -24,6 +25,13 @@ export const LOOP_FLAG_OPTIONS: Record<string, Options> = {
     RANGES.coneMargin,
     0,
   ),
+  shift: {
+    type: 'string',
+    choices: ['boundary', 'all'],
+    default: 'boundary',
+    describe:
+      "where the 1e-4 diagonal shift that makes the QP strictly convex goes (docs/geometry.md#diagonal-shift): boundary (the default: on the pinned boundary vertices only, so the map is exactly harmonic) or all (every vertex: the paper's Laplacian, which pulls the map towards the origin; on meshes wider than ~100 edges the duals can then vanish on a folded map)",
+  },
   adam: {
     type: 'string',
     choices: ['tfjs', 'float64'],
@@ -46,6 +54,8 @@ export function loopFlags(argv: Record<string, unknown>): {
   readonly loop: Pick<BilevelOptions, 'lr' | 'beta2' | 'epsAbs' | 'squared' | 'loss' | 'adam' | 'adamRestart' | 'predictActiveSet'>;
   /** the cone rows' margin κ (an EmbeddingQP setting, not the loop's) */
   readonly coneMargin: number;
+  /** where the diagonal shift goes (an EmbeddingQP setting) */
+  readonly shift: LaplacianShift;
 } {
   return {
     loop: {
@@ -59,5 +69,6 @@ export function loopFlags(argv: Record<string, unknown>): {
       predictActiveSet: argv['predict-active-set'] !== false,
     },
     coneMargin: numberFlag(argv, '--cone-margin', RANGES.coneMargin, 0),
+    shift: argv.shift === 'all' ? 'all' : 'boundary',
   };
 }

@@ -8,14 +8,25 @@
  *   { value, gradTheta } = qp.regularizer(θ, hat0, λ)  λ‖L̂ − L̂₀‖∞ and its subgradient
  *
  * The QP (x = [v_x; v_y], n = 2#V):
- *   minimize    ½ xᵀ P x,               P = blockdiag(L, L)   (q = 0)
+ *   minimize    ½ xᵀ P x,               P = blockdiag(L + S, L + S)   (q = 0)
  *   subject to  A x = b                 A = B: pins every boundary vertex to its target
- *               C x ≤ 0                 C = −N blockdiag(L, L) (cone-constraints.ts), d = 0
+ *               C x ≤ 0                 C = −N blockdiag(L + S', L + S') (cone-constraints.ts), d = 0
  *                                       (+ constant rows with a strengthened set)
+ * L is the weighted graph Laplacian (rows sum to 0, laplacian.ts) and S the diagonal shift that
+ * makes P positive definite (docs/geometry.md#diagonal-shift), by `shift`:
+ *   'boundary' (default)  S = 1e-4 on the pinned boundary vertices only, S' = 0. The interior
+ *                         rows of the optimality conditions are L x = 0 exactly, so the QP's map
+ *                         is the harmonic map and the cone rows measure its true flux (the
+ *                         premise of the bijectivity theorem); the shift on pinned rows only
+ *                         moves their equality multipliers.
+ *   'all'                 S = S' = 1e-4 I (the paper's L): every vertex is pulled towards the
+ *                         origin, a screened map whose screening length is ~100 edges, so on
+ *                         meshes wider than that, vanishing duals no longer imply a bijective map.
  * A (2#B by n): row t picks x of loop[t], row #B + t picks y of loop[t]; b = [poly_x; poly_y]
  *   (loop order of the domain). A and b do not depend on θ.
  * P (n by n) CSC with BOTH triangles: column c < #V is column c of L, column #V + c is
- *   column c of L shifted down by #V. Hence P.values = [Lv, Lv] (length 2 nnz(L)).
+ *   column c of L shifted down by #V. Hence P.values = [Lv, Lv] (length 2 nnz(L)), plus the
+ *   boundary shift on the boundary diagonals with shift 'boundary'.
  *
  * Chain rule (all O(nnz)):
  *   gL[k]  = gP[k] + gP[nnz(L) + k] + Σ_{p: lPos[p] = k} coef[p] gC[p]
@@ -29,7 +40,7 @@ import { conePattern, conePullback, coneValues } from './cone-constraints.ts';
 import type { ConePattern, StrengthenMode } from './cone-constraints.ts';
 import { embeddingDomain } from './embedding-domain.ts';
 import type { EmbeddingDomain, EmbeddingDomainOptions } from './embedding-domain.ts';
-import { THETA_INIT, laplacianPattern, laplacianPullback, laplacianValues } from './laplacian.ts';
+import { DIAGONAL_SHIFT, THETA_INIT, laplacianPattern, laplacianPullback, laplacianValues } from './laplacian.ts';
 import type { LaplacianPattern } from './laplacian.ts';
 import { laplacianRegularizer, normalizedValues } from './regularizer.ts';
 import type { BoundaryTargets } from './types.ts';
@@ -50,16 +61,26 @@ export interface EmbeddingQPOptions extends EmbeddingDomainOptions {
    * on its boundary, where the map of a fine mesh can still fold (docs/geometry.md#step-count)
    */
   readonly coneMargin?: number;
+  /**
+   * Where the 1e-4 diagonal shift that makes P positive definite goes: 'boundary' (default) on
+   * the pinned boundary vertices only, so the map is exactly harmonic; 'all' on every vertex (the
+   * paper's L, a screened map on large meshes). See the file comment.
+   */
+  readonly shift?: LaplacianShift;
 }
+
+/** Where EmbeddingQP puts the diagonal shift (see the file comment). */
+export type LaplacianShift = 'boundary' | 'all';
+export const LAPLACIAN_SHIFTS: readonly LaplacianShift[] = ['boundary', 'all'];
 
 /** One θ's QP: the problem plus the intermediate values the caller may want. */
 export interface EmbeddingQPInstance {
   readonly problem: QPProblem;
-  /** values of P (= [Lv, Lv]) */
+  /** values of P (= [Lv, Lv], plus the boundary shift with shift 'boundary') */
   readonly P: CscMatrix;
   /** values of C */
   readonly C: CscMatrix;
-  /** values of L, length nnz(L) */
+  /** values of L (1e-4 on its diagonal with shift 'all', none with 'boundary'), length nnz(L) */
   readonly Lv: Float64Array;
 }
 
@@ -72,6 +93,8 @@ export class EmbeddingQP {
   readonly m: number;
   /** #E parameters */
   readonly ne: number;
+  /** positions in L's values of the boundary vertices' diagonal entries (shift 'boundary') */
+  private readonly boundaryDiag: Int32Array;
 
   private constructor(
     readonly domain: EmbeddingDomain,
@@ -83,11 +106,14 @@ export class EmbeddingQP {
     readonly b: Float64Array,
     /** right-hand side of C x ≤ d: 0, or −κ·h on the cone rows with a margin (shared by every instance) */
     readonly d: Float64Array,
+    /** where the diagonal shift goes (EmbeddingQPOptions.shift) */
+    readonly shift: LaplacianShift,
   ) {
     this.n = 2 * domain.nv;
     this.p = A.nrows;
     this.m = cone.m;
     this.ne = lap.ne;
+    this.boundaryDiag = Int32Array.from(domain.loop, (v) => lap.diag[v]!);
   }
 
   /**
@@ -95,16 +121,22 @@ export class EmbeddingQP {
    * and polygon checks, reflex corners) and then build(domain).
    */
   static fromMesh(F: Int32Array, nv: number, targets: BoundaryTargets, options: EmbeddingQPOptions = {}): EmbeddingQP {
-    return EmbeddingQP.build(embeddingDomain(F, nv, targets, options), { strengthen: options.strengthen, coneMargin: options.coneMargin });
+    return EmbeddingQP.build(embeddingDomain(F, nv, targets, options), { strengthen: options.strengthen, coneMargin: options.coneMargin, shift: options.shift });
   }
 
   /**
    * options.strengthen: the constraint set (cone-constraints.ts); default 'none', the paper's rows.
    * options.coneMargin: κ of the cone rows' margin (EmbeddingQPOptions); default 0
+   * options.shift: where the diagonal shift goes (EmbeddingQPOptions); default 'boundary'
    */
-  static build(domain: EmbeddingDomain, options: { readonly strengthen?: StrengthenMode; readonly coneMargin?: number } = {}): EmbeddingQP {
+  static build(
+    domain: EmbeddingDomain,
+    options: { readonly strengthen?: StrengthenMode; readonly coneMargin?: number; readonly shift?: LaplacianShift } = {},
+  ): EmbeddingQP {
     const kappa = options.coneMargin ?? 0;
     if (!(typeof kappa === 'number' && kappa >= 0 && Number.isFinite(kappa))) throw new InputError('coneMargin', 'a finite number ≥ 0', String(kappa));
+    const shift = options.shift ?? 'boundary';
+    if (!LAPLACIAN_SHIFTS.includes(shift)) throw new InputError('shift', LAPLACIAN_SHIFTS.map((k) => `'${k}'`).join(' or '), JSON.stringify(String(shift)));
     const nv = domain.nv;
     const lap = laplacianPattern(domain.edges);
     const cone = conePattern(lap, domain.corners, { strengthen: options.strengthen, loop: domain.loop, polygon: domain.polygon });
@@ -152,7 +184,7 @@ export class EmbeddingQP {
         d[2 * k + 1] = -kappa * h;
       }
     }
-    return new EmbeddingQP(domain, lap, cone, Ppattern, A, b, d);
+    return new EmbeddingQP(domain, lap, cone, Ppattern, A, b, d, shift);
   }
 
   /** θ at initialization: −1 on every edge. */
@@ -160,16 +192,31 @@ export class EmbeddingQP {
     return new Float64Array(this.ne).fill(THETA_INIT);
   }
 
-  /** P values [Lv, Lv] from L values; `out` (2 nnz(L)) overwritten and returned. */
+  /** L values for θ: with the 1e-4 shift on every diagonal entry (shift 'all') or none ('boundary'). */
+  lValues(theta: Float64Array): Float64Array {
+    return laplacianValues(this.lap, theta, undefined, this.shift === 'all' ? DIAGONAL_SHIFT : 0);
+  }
+
+  /**
+   * P values [Lv, Lv] from L values (lValues), plus 1e-4 on the boundary vertices' diagonal
+   * entries with shift 'boundary'; `out` (2 nnz(L)) overwritten and returned.
+   */
   pValues(Lv: Float64Array, out = new Float64Array(2 * Lv.length)): Float64Array {
     out.set(Lv, 0);
     out.set(Lv, Lv.length);
+    if (this.shift === 'boundary') {
+      for (let t = 0; t < this.boundaryDiag.length; t++) {
+        const p = this.boundaryDiag[t]!;
+        out[p] += DIAGONAL_SHIFT;
+        out[Lv.length + p] += DIAGONAL_SHIFT;
+      }
+    }
     return out;
   }
 
   /** The QP for parameters θ (#E, not modified). Fresh value arrays; shared index arrays. */
   instance(theta: Float64Array): EmbeddingQPInstance {
-    const Lv = laplacianValues(this.lap, theta);
+    const Lv = this.lValues(theta);
     const P: CscMatrix = { ...this.Ppattern, values: this.pValues(Lv) };
     const C: CscMatrix = { ...this.cone.C, values: coneValues(this.cone, Lv) };
     const problem: QPProblem = {
@@ -201,12 +248,12 @@ export class EmbeddingQP {
 
   /** L̂ = P values / ‖P values‖₂ for θ. */
   normalizedLaplacian(theta: Float64Array): Float64Array {
-    return normalizedValues(this.pValues(laplacianValues(this.lap, theta)));
+    return normalizedValues(this.pValues(this.lValues(theta)));
   }
 
   /** λ‖L̂(θ) − L̂₀‖∞ and a subgradient w.r.t. θ (regularizer.ts). */
   regularizer(theta: Float64Array, hat0: Float64Array, lambda: number): { value: number; gradTheta: Float64Array } {
-    const v = this.pValues(laplacianValues(this.lap, theta));
+    const v = this.pValues(this.lValues(theta));
     const { value, grad } = laplacianRegularizer(v, hat0, lambda);
     return { value, gradTheta: this.pullback(theta, grad, null) };
   }

@@ -7,7 +7,7 @@
  *   init  θ_e = −1
  *
  *   pattern = laplacianPattern(edges)          once per mesh
- *   Lv      = laplacianValues(pattern, θ, out?)  values only, O(#V + #E)
+ *   Lv      = laplacianValues(pattern, θ, out?, shift?)  values only, O(#V + #E)
  *   gθ      = laplacianPullback(pattern, θ, gL, out?)   chain rule, O(#V + #E)
  *
  * pattern.L: #V by #V CSC, BOTH triangles and the diagonal stored; column j holds rows
@@ -105,16 +105,19 @@ export function edgeWeights(theta: Float64Array, out = new Float64Array(theta.le
  * Values of L on pattern.L for parameters θ.
  *   theta  #E, not modified (NaN is rejected: it would poison every value silently)
  *   out    nnz(L), overwritten and returned
+ *   shift  added to every diagonal entry (default DIAGONAL_SHIFT, the paper's L; 0 gives the
+ *          plain weighted graph Laplacian, whose rows sum to 0)
  */
 export function laplacianValues(
   pattern: LaplacianPattern,
   theta: Float64Array,
   out = new Float64Array(pattern.L.values.length),
+  shift = DIAGONAL_SHIFT,
 ): Float64Array {
   checkTheta(pattern, theta);
   const { nv, ne, offA, offB, diag, edges } = pattern;
   const E = edges.E;
-  for (let i = 0; i < nv; i++) out[diag[i]!] = DIAGONAL_SHIFT;
+  for (let i = 0; i < nv; i++) out[diag[i]!] = shift;
   for (let e = 0; e < ne; e++) {
     const t = theta[e]!;
     if (Number.isNaN(t)) throw new InputError('theta', 'numbers (not NaN)', `NaN at edge ${e}`);

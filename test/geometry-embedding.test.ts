@@ -8,7 +8,6 @@ import type { CscMatrix } from '../optimizer/linalg/types.ts';
 import { cornerExample, cornerStudySizes } from '../geometry/examples/corner.ts';
 import { CROSS_POLYGON, crossExample } from '../geometry/examples/cross.ts';
 import { loadSharedAnt, loadSharedCross, loadSharedCrossVt, sharedMeshDir, sharedMeshRoot } from '../geometry/examples/shared-data.ts';
-import { coneValues } from '../geometry/cone-constraints.ts';
 import { DIAGONAL_SHIFT } from '../geometry/laplacian.ts';
 import { embeddingDomain } from '../geometry/embedding-domain.ts';
 import type { EmbeddingDomain } from '../geometry/embedding-domain.ts';
@@ -262,38 +261,32 @@ describe.skipIf(!antDirFound && !requireData)('shared ant (TLC benchmark data)',
     expect(coneViolations(inst.C, xr).length).toBe(report.violatedRows);
     const areasRef = signedAreas(interleavedFromSplit(xr), dom.F);
     expect(areasRef.filter((a) => a <= 0).length).toBe(report.flipped);
-    // the QP's own initial map: L(θ = −1) = 1.01 × the combinatorial Laplacian + 1e-4 I
-    expect(report.violatedRows).toBe(98);
-    expect(report.flipped).toBe(112);
-  });
-
-  it('the combinatorial Laplacian (w = −1.01, no 1e-4 diagonal shift) gives the notes\' counts: 103 violated rows, 116 flips', () => {
-    // The geometry notes (docs/geometry.md#examples) quote the start of the ant as 103 violated
-    // rows and 116 flipped faces. Those are the counts of the harmonic map of the plain
-    // combinatorial Laplacian, with the cone rows C = −N·blockdiag(L, L) built from that same L;
-    // the QP's L(θ₀) adds the 1e-4 diagonal shift (laplacian.ts), which pulls the interior toward
-    // the origin and gives 98 / 112 (previous test).
-    const { input, qp } = ant();
-    const dom = qp.domain;
-    const L = qp.lap.L;
-    const Lv = qp.instance(qp.initialTheta()).Lv.slice();
-    for (let j = 0; j < L.ncols; j++) {
-      for (let p = L.colPtr[j]!; p < L.colPtr[j + 1]!; p++) if (L.rowIdx[p] === j) Lv[p] = Lv[p]! - DIAGONAL_SHIFT;
-    }
-    // the plain Laplacian: every row sums to 0 and the off-diagonals are −1.01
-    const rowSum = cscMatVec({ ...L, values: Lv }, new Float64Array(input.nv).fill(1));
+    // The QP's own initial map (default shift 'boundary': L is 1.01 × the combinatorial
+    // Laplacian, its rows sum to 0). The geometry notes (docs/geometry.md#examples) quote the
+    // start of the ant as 103 violated rows and 116 flipped faces: the harmonic map of the plain
+    // combinatorial Laplacian, with the cone rows built from that same L.
+    const rowSum = cscMatVec({ ...qp.lap.L, values: inst.Lv }, new Float64Array(input.nv).fill(1));
     expect(Math.max(...Array.from(rowSum, Math.abs))).toBeLessThan(1e-12);
     const offDiagonal = new Set<number>();
-    for (let j = 0; j < L.ncols; j++) {
-      for (let p = L.colPtr[j]!; p < L.colPtr[j + 1]!; p++) if (L.rowIdx[p] !== j) offDiagonal.add(Lv[p]!);
+    for (let j = 0; j < qp.lap.L.ncols; j++) {
+      for (let p = qp.lap.L.colPtr[j]!; p < qp.lap.L.colPtr[j + 1]!; p++) if (qp.lap.L.rowIdx[p] !== j) offDiagonal.add(inst.Lv[p]!);
     }
     expect([...offDiagonal]).toEqual([-1.01]);
-    // (the previous test checks the LDLᵀ harmonic solve against conjugate gradients)
-    const x = HarmonicSolver.build(dom, qp.lap).solve(Lv);
-    const C: CscMatrix = { ...qp.cone.C, values: coneValues(qp.cone, Lv) };
-    expect(coneViolations(C, x).length).toBe(103);
-    const areas = signedAreas(interleavedFromSplit(x), dom.F);
-    expect(areas.filter((a) => dom.orientation * a <= 0).length).toBe(116);
+    expect(report.violatedRows).toBe(103);
+    expect(report.flipped).toBe(116);
+  });
+
+  it("the paper's L (shift 'all': 1e-4 on every diagonal entry) pulls the map towards the origin: 98 violated rows, 112 flips", () => {
+    const { input } = ant();
+    const qpAll = EmbeddingQP.fromMesh(input.F, input.nv, input.targets, { shift: 'all' });
+    const Lv = qpAll.instance(qpAll.initialTheta()).Lv;
+    // every row of L sums to the shift
+    const rowSum = cscMatVec({ ...qpAll.lap.L, values: Lv }, new Float64Array(input.nv).fill(1));
+    for (const r of rowSum) expect(r).toBeCloseTo(DIAGONAL_SHIFT, 12);
+    // (freeHarmonic checks the LDLᵀ solve: interior rows of P x vanish)
+    const { report } = freeHarmonic(input.F, input.nv, input.targets, qpAll);
+    expect(report.violatedRows).toBe(98);
+    expect(report.flipped).toBe(112);
   });
 });
 

@@ -10,6 +10,7 @@ import { laplacianPattern, laplacianValues } from '../geometry/laplacian.ts';
 import { reflexCorners } from '../geometry/reflex-corners.ts';
 import { normalizedValues } from '../geometry/regularizer.ts';
 import { rng } from './helpers.ts';
+import { loadSolvers, solveQP } from '../optimizer/qp/registry.ts';
 
 /**
  * Gradient check by central differences: fd_e = (f(θ + h e_e) − f(θ − h e_e)) / 2h for every
@@ -74,22 +75,39 @@ describe('parameterized Laplacian', () => {
     expect(() => laplacianValues(lap, new Float64Array(lap.ne + 1))).toThrow(/theta: expected length/);
   });
 
-  it('P = blockdiag(L, L) with both triangles; A pins the boundary to the polygon', () => {
+  it("P = blockdiag(L + S, L + S) with both triangles, S = 1e-4 on the boundary ('boundary', default) or everywhere in L ('all'); A pins the boundary to the polygon", () => {
     const dom = crossDomain(7);
-    const qp = EmbeddingQP.build(dom);
-    const inst = qp.instance(qp.initialTheta());
-    checkCsc(inst.P);
-    checkCsc(inst.C);
-    checkCsc(qp.A);
-    const P = cscToDense(inst.P);
-    const L = cscToDense({ ...qp.lap.L, values: inst.Lv });
     const nv = dom.nv;
-    for (let i = 0; i < 2 * nv; i++) {
-      for (let j = 0; j < 2 * nv; j++) {
-        const same = Math.floor(i / nv) === Math.floor(j / nv);
-        expect(P.data[i * 2 * nv + j]).toBe(same ? L.data[(i % nv) * nv + (j % nv)] : 0);
+    const onB = new Uint8Array(nv);
+    for (const v of dom.loop) onB[v] = 1;
+    const r = rng(5);
+    const theta = Float64Array.from({ length: dom.edges.ne }, () => (r() < 0.2 ? r() : -2 * r()));
+    for (const shift of ['boundary', 'all'] as const) {
+      const qp = EmbeddingQP.build(dom, shift === 'all' ? { shift } : {});
+      expect(qp.shift).toBe(shift);
+      const inst = qp.instance(theta);
+      checkCsc(inst.P);
+      checkCsc(inst.C);
+      const P = cscToDense(inst.P);
+      const L = cscToDense({ ...qp.lap.L, values: inst.Lv });
+      // L: the weighted graph Laplacian (rows sum to 0), plus 1e-4 I with 'all'
+      const plain = cscToDense({ ...qp.lap.L, values: laplacianValues(qp.lap, theta, undefined, 0) });
+      for (let i = 0; i < nv; i++) {
+        for (let j = 0; j < nv; j++) expect(L.data[i * nv + j]).toBeCloseTo(plain.data[i * nv + j]! + (i === j && shift === 'all' ? 1e-4 : 0), 13);
       }
+      for (let i = 0; i < 2 * nv; i++) {
+        for (let j = 0; j < 2 * nv; j++) {
+          const same = Math.floor(i / nv) === Math.floor(j / nv);
+          const S = i === j && shift === 'boundary' && onB[i % nv] ? 1e-4 : 0;
+          expect(P.data[i * 2 * nv + j]).toBe(same ? L.data[(i % nv) * nv + (j % nv)]! + S : 0);
+        }
+      }
+      // P is positive definite: the constant vector, L's null vector, has xᵀPx = 1e-4 · #(shifted rows)
+      const ones = new Float64Array(2 * nv).fill(1);
+      const P1 = cscMatVec(inst.P, ones);
+      expect(P1.reduce((a, b) => a + b, 0)).toBeCloseTo(2e-4 * (shift === 'all' ? nv : dom.loop.length), 12);
     }
+    const qp = EmbeddingQP.build(dom);
     // A x = b picks the loop vertices' coordinates
     const x = new Float64Array(2 * nv);
     for (let i = 0; i < 2 * nv; i++) x[i] = i + 0.5;
@@ -103,9 +121,9 @@ describe('parameterized Laplacian', () => {
     }
   });
 
-  it('C x = −n · (Lx)_i at each reflex corner, with N having two entries per row', () => {
+  it.each(['boundary', 'all'] as const)('C x = −n · (Lx)_i at each reflex corner, with N having two entries per row (shift %s)', (shift) => {
     const dom = crossDomain(13);
-    const qp = EmbeddingQP.build(dom);
+    const qp = EmbeddingQP.build(dom, { shift });
     const r = rng(2);
     const theta = new Float64Array(qp.ne);
     for (let e = 0; e < qp.ne; e++) theta[e] = -2 * r();
@@ -113,7 +131,12 @@ describe('parameterized Laplacian', () => {
     const nv = dom.nv;
     const x = new Float64Array(2 * nv);
     for (let k = 0; k < x.length; k++) x[k] = r();
-    const Px = cscMatVec(inst.P, x);
+    // (Lx) with L = blockdiag(L, L) of the instance's L values: with 'boundary' the plain
+    // Laplacian (the flux Σ_j |w_ij| (x_i − x_j) of the theorem), with 'all' including 1e-4 x_i
+    const Lpair: CscMatrix = { ...qp.Ppattern, values: new Float64Array(qp.Ppattern.values.length) };
+    Lpair.values.set(inst.Lv, 0);
+    Lpair.values.set(inst.Lv, inst.Lv.length);
+    const Px = cscMatVec(Lpair, x);
     const Cx = cscMatVec(inst.C, x);
     const { corners } = dom;
     expect(qp.cone.N.colPtr[2 * nv]).toBe(4 * corners.count);
@@ -127,6 +150,45 @@ describe('parameterized Laplacian', () => {
       expect(Cx[2 * k]).toBeCloseTo(-NPx[2 * k]!, 13);
       expect(Cx[2 * k + 1]).toBeCloseTo(-NPx[2 * k + 1]!, 13);
     }
+  });
+});
+
+describe('diagonal shift (docs/geometry.md#diagonal-shift)', () => {
+  /** the cross QP for θ, its polygon translated by (tx, ty), solved tightly by `solver` */
+  function solveCross(shift: 'boundary' | 'all', theta: Float64Array, tx: number, ty: number, solver: string): Float64Array {
+    const c = crossExample(13);
+    const positions = c.targets.positions.slice();
+    for (let k = 0; k < positions.length; k += 2) {
+      positions[k] += tx;
+      positions[k + 1] += ty;
+    }
+    const qp = EmbeddingQP.build(embeddingDomain(c.mesh.F, c.mesh.nv, { ...c.targets, positions }), { shift });
+    const sol = solveQP(qp.instance(theta).problem, { solver, epsAbs: 1e-11, epsRel: 0 });
+    expect(sol.status).toBe('solved');
+    return sol.z;
+  }
+  it("with 'boundary' the map does not depend on where the origin is (and the strictly convex solvers accept P); with 'all' it does", async () => {
+    await loadSolvers(['ipm', 'dualas']);
+    const r = rng(9);
+    const theta = Float64Array.from({ length: 13 * 12 * 2 + 12 * 12 }, () => -0.2 - 1.8 * r());
+    const nv = 169;
+    const gap = (shift: 'boundary' | 'all', solver: string) => {
+      const z0 = solveCross(shift, theta, 0, 0, solver);
+      const z1 = solveCross(shift, theta, 30, -20, solver);
+      let d = 0;
+      for (let i = 0; i < nv; i++) d = Math.max(d, Math.abs(z1[i]! - 30 - z0[i]!), Math.abs(z1[nv + i]! + 20 - z0[nv + i]!));
+      return { d, z0 };
+    };
+    const ipm = gap('boundary', 'ipm');
+    expect(ipm.d).toBeLessThan(1e-7);
+    // dualas (dual active set, needs P positive definite) gives the same map
+    const das = gap('boundary', 'dualas');
+    expect(das.d).toBeLessThan(1e-7);
+    let dz = 0;
+    for (let k = 0; k < 2 * nv; k++) dz = Math.max(dz, Math.abs(das.z0[k]! - ipm.z0[k]!));
+    expect(dz).toBeLessThan(1e-7);
+    // the paper's L pulls every vertex towards the origin: a translated polygon moves the map
+    expect(gap('all', 'ipm').d).toBeGreaterThan(1e-4);
   });
 });
 

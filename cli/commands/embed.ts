@@ -222,7 +222,7 @@ export const command: CommandModule = {
     const say = progress(quiet);
     // 1. every flag, before any work
     const reg = numberFlag(argv, '--reg', RANGES.reg, BILEVEL_DEFAULTS.reg);
-    const { loop, coneMargin } = loopFlags(argv);
+    const { loop, coneMargin, shift } = loopFlags(argv);
     const maxIter = numberFlag(argv, '--max-iter', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter);
     const timeLimit = numberFlag(argv, '--time-limit', RANGES.timeLimit);
     const solver = String(argv.solver ?? BILEVEL_DEFAULTS.solver);
@@ -289,7 +289,7 @@ export const command: CommandModule = {
     const F = problem.F;
     const nv = problem.nv;
     const domain = embeddingDomain(F, nv, problem.targets, { source: input.source });
-    const qp = EmbeddingQP.build(domain, { strengthen, coneMargin });
+    const qp = EmbeddingQP.build(domain, { strengthen, coneMargin, shift });
     if (problem.added.length > 0) {
       say(`${input.source}: split ${problem.added.length} interior edge(s) joining two boundary vertices on one straight polygon edge${problem.splitFaces.length ? ` (${problem.splitFaces.length} triangle(s) flat on a polygon edge: faces ${oneBased(problem.splitFaces)})` : ''}; new vertices ${oneBased(problem.added)}`);
     }
@@ -398,6 +398,7 @@ export const command: CommandModule = {
           longestBlockedRun: result.longestBlockedRun,
           strengthen,
           coneMargin,
+          shift,
           beta2: loop.beta2,
           // where the final map folds, in the domain's units (1-based faces and vertex)
           folds: result.folds

@@ -137,7 +137,7 @@ export const command: CommandModule = {
     const maxVertices = numberFlag(argv, '--max-vertices', MAX_VERTICES_RANGE, 10_000);
     const maxIter = numberFlag(argv, '--max-iter', RANGES.maxIter, BILEVEL_DEFAULTS.maxIter);
     const timeLimit = numberFlag(argv, '--time-limit', RANGES.timeLimit);
-    const { loop, coneMargin } = loopFlags(argv);
+    const { loop, coneMargin, shift } = loopFlags(argv);
     const sizes = argv.sizes === undefined ? refineSizes(maxVertices) : chosenSizes(String(argv.sizes), maxVertices);
     if (sizes.length === 0) throw new InputError('--sizes', `at least one grid size N with N² ≤ --max-vertices (${maxVertices})`, `"${String(argv.sizes)}"`);
     const solver = String(argv.solver);
@@ -172,7 +172,7 @@ export const command: CommandModule = {
             break;
           }
           const c = cornerExample(N, argv.grid === 'corners' ? 'corners' : 'anti');
-          const qp = EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets, { coneMargin });
+          const qp = EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets, { coneMargin, shift });
           const r = await embedBilevelAsync(qp, {
             solver,
             maxIter,
