@@ -105,9 +105,6 @@ export function checkSolverFlag(flag: string, names: readonly string[] | undefin
   }
 }
 
-/** How the summaries write each dual loss. */
-export const LOSS_TEXT: Readonly<Record<DualLossKind, string>> = { norm: '‖μ‖₂', 'squared-norm': '‖μ‖₂²', 'log-norm': 'log(1 + ‖μ‖₂/τ)' };
-
 /**
  * --loss (norm | squared-norm | log-norm; yargs checks the choices) against --squared: undefined
  * when --loss is absent (the library's default, or squared-norm with --squared); InputError naming

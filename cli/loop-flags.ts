@@ -18,7 +18,7 @@ export const LOOP_FLAG_OPTIONS: Record<string, Options> = {
     type: 'string',
     choices: ['norm', 'squared-norm', 'log-norm'],
     describe:
-      "the dual loss (docs/geometry.md#step-count): norm ‖μ‖₂ (the authors' code, default), squared-norm ‖μ‖₂² (the paper's text; = --squared), log-norm log(1 + ‖μ‖₂/1e-4) (same minimizers; Adam's steps do not fade as the duals shrink)",
+      "the dual loss (docs/geometry.md#step-count): log-norm log(1 + ‖μ‖₂/1e-4) (the default: same minimizers as ‖μ‖₂, and Adam's steps do not fade as the duals shrink), norm ‖μ‖₂ (the authors' code), squared-norm ‖μ‖₂² (the paper's text; = --squared)",
   },
   'cone-margin': numberOption(
     "κ: the cone rows ask for the flux inside the corner's wedge by κ × (mean polygon edge length at the corner) instead of on its boundary (docs/geometry.md#step-count; the paper: 0)",
@@ -46,7 +46,7 @@ export const LOOP_FLAG_OPTIONS: Record<string, Options> = {
     describe:
       "solve each forward on the previous forward's active set (one factorization, checked; the solver when the check fails). --no-predict-active-set calls the solver every time (the paper's setting)",
   },
-  squared: { type: 'boolean', default: false, describe: "minimize ‖μ‖₂² (the paper text) instead of ‖μ‖₂ (the authors' code, default)" },
+  squared: { type: 'boolean', default: false, describe: 'minimize ‖μ‖₂² (the paper text; = --loss squared-norm)' },
 };
 
 /** The loop's settings from LOOP_FLAG_OPTIONS' flags, each checked (InputError naming the flag). */

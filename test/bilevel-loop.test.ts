@@ -89,7 +89,7 @@ describe('embedBilevel', () => {
     expect(countFlipped(signedAreas(r.V, qp.domain.F), qp.domain.orientation)).toBe(0);
     expect(r.boundaryDeviation).toBeLessThan(1e-8);
     expect(r.theta.length).toBe(qp.ne);
-    expect(r.loss).toBe('norm');
+    expect(r.loss).toBe('log-norm');
     // the paper's dual rule first held at a stop on a valid map (or earlier, on a folded one)
     expect(r.dualRule).not.toBeNull();
     expect(r.dualRule!.iteration).toBeLessThanOrEqual(r.iterations);

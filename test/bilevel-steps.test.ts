@@ -78,18 +78,26 @@ describe("dual loss 'log-norm'", () => {
     for (let e = 0; e < qp.ne; e++) expect(Math.abs(gl[e]! - gn[e]! / (LOG_NORM_TAU + m))).toBeLessThanOrEqual(1e-9 * gmax / (LOG_NORM_TAU + m));
   });
 
-  it("embedBilevel with loss 'norm' is the default run bit for bit; 'log-norm' certifies the cross", () => {
+  it("embedBilevel with loss 'log-norm' is the default run bit for bit; 'norm' and 'squared-norm' certify the cross too", () => {
     const c = crossExample(13);
     const qp = EmbeddingQP.fromMesh(c.mesh.F, c.mesh.nv, c.targets);
     const a = embedBilevel(qp, { maxIter: 300 });
-    const b = embedBilevel(qp, { maxIter: 300, loss: 'norm' });
+    const b = embedBilevel(qp, { maxIter: 300, loss: 'log-norm' });
+    expect(a.loss).toBe('log-norm');
     expect(b.iterations).toBe(a.iterations);
     expect(Array.from(b.theta)).toEqual(Array.from(a.theta));
     expect(Array.from(b.V)).toEqual(Array.from(a.V));
-    const l = embedBilevel(qp, { maxIter: 300, loss: 'log-norm' });
-    expect(l.loss).toBe('log-norm');
-    expect(l.converged).toBe(true);
-    expect(l.flips).toBe(0);
+    for (const loss of ['norm', 'squared-norm'] as const) {
+      const l = embedBilevel(qp, { maxIter: 1000, loss });
+      expect(l.loss).toBe(loss);
+      // a different loss takes a different path
+      expect(Array.from(l.theta)).not.toEqual(Array.from(a.theta));
+      expect(l.converged).toBe(true);
+      expect(l.flips).toBe(0);
+    }
+    // `squared: true` is 'squared-norm'; with another loss it is a contradiction
+    expect(embedBilevel(qp, { maxIter: 3, squared: true }).loss).toBe('squared-norm');
+    expect(() => embedBilevel(qp, { maxIter: 3, squared: true, loss: 'log-norm' })).toThrow(/loss/);
   });
 });
 

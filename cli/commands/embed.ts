@@ -49,7 +49,8 @@ import { printJson, progress } from '../../report/console.ts';
 import { LOOP_FLAG_OPTIONS, loopFlags } from '../loop-flags.ts';
 import { prepareOutputs } from '../../report/outputs.ts';
 import { fmt } from '../../report/table.ts';
-import { checkSolverFlag, LOSS_TEXT, numberFlag, numberOption, RANGES } from '../flags.ts';
+import { checkSolverFlag, numberFlag, numberOption, RANGES } from '../flags.ts';
+import { LOSS_TEXT } from '../../optimizer/bilevel/dual-loss.ts';
 import { EXIT_INTERRUPTED, EXIT_NOT_CERTIFIED, installInterrupt } from '../interrupt.ts';
 
 /** The loaded problem: connectivity, rest positions, targets, and where it came from. */

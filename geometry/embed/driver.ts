@@ -39,8 +39,8 @@ import type { BilevelLoopOptions, BilevelLoopResult } from '../../optimizer/bile
 import { InputError } from '../../optimizer/errors.ts';
 import type { EmbeddingQP } from '../embedding-qp.ts';
 import { countFlipped, embeddingReport, interleavedFromSplit, polygonDiameter, signedAreas } from '../validity.ts';
-import { dualLossKind, type DualLossKind } from '../../optimizer/bilevel/dual-loss.ts';
-import { embeddingProblem } from './family.ts';
+import type { DualLossKind } from '../../optimizer/bilevel/dual-loss.ts';
+import { embeddingLossKind, embeddingProblem } from './family.ts';
 import { locateFolds } from './folds.ts';
 import type { BilevelOptions, BilevelResult, StopReason } from './types.ts';
 
@@ -67,7 +67,7 @@ function setUp(qp: EmbeddingQP, options: BilevelOptions) {
     BilevelOptions;
   const theta0 = o.theta0 ?? qp.initialTheta();
   if (theta0.length !== qp.ne) throw new InputError('theta0', `length ${qp.ne} (one per edge)`, `length ${theta0.length}`);
-  const lossKind = dualLossKind({ squared: o.squared, kind: o.loss });
+  const lossKind = embeddingLossKind({ squared: o.squared, loss: o.loss });
   const problem = embeddingProblem(qp, { reg: o.reg, loss: lossKind, theta0 });
   if (!((Number.isInteger(o.stallSteps) && o.stallSteps >= 1) || o.stallSteps === Infinity)) {
     throw new InputError('stallSteps', 'an integer ≥ 1 (or Infinity: never stop for a stall)', String(o.stallSteps));

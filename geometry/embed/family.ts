@@ -5,10 +5,21 @@
  *   pullback:        (gP, gC) on the stored values of P and C ↦ gθ (EmbeddingQP.pullback)
  *   regularizer:     λ_reg ‖L̂(θ) − L̂₀‖∞, L̂₀ = L̂(θ₀) (regularizer.ts)
  *
- * EmbeddingObjective is the generic BilevelObjective on this family with the ‖μ‖ loss (for tests
+ * EmbeddingObjective is the generic BilevelObjective on this family with the dual loss (for tests
  * and instrumentation: forward, loss and gradient at any θ without running the loop).
+ *
+ * The embedding's default dual loss is 'log-norm', log(1 + ‖μ‖₂/1e-4), not the generic loop's
+ * 'norm' (‖μ‖₂, the authors' code): same minimizers, and Adam's steps keep their size as the duals
+ * shrink by orders of magnitude; measured in docs/geometry.md#step-count.
  */
-import { dualNormLoss, type DualLossKind } from '../../optimizer/bilevel/dual-loss.ts';
+/** The embedding's dual loss when none is asked for (see the file comment). */
+export const EMBEDDING_DEFAULT_LOSS: DualLossKind = 'log-norm';
+
+/** The loss kind of embedding options: `loss`, else 'squared-norm' with `squared`, else 'log-norm'. */
+export function embeddingLossKind(options: { readonly squared?: boolean; readonly loss?: DualLossKind }): DualLossKind {
+  return dualLossKind({ squared: options.squared, kind: options.loss ?? (options.squared ? 'squared-norm' : EMBEDDING_DEFAULT_LOSS) });
+}
+import { dualLossKind, dualNormLoss, type DualLossKind } from '../../optimizer/bilevel/dual-loss.ts';
 import { BilevelObjective, type ObjectiveOptions } from '../../optimizer/bilevel/objective.ts';
 import type { BilevelProblem, QpFamily, Regularizer } from '../../optimizer/bilevel/types.ts';
 import { InputError } from '../../optimizer/errors.ts';
@@ -35,14 +46,14 @@ export function embeddingRegularizer(qp: EmbeddingQP, theta0: Float64Array, reg:
   };
 }
 
-/** The bi-level problem of an embedding: family, ‖μ‖ (or ‖μ‖²) loss, regularizer. */
+/** The bi-level problem of an embedding: family, dual loss (embeddingLossKind), regularizer. */
 export function embeddingProblem(
   qp: EmbeddingQP,
   options: { reg?: number; squared?: boolean; loss?: DualLossKind; theta0?: Float64Array | null } = {},
 ): BilevelProblem {
   return {
     family: embeddingFamily(qp),
-    loss: dualNormLoss({ squared: options.squared ?? false, kind: options.loss }),
+    loss: dualNormLoss({ kind: embeddingLossKind(options) }),
     regularizer: embeddingRegularizer(qp, options.theta0 ?? qp.initialTheta(), options.reg ?? 0),
   };
 }
@@ -52,7 +63,7 @@ export interface EmbeddingObjectiveOptions extends ObjectiveOptions {
   readonly reg?: number;
   /** ‖μ‖₂² instead of ‖μ‖₂; default false */
   readonly squared?: boolean;
-  /** the dual loss (dual-loss.ts); default 'norm' ('squared-norm' with squared) */
+  /** the dual loss (dual-loss.ts); default 'log-norm' ('squared-norm' with squared) */
   readonly loss?: DualLossKind;
 }
 

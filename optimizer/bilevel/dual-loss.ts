@@ -27,6 +27,9 @@ export type DualLossKind = 'norm' | 'squared-norm' | 'log-norm';
 
 export const DUAL_LOSS_KINDS: readonly DualLossKind[] = ['norm', 'squared-norm', 'log-norm'];
 
+/** How summaries (the CLI's, the page's) write each dual loss. */
+export const LOSS_TEXT: Readonly<Record<DualLossKind, string>> = { norm: '‖μ‖₂', 'squared-norm': '‖μ‖₂²', 'log-norm': 'log(1 + ‖μ‖₂/τ)' };
+
 /** τ of 'log-norm' unless given */
 export const LOG_NORM_TAU = 1e-4;
 

@@ -34,6 +34,7 @@ import { polygonFormatOf, preparePolygon, readPolygon } from '../../geometry/pol
 import { domainSvg } from '../../geometry/svg.ts';
 import { vertexTexcoords } from '../../geometry/vt-targets.ts';
 import { FileFormatError, InputError } from '../../optimizer/errors.ts';
+import { LOSS_TEXT } from '../../optimizer/bilevel/dual-loss.ts';
 
 export const EXAMPLE_NAMES = ['cross', 'L', 'corner'] as const;
 export type ExampleName = (typeof EXAMPLE_NAMES)[number];
@@ -208,7 +209,7 @@ export function jobOutputs(job: PreparedJob, r: BilevelResult, settings: JobSett
   const status = certified(r) ? 'bijective' : `not certified (${r.stopReason}, ${r.flips} flipped)`;
   const comment = [
     `dqp (web): ${job.source}`,
-    `${status}; ${r.iterations} Adam steps, λ_reg = ${settings.reg}, solver ${settings.solver}, weights ${settings.weights}, loss ${r.loss === 'norm' ? '‖μ‖₂' : '‖μ‖₂²'}`,
+    `${status}; ${r.iterations} Adam steps, λ_reg = ${settings.reg}, solver ${settings.solver}, weights ${settings.weights}, loss ${LOSS_TEXT[r.loss]}`,
   ];
   const F = job.domain.F;
   const U = job.toOutputUnits(r.V);
