@@ -5,7 +5,7 @@
  * cone-row margin (d = −κ·h on the cone rows; κ = 0 is the paper's QP bit for bit; a converged
  * map with a margin satisfies the rows with that margin), and the CLI flags as a child process.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -182,7 +182,25 @@ describe('CLI flags (child process)', () => {
     }
   });
 
+  it("embed: the JSON names the shift and the loss (defaults 'boundary' and 'log-norm'); --shift all --loss norm is the paper's setting and also certifies the cross", async () => {
+    const d = await dqp(['embed', '--out', join(cwd, 'default.obj'), '--json', '--quiet'], cwd);
+    expect(d.code).toBe(0);
+    const dj = JSON.parse(d.stdout) as Record<string, unknown>;
+    expect([dj.shift, dj.loss, dj.converged]).toEqual(['boundary', 'log-norm', true]);
+    const p = await dqp(['embed', '--shift', 'all', '--loss', 'norm', '--out', join(cwd, 'paper.obj'), '--json', '--quiet'], cwd);
+    expect(p.code).toBe(0);
+    const pj = JSON.parse(p.stdout) as Record<string, unknown>;
+    expect([pj.shift, pj.loss, pj.converged]).toEqual(['all', 'norm', true]);
+    // a different QP and loss: a different run, and a different map on disk
+    expect(pj.iterations).not.toBe(dj.iterations);
+    expect(readFileSync(join(cwd, 'paper.obj'), 'utf8')).not.toBe(readFileSync(join(cwd, 'default.obj'), 'utf8'));
+  });
+
   it('bad values name the flag', async () => {
+    const s = await dqp(['refine', '--sizes', '4', '--shift', 'interior'], cwd);
+    expect(s.code).toBe(1);
+    expect(s.stderr).toContain('shift');
+    expect(s.stderr).toContain('interior');
     const a = await dqp(['refine', '--sizes', '4', '--cone-margin', '-1'], cwd);
     expect(a.code).toBe(1);
     expect(a.stderr).toContain('--cone-margin');
