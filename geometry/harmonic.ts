@@ -4,9 +4,12 @@
  *   solver = HarmonicSolver.build(domain, lap)     pattern of L_II and its symbolic LDLᵀ, once
  *   x      = solver.solve(Lv)                      numeric factor + two solves per call
  *
- * min ½ xᵀ blockdiag(L, L) x  s.t.  x_B = targets  ⇔  L_II x_I = −L_IB x_B (and the same for y),
- * with I the interior vertices and B the boundary loop. L_II is symmetric positive definite
- * (L is: diagonally dominant + 1e-4), factored by SparseLdl (optimizer/linalg/ldl.ts, AMD order).
+ * min ½ xᵀ blockdiag(L, L) x  s.t.  x_B = targets  ⇔  L_II x_I = −L_IB x_B (and the same for y; a
+ * diagonal shift on the pinned boundary rows changes nothing here),
+ * with I the interior vertices and B the boundary loop. L_II is symmetric positive definite (a
+ * connected mesh whose interior touches the pinned boundary: weakly diagonally dominant and
+ * irreducible, strictly dominant next to the boundary; with shift 'all' also + 1e-4 I), factored
+ * by SparseLdl (optimizer/linalg/ldl.ts, AMD order).
  *
  * Inputs of solve:
  *   Lv   nnz(L) values of L on lap.L (laplacianValues), not modified

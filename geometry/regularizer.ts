@@ -1,7 +1,7 @@
 /**
  * The Laplacian regularizer of the outer loss: λ · ‖ L̂ − L̂₀ ‖∞.
  *
- *   v    the stored values of blockdiag(L, L) (= the values of P, length 2 nnz(L))
+ *   v    the stored values of P = blockdiag(L + S, L + S) (length 2 nnz(L); S the constant diagonal shift)
  *   L̂   = v / ‖v‖₂,  L̂₀ the same at initialization
  *
  *   hat = normalizedValues(v, out?)

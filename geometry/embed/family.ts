@@ -1,7 +1,8 @@
 /**
  * The embedding as a parameterized QP family for the generic bi-level loop (optimizer/bilevel):
  *
- *   θ (#E) ↦ QP(θ):  P = blockdiag(L(θ), L(θ)),  C = −N·P,  q = 0, A, b, d fixed (embedding-qp.ts)
+ *   θ (#E) ↦ QP(θ):  P = blockdiag(L(θ) + S, L(θ) + S),  C = −N·blockdiag(L(θ), L(θ)),  q = 0,
+ *                    A, b, d fixed (embedding-qp.ts; S the diagonal shift)
  *   pullback:        (gP, gC) on the stored values of P and C ↦ gθ (EmbeddingQP.pullback)
  *   regularizer:     λ_reg ‖L̂(θ) − L̂₀‖∞, L̂₀ = L̂(θ₀) (regularizer.ts)
  *
