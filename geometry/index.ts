@@ -32,7 +32,8 @@ export type { LaplacianPattern } from './laplacian.ts';
 export { conePattern, conePullback, coneValues } from './cone-constraints.ts';
 export type { ConePattern } from './cone-constraints.ts';
 export { EmbeddingQP } from './embedding-qp.ts';
-export type { EmbeddingQPInstance } from './embedding-qp.ts';
+export type { EmbeddingQPInstance, LaplacianShift } from './embedding-qp.ts';
+export { LAPLACIAN_SHIFTS } from './embedding-qp.ts';
 export { laplacianRegularizer, normalizedValues } from './regularizer.ts';
 export { HarmonicSolver } from './harmonic.ts';
 export {
